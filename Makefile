@@ -1,0 +1,44 @@
+# `make run` starts the chat app; `make test` runs the whole suite. Both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup run test index eval bench browser clean
+
+setup: $(STAMP)
+	@$(BIN)/rag setup
+
+# torch first, pinned, so pip takes the CPU build from local disk instead of a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/python app.py
+
+index: setup
+	$(BIN)/rag index
+
+eval: setup
+	$(BIN)/rag eval
+
+bench: setup
+	$(BIN)/python bench/bench_index.py
+	$(BIN)/python bench/bench_ask.py
+
+# Debian's Chromium for the browser test (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (sudo apt-get install chromium)"; fi; }
+
+test: setup browser
+	$(BIN)/rag setup --generator
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) index .pytest_cache

@@ -1,0 +1,213 @@
+"""Dates and amounts: finding them in text of any of the four languages, and stating them in one.
+
+Month names, number and percent formats come from Babel (CLDR). CLDR has no Russian
+prepositional case ("в сентябре"), so that one small table is written here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from babel.dates import format_date, get_month_names
+from babel.numbers import format_decimal
+
+MONTH_STEMS = {
+    # en, ru, bg, kk stems; matched at a word start, so inflected forms ("июня", "маусымда") match too
+    1: ("january", "jan", "январ", "януари", "қаңтар"),
+    2: ("february", "feb", "феврал", "февруари", "ақпан"),
+    3: ("march", "mar", "март", "наурыз"),
+    4: ("april", "apr", "апрел", "април", "сәуір"),
+    5: ("may", "ма[йя]", "мамыр"),
+    6: ("june", "jun", "июн", "юни", "маусым"),
+    7: ("july", "jul", "июл", "юли", "шілде"),
+    8: ("august", "aug", "август", "тамыз"),
+    9: ("september", "sept?", "сентябр", "септември", "қыркүйек"),
+    10: ("october", "oct", "октябр", "октомври", "қазан"),
+    11: ("november", "nov", "ноябр", "ноември", "қараша"),
+    12: ("december", "dec", "декабр", "декември", "желтоқсан"),
+}
+_MONTH_RE = "|".join(f"(?:{s})" for stems in MONTH_STEMS.values() for s in sorted(stems, key=len, reverse=True))
+MONTH = rf"(?P<month>\b(?:{_MONTH_RE})[^\W\d_]*\.?)"
+YEAR = r"(?P<year>(?:19|20)\d{2})"
+DAY = r"(?P<day>[0-3]?\d)"
+KK_YEAR = rf"{YEAR}\s*(?:жылғы|жылы|ж\.)"
+
+DATE_PATTERNS = [
+    re.compile(r"(?P<year>(?:19|20)\d{2})-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)\b"),
+    re.compile(r"\b(?P<day>[0-3]?\d)\.(?P<mnum>[01]?\d)\.(?P<year>(?:19|20)\d{2})\b"),
+    re.compile(rf"\b{DAY}\s+{MONTH}\s*,?\s+{YEAR}", re.I),
+    re.compile(rf"{MONTH}\s+{DAY},?\s+{YEAR}", re.I),
+    re.compile(rf"{KK_YEAR}\s*{DAY}\s+{MONTH}", re.I),
+    re.compile(rf"{MONTH}\s+{YEAR}", re.I),
+    re.compile(rf"{KK_YEAR}\s*{MONTH}", re.I),
+    re.compile(rf"\b{YEAR}\b"),
+]
+
+def _spaces(text: str) -> str:
+    # CLDR puts narrow no-break spaces in dates and numbers; plain spaces read and match better
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+RU_MONTHS_PREPOSITIONAL = ["январе", "феврале", "марте", "апреле", "мае", "июне", "июле", "августе", "сентябре",
+                           "октябре", "ноябре", "декабре"]
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date in text, as precise as it was written."""
+
+    year: int
+    month: int | None
+    day: int | None
+    start: int
+    end: int
+
+    @property
+    def precision(self) -> int:
+        return 3 if self.day else 2 if self.month else 1
+
+
+def _month_number(word: str) -> int | None:
+    w = word.lower().rstrip(".")
+    for number, stems in MONTH_STEMS.items():
+        if any(re.match(f"(?:{s})", w) for s in stems):
+            return number
+    return None
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """Dates in ``text``, most precise reading first where readings overlap, in text order."""
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            groups = m.groupdict()
+            month = int(groups["mnum"]) if groups.get("mnum") else (
+                _month_number(groups["month"]) if groups.get("month") else None)
+            if groups.get("month") and month is None:
+                continue
+            day = int(groups["day"]) if groups.get("day") else None
+            year = int(groups["year"])
+            if month is not None and not 1 <= month <= 12 or day is not None and not 1 <= day <= 31:
+                continue
+            found.append(DateMention(year, month, day, m.start(), m.end()))
+            taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda d: d.start)
+
+
+def format_date_mention(d: DateMention, language: str) -> str:
+    """The date as a phrase in ``language``: "9 июня 2025 г.", "В сентябре 2023 года", "In 2024"."""
+    if d.day and d.month:
+        try:
+            return _spaces(format_date(date(d.year, d.month, d.day), format="long", locale=language))
+        except ValueError:
+            pass
+    if d.month:
+        if language == "ru":
+            return f"В {RU_MONTHS_PREPOSITIONAL[d.month - 1]} {d.year} года"
+        month = get_month_names("wide", context="stand-alone", locale=language)[d.month].lower()
+        return {"en": f"In {month} {d.year}", "bg": f"През {month} {d.year} г.",
+                "kk": f"{d.year} жылғы {month}"}.get(language, f"{month} {d.year}")
+    return {"en": f"In {d.year}", "ru": f"В {d.year} году", "bg": f"През {d.year} г.",
+            "kk": f"{d.year} жылы"}.get(language, str(d.year))
+
+
+# --- amounts -------------------------------------------------------------------------------
+
+NUMBER = r"(?P<number>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+SCALES = {
+    "billion": r"billion|bn|млрд\.?|миллиард\w*|милиард\w*|миллиард",
+    "million": r"million|mln|млн\.?|миллион\w*|милион\w*",
+    "thousand": r"thousand|тыс\.?|тысяч\w*|хил\.?|хиляд\w*|мың",
+}
+CURRENCIES = {
+    "USD": r"\$|USD|US\s+dollars?|dollars?|долл\w*\.?|долар\w*|доллар\w*",
+    "EUR": r"€|EUR|euros?|евро|еуро",
+    "KZT": r"тенге|теңге|tenge|KZT",
+}
+_SCALE_RE = "|".join(f"(?P<s_{k}>{v})" for k, v in SCALES.items())
+_CUR_RE = "|".join(f"(?P<c_{k}>{v})" for k, v in CURRENCIES.items())
+AMOUNT = re.compile(
+    rf"(?P<pre>\$|USD\s?|€)?{NUMBER}(?:\s?(?P<percent>%|per\s?cent|процент\w*|пайыз\w*))?"
+    rf"(?:\s?(?:{_SCALE_RE}))?(?:\s?(?:{_CUR_RE}))?",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number in text with what it counts: a percentage, money, or a plain count."""
+
+    value: float
+    scale: str | None
+    currency: str | None
+    percent: bool
+    start: int
+    end: int
+    text: str
+
+    @property
+    def is_money(self) -> bool:
+        return self.currency is not None
+
+
+def _to_float(number: str) -> float:
+    n = re.sub(r"[ \u00a0\u202f]", "", number)
+    return float(n.replace(",", "."))
+
+
+def find_amounts(text: str) -> list[Amount]:
+    """Numbers in ``text`` that are not part of a date (years, days)."""
+    date_spans = [(d.start, d.end) for d in find_dates(text)]
+    amounts = []
+    for m in AMOUNT.finditer(text):
+        s, e = m.start("number"), m.end("number")
+        if any(s < de and ds < e for ds, de in date_spans):
+            continue
+        g = m.groupdict()
+        scale = next((k for k in SCALES if g.get(f"s_{k}")), None)
+        currency = next((k for k in CURRENCIES if g.get(f"c_{k}")), None)
+        if g.get("pre"):
+            currency = "EUR" if "€" in g["pre"] else "USD"
+        amounts.append(Amount(_to_float(g["number"]), scale, currency, bool(g.get("percent")), m.start(), m.end(),
+                              m.group(0).strip()))
+    return amounts
+
+
+SCALE_WORDS = {
+    "en": {"billion": "billion", "million": "million", "thousand": "thousand"},
+    "ru": {"billion": "млрд", "million": "млн", "thousand": "тыс."},
+    "bg": {"billion": "млрд.", "million": "млн.", "thousand": "хил."},
+    "kk": {"billion": "млрд", "million": "млн", "thousand": "мың"},
+}
+CURRENCY_WORDS = {
+    "ru": {"USD": "долларов", "EUR": "евро", "KZT": "тенге"},
+    "bg": {"USD": "долара", "EUR": "евро", "KZT": "тенге"},
+    "kk": {"USD": "доллар", "EUR": "еуро", "KZT": "теңге"},
+}
+
+
+def format_amount(a: Amount, language: str) -> str:
+    """The amount in ``language``'s number format: "584,3 млн долларов", "$584.3 million", "28,7 %"."""
+    locale = language if language in SCALE_WORDS else "en"
+    number = _spaces(format_decimal(a.value, format="#,##0.###", locale=locale))
+    if a.percent:
+        return f"{number}%" if locale == "en" else f"{number} %"
+    parts = [number]
+    if a.scale:
+        parts.append(SCALE_WORDS[locale][a.scale])
+    if a.currency:
+        if locale == "en":
+            symbol = {"USD": "$", "EUR": "€"}.get(a.currency)
+            return f"{symbol}{' '.join(parts)}" if symbol else f"{' '.join(parts)} {a.currency}"
+        parts.append(CURRENCY_WORDS[locale][a.currency])
+    return " ".join(parts)
+
+
+def numbers_in(text: str) -> set[str]:
+    """Canonical forms of the numbers in ``text`` ("584,3" and "584.3" → "584.3"), for comparing facts."""
+    return {f"{_to_float(m.group('number')):g}" for m in re.finditer(NUMBER, text)}

