@@ -55,18 +55,26 @@ def make_splitter(tokenizer, chunk_tokens: int, overlap_tokens: int) -> Recursiv
 
 def chunk_article(article: Article, split: Callable[[str], list[str]]) -> list[Chunk]:
     """Split one article; every chunk's text is exactly ``article.body[start:end]``."""
+    body = article.body
     chunks: list[Chunk] = []
-    cursor = 0
-    for position, piece in enumerate(p for p in split(article.body) if p.strip()):
+    cursor, limit = 0, 0
+    for position, piece in enumerate(p for p in split(body) if p.strip()):
         # langchain's own start_index assumes character overlap; with token overlap we
-        # search forward from the previous chunk's start instead.
-        start = article.body.find(piece, cursor)
+        # search after the previous chunk's start. The next chunk overlaps or touches the
+        # previous one, so take the last match starting no later than the previous end
+        # (plus whitespace): with repeated text the first match may lie too far back.
+        start = body.rfind(piece, cursor, limit + len(piece))
         if start < 0:
-            start = article.body.find(piece)
+            start = body.find(piece, cursor)
+        if start < 0:
+            start = body.find(piece)
         if start < 0:  # the splitter altered the text: should not happen with strip-only
             raise ValueError(f"chunk {position} of {article.doc} is not a substring of its body")
         end = start + len(piece)
         cursor = start + 1
+        limit = end
+        while limit < len(body) and body[limit].isspace():
+            limit += 1
         stem = article.doc.rsplit(".", 1)[0]
         chunks.append(Chunk(f"{stem}#{position}", article.doc, position, start, end, piece, article.title,
                             article.date, article.source, article.language))

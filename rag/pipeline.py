@@ -6,9 +6,12 @@ import logging
 import time
 from typing import Callable
 
+import numpy as np
+
 from rag.answering import Answer, Passage
 from rag.answering.citations import renumber
 from rag.answering.prompts import message
+from rag.index import LoadedIndex
 from rag.language import LanguageGuess, detect_language
 from rag.retrieval import Filters, Hit, current_index, embed_query, search_vector
 from rag.settings import SUPPORTED_LANGUAGES, Settings
@@ -60,11 +63,11 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
 
     started = time.perf_counter()
     index = current_index(settings.index_dir)
-    hits = search_vector(index, embed_query(settings, retrieval_query(text, previous_question)),
-                         k or settings.top_k, filters)
+    query = embed_query(settings, retrieval_query(text, previous_question))
+    hits = search_vector(index, query, k or settings.top_k, filters)
     retrieved = time.perf_counter()
 
-    answer = _answer(settings, text, guess.code, hits, on_token)
+    answer = _answer(settings, text, guess.code, hits, on_token, index, query)
     answer.guess, answer.note = guess, note
     answer.timings_ms = {"retrieve": round((retrieved - started) * 1000, 1),
                          "answer": round((time.perf_counter() - retrieved) * 1000, 1)}
@@ -72,7 +75,7 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
 
 
 def _answer(settings: Settings, question: str, language: str, hits: list[Hit],
-            on_token: Callable[[str], None] | None) -> Answer:
+            on_token: Callable[[str], None] | None, index: LoadedIndex, query: np.ndarray) -> Answer:
     from rag.answering.extractive import answer_extractive
 
     passages = [Passage(i, hit) for i, hit in enumerate(hits, start=1)]
@@ -83,4 +86,4 @@ def _answer(settings: Settings, question: str, language: str, hits: list[Hit],
             return answer_generative(settings, question, language, passages, on_token=on_token)
         except Exception as exc:  # a generator that fails to load or run must not take the answer down
             log.warning("The generator failed (%s); answering extractively", exc)
-    return answer_extractive(settings, question, language, passages)
+    return answer_extractive(settings, question, language, passages, index=index, query=query)

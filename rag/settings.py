@@ -50,6 +50,8 @@ class Settings:
     max_question_chars: int = 1000
     max_upload_bytes: int = 1_000_000
 
+    # How many of the top passages the extractive answerer reads for evidence.
+    answer_passages: int = 5
     # Refusal of the extractive answerer (see rag/answering/refusal.py). Calibrated
     # with `rag eval --calibrate`; the figures behind the value are in the README.
     refusal_min_score: float = 0.30

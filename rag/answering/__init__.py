@@ -57,3 +57,6 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     note: str | None = None  # e.g. "your question's language is not supported; answering in English"
     guess: LanguageGuess | None = None
+    # Score of the evidence that passed the grounding checks (None when none did); refusal is
+    # `confidence is None or confidence < settings.refusal_min_score`, which `rag eval --calibrate` sweeps.
+    confidence: float | None = None

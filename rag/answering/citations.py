@@ -26,6 +26,14 @@ def drop_invalid_markers(text: str, valid: set[int]) -> str:
     return cleaned.strip()
 
 
+QUOTATION = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"]*\"")
+
+
+def own_words(text: str) -> str:
+    """The answer without its quotations and markers: the words written in the answer's own language."""
+    return MARKER.sub("", QUOTATION.sub(" ", text)).strip()
+
+
 def locate_quote(passage_text: str, quote: str) -> tuple[int, int] | None:
     """Where ``quote`` stands verbatim in the passage, or None."""
     start = passage_text.find(quote)

@@ -58,6 +58,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bg": "В прессъобщенията се казва (цитат на езика на оригинала):",
         "kk": "Баспасөз хабарламаларында былай делінген (түпнұсқа тілінде):",
     },
+    "quote_intro": {
+        "en": "In the source:",
+        "ru": "В источнике:",
+        "bg": "В източника:",
+        "kk": "Дереккөзде:",
+    },
     "no_index": {
         "en": "There is no index yet. Build it with `rag index` (or restart with `make run`).",
         "ru": "Индекс ещё не построен. Постройте его командой `rag index` (или перезапустите `make run`).",
@@ -65,6 +71,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "Индекс әлі құрылмаған. Оны `rag index` командасымен құрыңыз (немесе `make run` қайта іске қосыңыз).",
     },
 }
+
+
+QUOTE_MARKS = {"en": ("“", "”"), "ru": ("«", "»"), "bg": ("„", "“"), "kk": ("«", "»")}
+
+
+def quoted(text: str, language: str) -> str:
+    """``text`` between the quotation marks of ``language``."""
+    left, right = QUOTE_MARKS.get(language, QUOTE_MARKS["en"])
+    return f"{left}{text}{right}"
 
 
 def message(key: str, language: str, **values: object) -> str:

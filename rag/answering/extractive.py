@@ -1,0 +1,231 @@
+"""The grounded extractive answerer: quote the sentences that answer, state the short answer in
+the question's language, or say that the press releases do not answer.
+
+No fact is written that a cited sentence does not contain: the short answer (a date, an amount,
+a name) is read out of the quoted sentence and only re-formatted for the question's language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answering import Answer, Citation, Passage
+from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
+from rag.answering.grounding import (GAZETTEER, Constraints, missing_constraints, person_names,
+                                     question_constraints, skeleton)
+from rag.answering.prompts import message, quoted
+from rag.index import LoadedIndex
+from rag.settings import Settings
+
+KINDS = {
+    "when": re.compile(r"\b(when|what date|which date|what year|which year|когда|в каком году|какого числа|"
+                       r"в какой день|кога|на коя дата|коя дата|в коя година|през коя година|қашан|қай жылы|"
+                       r"қай күні|қай айда|нешінші)\b", re.I),
+    "amount": re.compile(r"(\bhow much\b|\bhow many\b|\bby how\b|what percentage|\bсколько\b|\bкаков(?:а|о)? "
+                         r"(?:объ[её]м|сумма|размер)|\bкакой объ[её]м|\bна сколько\b|\bколко\b|\bс колко\b|"
+                         r"\bкакъв (?:е|беше|е бил) (?:обемът|размерът)|\bқанша\b|\bнеше\b|\bқандай көлем)", re.I),
+    "who": re.compile(r"\b(who|whom|whose|кто|кем|кого|кому|с кем|кой|с кого|кім|кімге|кіммен|кімді|кімнің)\b",
+                      re.I),
+}
+PERCENT_HINT = re.compile(r"%|процент|percent|\bна сколько\b|by how much|\bс колко\b|пайыз|grow|rise|increase|"
+                          r"вырос|рост|увелич|ръст|нарасн|өсті|өсім", re.I)
+
+# How much lower than the best sentence a sentence that carries the asked-for fact may score.
+FACT_SLACK = 0.08
+# A second quote is added to an open answer only when it scores this close to the first.
+SECOND_QUOTE_SLACK = 0.04
+# Sentences this similar (cosine of their embeddings) state the same thing: twins in two languages.
+TWIN_SIMILARITY = 0.80
+# Weight of the sentence's own similarity against its passage's.
+SENTENCE_WEIGHT = 0.75
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage scored against the question."""
+
+    passage: Passage
+    row: int  # row in the index's sentence table
+    start: int  # offsets in the passage's chunk text
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.passage.hit.chunk.text[self.start:self.end]
+
+    @property
+    def language(self) -> str:
+        return self.passage.hit.chunk.language
+
+    @property
+    def doc(self) -> str:
+        return self.passage.hit.chunk.doc
+
+
+def question_kind(question: str) -> str:
+    """"when", "amount", "who" or "open"."""
+    for kind, pattern in KINDS.items():
+        if pattern.search(question):
+            return kind
+    return "open"
+
+
+def candidates(index: LoadedIndex, query: np.ndarray, passages: list[Passage]) -> list[Candidate]:
+    """Every sentence wholly inside the passages, best first, each sentence once."""
+    seen: dict[int, Candidate] = {}
+    for passage in passages:
+        chunk = passage.hit.chunk
+        rows = index.sentences_in(chunk)
+        if not rows:
+            continue
+        sims = index.sentence_embeddings[rows] @ query
+        for row, sim in zip(rows, sims):
+            if row in seen:
+                continue
+            s = index.sentences[row]
+            score = SENTENCE_WEIGHT * float(sim) + (1 - SENTENCE_WEIGHT) * passage.hit.score
+            seen[row] = Candidate(passage, row, s.start - chunk.start, s.end - chunk.start, score)
+    return sorted(seen.values(), key=lambda c: -c.score)
+
+
+def _article_text(index: LoadedIndex, doc: str) -> str:
+    rows = index.sentence_rows.get(doc, [])
+    title = index.documents.get(doc, {}).get("title", "")
+    return title + "\n" + " ".join(index.sentences[r].text for r in rows)
+
+
+def _anchor_positions(question: str, sentence: str) -> list[int]:
+    """Where the sentence mentions the question's names/places (matched across scripts)."""
+    keys = {skeleton(w) for w in re.findall(r"\w{4,}", question)} - {""}
+    keys = {k for k in keys if len(k) >= 3}
+    return [m.start() for m in re.finditer(r"\w{4,}", sentence) if skeleton(m.group(0)) in keys]
+
+
+def _closest(items: list, anchors: list[int], start_of) -> object:
+    if not anchors or len(items) == 1:
+        return items[0]
+    return min(items, key=lambda it: min(abs(start_of(it) - a) for a in anchors))
+
+
+def short_answer(kind: str, question: str, sentence: str, language: str) -> str | None:
+    """The date, amount or name the question asks for, read from ``sentence`` and put in ``language``."""
+    anchors = _anchor_positions(question, sentence)
+    if kind == "when":
+        dates = find_dates(sentence)
+        if not dates:
+            return None
+        # the date nearest to what the question names; among equals the most precise
+        ranked = sorted(dates, key=lambda d: -d.precision)
+        return format_date_mention(_closest(ranked, anchors, lambda d: d.start), language)
+    if kind == "amount":
+        amounts = find_amounts(sentence)
+        if not amounts:
+            return None
+        if PERCENT_HINT.search(question) and any(a.percent for a in amounts):
+            pool = [a for a in amounts if a.percent]
+        else:
+            pool = [a for a in amounts if a.is_money or a.scale] or [a for a in amounts if not a.percent] or amounts
+        return format_amount(_closest(pool, anchors, lambda a: a.start), language)
+    if kind == "who":
+        asked = {skeleton(w) for w in re.findall(r"\w{3,}", question)}
+        names = [n for n in person_names(sentence)
+                 if not any(skeleton(part) in asked for part in n[2].split())]
+        if not names:
+            return None
+        return _closest(names, anchors, lambda n: n[0])[2]
+    return None
+
+
+def _question_word(question: str, place: str) -> str:
+    stems = GAZETTEER.get(place, ())
+    for word in re.findall(r"[\w-]+", question):
+        if any(word.lower().startswith(s) for s in stems):
+            return word
+    return place
+
+
+def _refusal(question: str, language: str, passages: list[Passage], reason: str,
+             confidence: float | None) -> Answer:
+    text = f"{message('refusal', language)} {reason}".strip()
+    return Answer(question, language, text, "extractive", True, [], passages, confidence=confidence)
+
+
+def _twin(index: LoadedIndex, evidence: Candidate, pool: list[Candidate], language: str) -> Candidate | None:
+    """A sentence in ``language`` among ``pool`` that states what ``evidence`` states."""
+    same_language = [c for c in pool if c.language == language and c.row != evidence.row]
+    if not same_language:
+        return None
+    vec = index.sentence_embeddings[evidence.row]
+    sims = index.sentence_embeddings[[c.row for c in same_language]] @ vec
+    best = int(np.argmax(sims))
+    return same_language[best] if sims[best] >= TWIN_SIMILARITY else None
+
+
+def answer_extractive(settings: Settings, question: str, language: str, passages: list[Passage], *,
+                      index: LoadedIndex | None = None, query: np.ndarray | None = None) -> Answer:
+    """Answer from the top passages' sentences, or refuse when they do not answer."""
+    from rag.retrieval import current_index, embed_query
+
+    index = index or current_index(settings.index_dir)
+    query = query if query is not None else embed_query(settings, question)
+    pool = candidates(index, query, passages[:settings.answer_passages])
+    if not pool:
+        return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
+
+    constraints: Constraints = question_constraints(question)
+    missing_by_doc: dict[str, list[str]] = {}
+    for c in pool:
+        if c.doc not in missing_by_doc:
+            missing_by_doc[c.doc] = missing_constraints(constraints, _article_text(index, c.doc),
+                                                        c.passage.hit.chunk.date)
+    grounded = [c for c in pool if not missing_by_doc[c.doc]]
+    if not grounded:
+        missing = missing_by_doc[pool[0].doc]
+        what = ", ".join(_question_word(question, m) for m in missing)
+        return _refusal(question, language, passages, message("refusal_reason_missing", language, what=what), None)
+
+    best = grounded[0]
+    if best.score < settings.refusal_min_score:
+        return _refusal(question, language, passages, message("refusal_reason_weak", language), best.score)
+
+    kind = question_kind(question)
+    evidence, short = best, None
+    if kind != "open":
+        for c in grounded:
+            if c.score < best.score - FACT_SLACK:
+                break
+            short = short_answer(kind, question, c.text, language)
+            if short:
+                evidence = c
+                break
+
+    if evidence.language != language:
+        twin = _twin(index, evidence, grounded, language)
+        if twin is not None:
+            twin_short = short_answer(kind, question, twin.text, language) if short else None
+            if not short or twin_short == short:
+                evidence = twin
+
+    quotes = [evidence]
+    if kind == "open":
+        for c in grounded:
+            if c.score < evidence.score - SECOND_QUOTE_SLACK:
+                break
+            if c.row == evidence.row or _twin(index, evidence, [c], c.language) is not None:
+                continue
+            if not (c.doc == evidence.doc and abs(c.start - evidence.start) < 1 and c.passage.n == evidence.passage.n):
+                quotes.append(c)
+                break
+
+    citations = [Citation(c.passage.n, c.passage.hit, c.text, c.start, c.end) for c in quotes]
+    lines = [f"{quoted(c.text, c.language)} [{c.passage.n}]" for c in quotes]
+    if short:
+        text = f"{short} [{evidence.passage.n}].\n\n{message('quote_intro', language)} {lines[0]}"
+    else:
+        lead = "lead" if all(c.language == language for c in quotes) else "lead_translated"
+        text = message(lead, language) + "\n\n" + "\n\n".join(lines)
+    return Answer(question, language, text, "extractive", False, citations, passages, confidence=best.score)

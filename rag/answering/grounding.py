@@ -1,0 +1,196 @@
+"""What a question pins down, and whether a piece of evidence mentions it.
+
+A similarity threshold alone cannot tell "trade with Bulgaria in 2021" from "trade with
+Bulgaria in 2023": both score alike. So the answerer checks that every year and number the
+question names appears in the evidence's article, and every place, country or person it names is
+mentioned there, matching names across scripts and languages:
+
+* countries and cities through a small multilingual gazetteer of name stems (the names differ
+  between languages: "Черна гора", "Montenegro", "Черногория"), written here because no
+  installable library maps such names across these four languages;
+* other proper names (persons) through a consonant skeleton of their transliteration
+  (``anyascii``): "Токаева", "Тоқаев" and "Tokayev" all reduce to "tkv".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from anyascii import anyascii
+
+from rag.answering.facts import numbers_in
+
+# Stems (lower case, matched at a word start) of places in en, ru, bg, kk.
+GAZETTEER: dict[str, tuple[str, ...]] = {
+    "Albania": ("albani", "албан"), "Bulgaria": ("bulgari", "болгар", "българ"),
+    "Hungary": ("hungar", "венгр", "венгер", "унгар", "мажар"), "Italy": ("ital", "итал"),
+    "Lithuania": ("lithuani", "литв", "литов"), "Latvia": ("latvi", "латви", "латвий", "латвийск"),
+    "Estonia": ("estoni", "эстони", "естони"), "North Macedonia": ("macedon", "македон"),
+    "Russia": ("russia", "росси", "русск", "руск", "ресей"), "Serbia": ("serbi", "серби", "сербск", "сръбск"),
+    "Slovakia": ("slovak", "словак", "словаш"), "Slovenia": ("sloven", "словен"),
+    "Montenegro": ("montenegr", "черногор", "черна гора", "черногори", "черна гор"),
+    "Croatia": ("croati", "хорват", "хърват"), "Greece": ("greece", "greek", "греци", "гърци", "грек"),
+    "Romania": ("romani", "румын", "румъни", "румън"), "Germany": ("german", "герман", "немец", "немецк"),
+    "France": ("franc", "french", "франц", "франция"), "Poland": ("poland", "polish", "польш", "полш", "польск"),
+    "Czechia": ("czech", "чех", "чеш"), "Austria": ("austri", "австри"), "Turkey": ("turkey", "türki", "турци",
+                                                                                      "турск", "түркия"),
+    "China": ("china", "chinese", "кита", "китай", "қытай"), "United States": ("usa", "united states", "сша",
+                                                                             "америк", "америка", "ақш"),
+    "Japan": ("japan", "япон"), "Ukraine": ("ukrain", "украин", "украйн"), "Belarus": ("belarus", "беларус",
+                                                                                    "белорус"),
+    "Uzbekistan": ("uzbek", "узбек", "өзбек"), "Kyrgyzstan": ("kyrgyz", "киргиз", "кыргыз", "қырғыз"),
+    "Tajikistan": ("tajik", "таджик", "тәжік"), "Turkmenistan": ("turkmen", "туркмен", "түрікмен"),
+    "Azerbaijan": ("azerbaij", "азербайдж", "әзірбайжан"), "Georgia": ("georgia", "грузи", "грузин"),
+    "Armenia": ("armeni", "армени", "армян"), "Moldova": ("moldov", "молдов", "молдав"),
+    "Spain": ("spain", "spanish", "испан"), "Portugal": ("portug", "португал"), "Belgium": ("belgi", "бельги",
+                                                                                            "белги"),
+    "Netherlands": ("netherland", "dutch", "нидерланд", "холанд", "голланд"), "Cyprus": ("cypr", "кипр"),
+    "Finland": ("finland", "finnish", "финлянд", "финланд", "финск"), "Sweden": ("swed", "швеци", "швед"),
+    "Norway": ("norw", "норвег"), "Denmark": ("denmark", "danish", "дани", "датск"),
+    "Switzerland": ("switzerland", "swiss", "швейцар"), "Iran": ("iran", "иран"), "India": ("india", "инди"),
+    "Korea": ("korea", "коре"), "Mongolia": ("mongol", "монгол", "моңғол"),
+    "United Kingdom": ("britain", "british", "united kingdom", "британ", "великобритан", "ұлыбритан"),
+    "European Union": ("european union", "евросоюз", "европейский союз", "европейския съюз", "еуроодақ",
+                       "еуропалық одақ"),
+    "Tirana": ("tiran", "тиран"), "Sofia": ("sofia", "софи"), "Budapest": ("budapest", "будапешт"),
+    "Rome": ("rome", "рим"), "Vilnius": ("vilni", "вильн", "вилн"), "Riga": ("riga", "рига", "риге"),
+    "Skopje": ("skopje", "скопи", "скопј"), "Belgrade": ("belgrad", "белград"),
+    "Bratislava": ("bratislav", "братислав"), "Ljubljana": ("ljubljan", "любляна", "любляне", "люблян"),
+    "Moscow": ("moscow", "москв"), "Brussels": ("brussel", "брюссел", "брюксел"), "Burgas": ("burgas", "бургас"),
+    "Varna": ("varna", "варн"), "Podgorica": ("podgoric", "подгориц"), "Zagreb": ("zagreb", "загреб"),
+    "Bucharest": ("buchar", "бухарест", "букурещ"), "Athens": ("athens", "афин", "атина"),
+    "Berlin": ("berlin", "берлин"), "Paris": ("paris", "париж"), "Warsaw": ("warsaw", "варшав"),
+    "Prague": ("prague", "праг"), "Vienna": ("vienna", "вен", "виена"), "Ankara": ("ankara", "анкар"),
+    "Beijing": ("beijing", "пекин", "бейжің"), "Tokyo": ("tokyo", "токио"), "Tashkent": ("tashkent", "ташкент"),
+    "Bishkek": ("bishkek", "бишкек"), "Baku": ("baku", "баку"), "Tbilisi": ("tbilisi", "тбилиси"),
+    "Geneva": ("geneva", "женев"), "New York": ("new york", "нью-йорк", "ню йорк", "нью-йорк"),
+    "Almaty": ("almaty", "алмат"), "Cholpon-Ata": ("cholpon", "чолпон"),
+}
+# Always true of this corpus, so never a constraint.
+IGNORED_PLACES = {"Kazakhstan"}
+_KZ_STEMS = ("kazakh", "казах", "қазақ")
+
+# Capitalised words that are not names of what a question pins down.
+NOT_NAMES = {
+    "when", "what", "who", "whom", "which", "where", "why", "how", "did", "does", "do", "is", "are", "was", "were",
+    "the", "a", "an", "in", "on", "at", "and", "of", "to", "with", "for", "by", "has", "have", "will", "can",
+    "president", "prime", "minister", "deputy", "foreign", "affairs", "ministry", "head", "state", "government",
+    "senate", "parliament", "embassy", "ambassador", "republic", "council", "commission", "forum", "joint",
+    "statement", "mfa", "un", "osce", "oic", "eu", "nato", "mr", "mrs", "ms",
+    "когда", "что", "кто", "кого", "кем", "кому", "какой", "какие", "какая", "каким", "сколько", "где", "как",
+    "почему", "зачем", "в", "на", "с", "и", "о", "об", "по", "при", "для", "мид", "оон", "обсе",
+    "кога", "какво", "кой", "коя", "кое", "кои", "колко", "къде", "как", "защо", "с", "за", "от", "през",
+    "қашан", "не", "кім", "кімге", "кіммен", "қандай", "қанша", "қайда", "неше", "нешінші", "қалай", "неге", "мен",
+    "оон", "ұұ", "сім",
+}
+NAME_RE = re.compile(r"\b[A-ZА-ЯЁӘҒҚҢӨҰҮҺІÀ-Ý][\w'’-]+", re.UNICODE)
+YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What the question pins down."""
+
+    years: frozenset[str]
+    numbers: frozenset[str]
+    places: frozenset[str]  # gazetteer keys
+    names: frozenset[str]  # other capitalised words, as written
+
+    def describe(self) -> list[str]:
+        return sorted(self.years) + sorted(self.numbers) + sorted(self.places) + sorted(self.names)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w'’-]+", text.lower())
+
+
+def places_in(text: str) -> set[str]:
+    """Gazetteer places mentioned in ``text`` (any language)."""
+    lowered = text.lower()
+    words = _words(text)
+    found = set()
+    for place, stems in GAZETTEER.items():
+        for stem in stems:
+            if (" " in stem and stem in lowered) or any(w.startswith(stem) for w in words):
+                found.add(place)
+                break
+    return found
+
+
+def _is_place_word(word: str) -> bool:
+    w = word.lower()
+    return w.startswith(_KZ_STEMS) or any(w.startswith(s) for stems in GAZETTEER.values() for s in stems
+                                          if " " not in s)
+
+
+@lru_cache(maxsize=4096)
+def skeleton(word: str) -> str:
+    """A script-independent key for a name: consonants of its transliteration ("Тоқаева" → "tkv")."""
+    w = anyascii(word).lower()
+    for a, b in (("zh", "j"), ("kh", "h"), ("ts", "c"), ("ch", "c"), ("sh", "s"), ("q", "k"), ("x", "ks"),
+                 ("w", "v"), ("ph", "f")):
+        w = w.replace(a, b)
+    w = re.sub(r"[^a-z]", "", w)
+    w = re.sub(r"[aeiouyjh]", "", w)
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+def question_constraints(question: str) -> Constraints:
+    """Years, numbers, places and names that the question names."""
+    years = frozenset(YEAR_RE.findall(question))
+    numbers = frozenset(n for n in numbers_in(YEAR_RE.sub(" ", question)))
+    places = frozenset(places_in(question) - IGNORED_PLACES)
+    names = set()
+    for m in NAME_RE.finditer(question):
+        word = m.group(0).strip("-'’")
+        for part in word.split("-"):
+            if len(part) >= 3 and part.lower() not in NOT_NAMES and not _is_place_word(part) and len(skeleton(part)) >= 2:
+                names.add(part)
+    return Constraints(years, numbers, places, frozenset(names))
+
+
+def _name_mentioned(name: str, skeletons: set[str]) -> bool:
+    key = skeleton(name)
+    stem = key[:max(2, len(key) - 1)]  # tolerate a case ending ("Радева", "Бегаем")
+    return any(s.startswith(stem) or (len(s) >= 3 and key.startswith(s)) for s in skeletons)
+
+
+def missing_constraints(constraints: Constraints, text: str, date: str | None = None) -> list[str]:
+    """What the question names that ``text`` (an article's title and body, with its date) does not mention."""
+    missing: list[str] = []
+    haystack_years = set(YEAR_RE.findall(text)) | ({date[:4]} if date else set())
+    missing += [y for y in sorted(constraints.years) if y not in haystack_years]
+    if constraints.numbers:
+        present = numbers_in(text)
+        missing += [n for n in sorted(constraints.numbers) if n not in present]
+    if constraints.places:
+        present_places = places_in(text)
+        missing += [p for p in sorted(constraints.places) if p not in present_places]
+    if constraints.names:
+        skeletons = {skeleton(w) for w in NAME_RE.findall(text)}
+        missing += [n for n in sorted(constraints.names) if not _name_mentioned(n, skeletons)]
+    return missing
+
+
+def person_names(text: str) -> list[tuple[int, int, str]]:
+    """Likely person names in ``text``: runs of capitalised words that are not places or titles."""
+    found: list[tuple[int, int, str]] = []
+    run: list[re.Match] = []
+
+    def flush() -> None:
+        words = [m for m in run if m.group(0).lower() not in NOT_NAMES and not _is_place_word(m.group(0))]
+        if len(words) >= 2 or (len(words) == 1 and len(run) >= 2):
+            found.append((words[0].start(), words[-1].end(), text[words[0].start():words[-1].end()]))
+
+    for m in NAME_RE.finditer(text):
+        if run and text[run[-1].end():m.start()].strip(" ") == "":
+            run.append(m)
+            continue
+        if run:
+            flush()
+        run = [m]
+    if run:
+        flush()
+    return [f for f in found if len(f[2]) >= 5]

@@ -1,0 +1,152 @@
+"""One chat turn: validate the filters, answer, stream the text, render the sources.
+
+:func:`respond` is a generator of :class:`Frame` s; the app turns each frame into component
+updates. It never raises: every failure becomes a readable message in the chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from rag.answering import Answer
+from rag.answering.prompts import message
+from rag.answering.render import answer_to_json
+from rag.settings import Settings
+from rag.ui import render
+from rag.ui.filters import FilterError, parse_filters
+
+log = logging.getLogger(__name__)
+
+STREAM_DELAY_S = 0.03  # between the pieces of a finished (extractive) answer
+
+
+@dataclass
+class Conversation:
+    """What one browser session remembers: the chat messages, its questions and each turn's sources."""
+
+    messages: list[dict] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # one HTML section per answered turn
+
+    @property
+    def previous_question(self) -> str | None:
+        return self.questions[-1] if self.questions else None
+
+
+@dataclass
+class Frame:
+    """The state of the screen after one step of a turn."""
+
+    messages: list[dict]
+    sources_html: str | None = None  # None: unchanged
+    answer: dict | None = None  # the finished answer as JSON (None until then, or on an error)
+    done: bool = False
+
+
+def _problem_text(exc: BaseException, ui_language: str) -> tuple[str, str]:
+    """(message, kind) for a failure, in words a user understands."""
+    from rag.embedding import ModelError
+    from rag.index import IndexUnavailable
+    from rag.pipeline import InvalidQuestion
+
+    if isinstance(exc, InvalidQuestion):
+        return str(exc), "info"
+    if isinstance(exc, FilterError):
+        return f"Check the filters: {exc}", "info"
+    if isinstance(exc, IndexUnavailable):
+        return f"{message('no_index', ui_language)}\n({exc})", "error"
+    if isinstance(exc, ModelError):
+        return f"The embedding model could not be loaded, so no question can be answered right now.\n({exc})", "error"
+    return (f"Something went wrong while answering ({type(exc).__name__}). "
+            "Please try again; the details are in the server log."), "error"
+
+
+def _run_answer(settings: Settings, question: str, filters, previous: str | None, ui_language: str,
+                stream: bool) -> Iterator[tuple[str, Answer | None]]:
+    """Yield ("token", partial text) while a generator streams, then ("done", answer).
+
+    Without a generator the answer is computed directly. Exceptions propagate to the caller.
+    """
+    from rag.pipeline import answer_question
+
+    if not stream:
+        yield "done", answer_question(settings, question, filters=filters, previous_question=previous,
+                                      ui_language=ui_language)
+        return
+    tokens: queue.Queue = queue.Queue()
+    result: dict = {}
+
+    def work() -> None:
+        try:
+            result["answer"] = answer_question(settings, question, filters=filters, previous_question=previous,
+                                               ui_language=ui_language, on_token=tokens.put)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
+            result["error"] = exc
+        finally:
+            tokens.put(None)
+
+    threading.Thread(target=work, name="answer", daemon=True).start()
+    text = ""
+    while (piece := tokens.get()) is not None:
+        text += piece
+        yield "token", text
+    if "error" in result:
+        raise result["error"]
+    yield "done", result["answer"]
+
+
+def respond(settings: Settings, question: str | None, languages: list[str] | None, date_from: str | None,
+            date_to: str | None, conversation: Conversation, *,
+            answer_fn: Callable[..., Iterator[tuple[str, Answer | None]]] = _run_answer) -> Iterator[Frame]:
+    """Answer ``question`` as the next turn of ``conversation`` (which is updated in place)."""
+    ui = settings.ui_language
+    question = (question or "").strip()
+    turn = len(conversation.sources)
+    messages = list(conversation.messages)
+    if question:
+        messages.append({"role": "user", "content": render.render_user_message(question)})
+    try:
+        filters = parse_filters(languages, date_from, date_to)
+        if not question:  # let the pipeline word the message, in the interface language
+            from rag.pipeline import validate_question
+
+            validate_question(settings, question, ui)
+        yield Frame(messages + [{"role": "assistant", "content": render.render_thinking()}])
+        answer = None
+        last_shown = 0.0
+        for kind, value in answer_fn(settings, question, filters, conversation.previous_question, ui,
+                                     bool(settings.generator_model)):
+            if kind == "token":
+                now = time.monotonic()
+                if now - last_shown >= 0.05:  # do not flood the browser with one frame per token
+                    last_shown = now
+                    yield Frame(messages + [{"role": "assistant", "content": render.render_streaming(value, turn)}])
+            else:
+                answer = value
+        assert answer is not None
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a trace
+        text, kind = _problem_text(exc, ui)
+        if kind == "error":
+            log.exception("Answering %r failed", question)
+        messages.append({"role": "assistant", "content": render.render_error(text, kind)})
+        conversation.messages = messages
+        yield Frame(messages, None, {"error": text}, done=True)
+        return
+
+    streamed_tokens = bool(settings.generator_model) and answer.answerer == "generative"
+    if not answer.refused and not streamed_tokens:
+        for piece in render.stream_pieces(answer.answer)[:-1]:
+            yield Frame(messages + [{"role": "assistant", "content": render.render_streaming(piece, turn)}])
+            time.sleep(STREAM_DELAY_S)
+    messages.append({"role": "assistant", "content": render.render_answer(answer, turn)})
+    conversation.messages = messages
+    conversation.questions.append(question)
+    conversation.sources.append(render.render_sources(answer, turn))
+    data = answer_to_json(answer)
+    data["turn"] = turn
+    yield Frame(messages, render.render_sources_panel(conversation.sources), data, done=True)
