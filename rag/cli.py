@@ -90,10 +90,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 2
     if args.json:
         _print_json(answer_to_json(result))
-    else:
-        if settings.generator_model and result.answerer == "generative":
-            print()
-        print(answer_to_text(result, streamed=bool(settings.generator_model and result.answerer == "generative")))
+        return 0
+    if stream is not None and settings.generator_model:
+        print("\n" + "-" * 40)  # the streamed draft is checked; what follows is the answer that passed
+    print(answer_to_text(result))
     return 0
 
 

@@ -259,6 +259,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         changed_docs = {a.doc for a in changed}
 
         if old is not None and not changed and not report.removed:
+            _remove_old_versions(settings.index_dir, old.version)  # leftovers of an interrupted build
             report.chunks = len(old.chunks)
             report.version = old.version
             report.seconds = time.perf_counter() - started

@@ -29,8 +29,12 @@ def drop_invalid_markers(text: str, valid: set[int]) -> str:
 QUOTATION = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"]*\"")
 
 
-def own_words(text: str) -> str:
-    """The answer without its quotations and markers: the words written in the answer's own language."""
+def own_words(text: str, quotes: list[str] | tuple[str, ...] = ()) -> str:
+    """The answer without its quotations and markers: the words written in the answer's own language.
+
+    Pass the citations' quotes: they are removed verbatim first (they may hold quotation marks of their own)."""
+    for quote in sorted(quotes, key=len, reverse=True):
+        text = text.replace(quote, " ")
     return MARKER.sub("", QUOTATION.sub(" ", text)).strip()
 
 

@@ -7,6 +7,7 @@ a name) is read out of the quoted sentence and only re-formatted for the questio
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from rag.answering import Answer, Citation, Passage
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
-from rag.answering.grounding import (GAZETTEER, Constraints, missing_constraints, person_names,
+from rag.answering.grounding import (GAZETTEER, YEAR_RE, Constraints, missing_constraints, person_names,
                                      question_constraints, skeleton)
 from rag.answering.prompts import message, quoted
 from rag.index import LoadedIndex
@@ -24,9 +25,12 @@ KINDS = {
     "when": re.compile(r"\b(when|what date|which date|what year|which year|когда|в каком году|какого числа|"
                        r"в какой день|кога|на коя дата|коя дата|в коя година|през коя година|қашан|қай жылы|"
                        r"қай күні|қай айда|нешінші)\b", re.I),
-    "amount": re.compile(r"(\bhow much\b|\bhow many\b|\bby how\b|what percentage|\bсколько\b|\bкаков(?:а|о)? "
-                         r"(?:объ[её]м|сумма|размер)|\bкакой объ[её]м|\bна сколько\b|\bколко\b|\bс колко\b|"
-                         r"\bкакъв (?:е|беше|е бил) (?:обемът|размерът)|\bқанша\b|\bнеше\b|\bқандай көлем)", re.I),
+    "amount": re.compile(r"(\bhow much\b|\bhow many\b|\bby how\b|what percentage|what (?:was|is|were) the "
+                         r"(?:volume|value|amount|size|level|number)|\bhow (?:large|big)\b|\bсколько\b|"
+                         r"\bкаков(?:а|о)?\s+(?:был\w*\s+)?(?:объ[её]м|товарооборот|сумма|размер|число)|"
+                         r"\bкакой\s+(?:был\s+)?(?:объ[её]м|товарооборот)|\bна сколько\b|\bколко\b|\bс колко\b|"
+                         r"\bкакъв\s+(?:е|беше)?\s*(?:бил\s+)?(?:обемът|стокообменът|размерът|оборотът)|"
+                         r"\bқанша\b|\bнеше\b|\bқандай көлем)", re.I),
     "who": re.compile(r"\b(who|whom|whose|кто|кем|кого|кому|с кем|кой|с кого|кім|кімге|кіммен|кімді|кімнің)\b",
                       re.I),
 }
@@ -140,6 +144,27 @@ def short_answer(kind: str, question: str, sentence: str, language: str) -> str 
     return None
 
 
+def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candidate) -> list[str]:
+    """What the question names that this candidate's evidence does not mention.
+
+    Years and numbers may stand anywhere in the article (or be its date), except that a "how much"
+    question's year must be in the sentence that gives the amount: "trade in 2021" is not answered by
+    a sentence about trade in 2023, in an article that mentions 2021 elsewhere (a sentence that names
+    no year is judged by its article). Places and persons must
+    be mentioned in the passage itself (with its title): an article that names Sofia once does not make
+    every passage of it about Sofia.
+    """
+    chunk = c.passage.hit.chunk
+    facts = dataclasses.replace(constraints, places=frozenset(), names=frozenset())
+    missing = missing_constraints(facts, _article_text(index, c.doc), chunk.date)
+    if kind == "amount" and constraints.years and not missing:
+        sentence_years = set(YEAR_RE.findall(c.text))
+        if sentence_years and not constraints.years & sentence_years:
+            missing = sorted(constraints.years)  # the figure is for another year
+    entities = dataclasses.replace(constraints, years=frozenset(), numbers=frozenset())
+    return missing + missing_constraints(entities, f"{chunk.title}\n{chunk.text}")
+
+
 def _question_word(question: str, place: str) -> str:
     stems = GAZETTEER.get(place, ())
     for word in re.findall(r"[\w-]+", question):
@@ -177,22 +202,23 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
 
     constraints: Constraints = question_constraints(question)
-    missing_by_doc: dict[str, list[str]] = {}
-    for c in pool:
-        if c.doc not in missing_by_doc:
-            missing_by_doc[c.doc] = missing_constraints(constraints, _article_text(index, c.doc),
-                                                        c.passage.hit.chunk.date)
-    grounded = [c for c in pool if not missing_by_doc[c.doc]]
+    kind = question_kind(question)
+    missing = {c.row: _missing(index, constraints, kind, c) for c in pool}
+    grounded = [c for c in pool if not missing[c.row]]
     if not grounded:
-        missing = missing_by_doc[pool[0].doc]
-        what = ", ".join(_question_word(question, m) for m in missing)
+        what = ", ".join(_question_word(question, m) for m in missing[pool[0].row])
         return _refusal(question, language, passages, message("refusal_reason_missing", language, what=what), None)
+
+    if kind == "amount":
+        # "how much" is answered only by a sentence that gives a figure
+        grounded = [c for c in grounded if find_amounts(c.text)]
+        if not grounded:
+            return _refusal(question, language, passages, message("refusal_reason_no_figure", language), None)
 
     best = grounded[0]
     if best.score < settings.refusal_min_score:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), best.score)
 
-    kind = question_kind(question)
     evidence, short = best, None
     if kind != "open":
         for c in grounded:
@@ -224,6 +250,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     citations = [Citation(c.passage.n, c.passage.hit, c.text, c.start, c.end) for c in quotes]
     lines = [f"{quoted(c.text, c.language)} [{c.passage.n}]" for c in quotes]
     if short:
+        if kind == "who" or not re.search(r"[^\W\d_]{3,}", short):
+            short = message("short_answer", language, answer=short)
         text = f"{short} [{evidence.passage.n}].\n\n{message('quote_intro', language)} {lines[0]}"
     else:
         lead = "lead" if all(c.language == language for c in quotes) else "lead_translated"

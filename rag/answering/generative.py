@@ -176,6 +176,8 @@ def load_generator(model: str, models_dir: Path | None = None) -> Generator:
 def _load(model: str, models_dir: Path) -> Generator:
     hint = ("Set RAG_GENERATOR_MODEL to a local directory or hub id of a causal LM with a chat template, "
             f"to {PACKAGED!r} for the small packaged test model, or to nothing for the extractive answerer.")
+    if not model.strip():
+        raise GeneratorError(f"No generator is configured. {hint}")
     source: str | Path = model
     if model == PACKAGED:
         source = _provision_packaged(models_dir)
@@ -256,7 +258,8 @@ def generate(settings: Settings, messages: list[dict[str, str]],
             worker.join()
     if "error" in result:
         raise GeneratorError(f"Generation failed: {result['error']}") from result["error"]
-    new = result["ids"][0][inputs["input_ids"].shape[1]:]
+    ids = getattr(result["ids"], "sequences", result["ids"])  # a tensor, or an output object holding it
+    new = ids[0][inputs["input_ids"].shape[1]:]
     seconds = time.perf_counter() - started
     log.info("Generated %d tokens in %.1f s (%.1f tokens/s; prompt %d tokens)", len(new), seconds,
              len(new) / seconds if seconds else 0.0, inputs["input_ids"].shape[1])
@@ -278,7 +281,7 @@ _STOPWORDS = frozenset("""
     about after also been before between from have into more such than that their them then there these they this
     those were what when where which while whom whose will with would could should does did
     когда кто что какой какая какие каких который которая которые было были была будет также этот эта эти
-    этом того чтобы после между более очень через кога какво какъв каква какви който която които това този тази
+    этом того чтобы после более очень через кога какво какъв каква какви който която които това този тази
     тези беше бяха като след между също както така қашан қандай қанша қайда кім неге және деген туралы бойынша
     үшін осы бұл сол болды болып
 """.split())
@@ -313,9 +316,17 @@ def _claims(text: str) -> tuple[list[str], str]:
 
 
 def _is_refusal(text: str) -> bool:
-    """Whether ``text`` says the fixed refusal sentence (in any of the languages)."""
+    """Whether ``text`` is the fixed refusal sentence (in any of the languages), give or take a few words.
+
+    Only a short text counts: a model that echoes its system prompt, which quotes the sentence,
+    has not refused, and is better replaced by the extractive answer.
+    """
     norm = " ".join(MARKER.sub(" ", text).split()).casefold()
-    return any(" ".join(s.split()).casefold().rstrip(".") in norm for s in MESSAGES["refusal"].values())
+    for sentence in MESSAGES["refusal"].values():
+        refusal = " ".join(sentence.split()).casefold().rstrip(".")
+        if refusal in norm and len(norm) <= 2 * len(refusal):
+            return True
+    return False
 
 
 def _supported(claim: str, cited: list[Passage], language: str) -> bool:

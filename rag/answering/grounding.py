@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-from rag.answering.facts import numbers_in
+from rag.answering.facts import _month_number, numbers_in
 
 # Stems (lower case, matched at a word start) of places in en, ru, bg, kk.
 GAZETTEER: dict[str, tuple[str, ...]] = {
@@ -48,25 +48,28 @@ GAZETTEER: dict[str, tuple[str, ...]] = {
                                                                                             "белги"),
     "Netherlands": ("netherland", "dutch", "нидерланд", "холанд", "голланд"), "Cyprus": ("cypr", "кипр"),
     "Finland": ("finland", "finnish", "финлянд", "финланд", "финск"), "Sweden": ("swed", "швеци", "швед"),
-    "Norway": ("norw", "норвег"), "Denmark": ("denmark", "danish", "дани", "датск"),
-    "Switzerland": ("switzerland", "swiss", "швейцар"), "Iran": ("iran", "иран"), "India": ("india", "инди"),
-    "Korea": ("korea", "коре"), "Mongolia": ("mongol", "монгол", "моңғол"),
+    "Norway": ("norw", "норвег"), "Denmark": ("denmark", "danish", "дания", "дании", "данию", "датск"),
+    "Switzerland": ("switzerland", "swiss", "швейцар"), "Iran": ("iran", "иран"), "India": ("india", "индия", "индии", "индию", "индийск", "үндістан"),
+    "Korea": ("korea", "корея", "корее", "корей", "кореи", "корею"), "Mongolia": ("mongol", "монгол", "моңғол"),
     "United Kingdom": ("britain", "british", "united kingdom", "британ", "великобритан", "ұлыбритан"),
-    "European Union": ("european union", "евросоюз", "европейский союз", "европейския съюз", "еуроодақ",
+    "European Union": ("european union", " eu ", " eu'", " eu-", "(eu)", " ес ", " ео ", "евросъюз", "евросоюз", "европейский союз", "европейския съюз", "еуроодақ",
                        "еуропалық одақ"),
     "Tirana": ("tiran", "тиран"), "Sofia": ("sofia", "софи"), "Budapest": ("budapest", "будапешт"),
-    "Rome": ("rome", "рим"), "Vilnius": ("vilni", "вильн", "вилн"), "Riga": ("riga", "рига", "риге"),
+    "Rome": ("rome", "рим ", "рима", "риме", "римом"), "Vilnius": ("vilni", "вильн", "вилн"), "Riga": ("riga", "рига", "риге"),
     "Skopje": ("skopje", "скопи", "скопј"), "Belgrade": ("belgrad", "белград"),
     "Bratislava": ("bratislav", "братислав"), "Ljubljana": ("ljubljan", "любляна", "любляне", "люблян"),
     "Moscow": ("moscow", "москв"), "Brussels": ("brussel", "брюссел", "брюксел"), "Burgas": ("burgas", "бургас"),
     "Varna": ("varna", "варн"), "Podgorica": ("podgoric", "подгориц"), "Zagreb": ("zagreb", "загреб"),
     "Bucharest": ("buchar", "бухарест", "букурещ"), "Athens": ("athens", "афин", "атина"),
     "Berlin": ("berlin", "берлин"), "Paris": ("paris", "париж"), "Warsaw": ("warsaw", "варшав"),
-    "Prague": ("prague", "праг"), "Vienna": ("vienna", "вен", "виена"), "Ankara": ("ankara", "анкар"),
+    "Prague": ("prague", "прага", "праге", "прагу", "прагой"), "Vienna": ("vienna", "виена", "вене", "вену", "веной"), "Ankara": ("ankara", "анкар"),
     "Beijing": ("beijing", "пекин", "бейжің"), "Tokyo": ("tokyo", "токио"), "Tashkent": ("tashkent", "ташкент"),
     "Bishkek": ("bishkek", "бишкек"), "Baku": ("baku", "баку"), "Tbilisi": ("tbilisi", "тбилиси"),
     "Geneva": ("geneva", "женев"), "New York": ("new york", "нью-йорк", "ню йорк", "нью-йорк"),
-    "Almaty": ("almaty", "алмат"), "Cholpon-Ata": ("cholpon", "чолпон"),
+    "Almaty": ("almaty", "алмат"), "Astana": ("astana", "астан"), "Akorda": ("akord", "акорд", "ақорд"),
+    "Europe": ("europ", "европ", "еуроп"), "Central Asia": ("central asia", "центральн", "централна азия",
+                                                           "орталық азия"),
+    "Asia": ("asia", "азия", "азии", "азию", "азиат", "азиядағы", "азияд"), "Balkans": ("balkan", "балкан"), "Caspian": ("caspian", "каспи", "каспий"), "Cholpon-Ata": ("cholpon", "чолпон"),
 }
 # Always true of this corpus, so never a constraint.
 IGNORED_PLACES = {"Kazakhstan"}
@@ -108,7 +111,7 @@ def _words(text: str) -> list[str]:
 
 def places_in(text: str) -> set[str]:
     """Gazetteer places mentioned in ``text`` (any language)."""
-    lowered = text.lower()
+    lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
     words = _words(text)
     found = set()
     for place, stems in GAZETTEER.items():
@@ -142,19 +145,57 @@ def question_constraints(question: str) -> Constraints:
     years = frozenset(YEAR_RE.findall(question))
     numbers = frozenset(n for n in numbers_in(YEAR_RE.sub(" ", question)))
     places = frozenset(places_in(question) - IGNORED_PLACES)
-    names = set()
-    for m in NAME_RE.finditer(question):
-        word = m.group(0).strip("-'’")
-        for part in word.split("-"):
-            if len(part) >= 3 and part.lower() not in NOT_NAMES and not _is_place_word(part) and len(skeleton(part)) >= 2:
-                names.add(part)
-    return Constraints(years, numbers, places, frozenset(names))
+    names = frozenset(" ".join(run) for run in _name_runs(question, skip_first=True))
+    return Constraints(years, numbers, places, names)
+
+
+def _is_name_word(word: str) -> bool:
+    return (len(word) >= 2 and word.lower() not in NOT_NAMES and not _is_place_word(word)
+            and _month_number(word) is None and len(skeleton(word)) >= 2)
+
+
+def _name_runs(text: str, *, skip_first: bool = False) -> list[list[str]]:
+    """Runs of two or more consecutive capitalised name words (places, titles, months split runs)."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    last_end = -1
+    for i, m in enumerate(NAME_RE.finditer(text)):
+        parts = [p for p in m.group(0).strip("-'’").split("-") if p]
+        adjacent = last_end >= 0 and text[last_end:m.start()].strip(" ") == ""
+        if not adjacent or (skip_first and m.start() == _first_word_start(text)):
+            if len(current) >= 2:
+                runs.append(current)
+            current = []
+        if skip_first and m.start() == _first_word_start(text):
+            last_end = m.end()
+            continue
+        for part in parts:
+            if _is_name_word(part):
+                current.append(part)
+            else:
+                if len(current) >= 2:
+                    runs.append(current)
+                current = []
+        last_end = m.end()
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def _first_word_start(text: str) -> int:
+    m = re.search(r"\w", text)
+    return m.start() if m else 0
+
+
+def _word_mentioned(word: str, skeletons: set[str]) -> bool:
+    key = skeleton(word)
+    stem = key[:max(2, len(key) - 1)]  # tolerate a case ending ("Радева", "Бегаем")
+    return any(s.startswith(stem) or (len(s) >= 3 and key.startswith(s)) for s in skeletons)
 
 
 def _name_mentioned(name: str, skeletons: set[str]) -> bool:
-    key = skeleton(name)
-    stem = key[:max(2, len(key) - 1)]  # tolerate a case ending ("Радева", "Бегаем")
-    return any(s.startswith(stem) or (len(s) >= 3 and key.startswith(s)) for s in skeletons)
+    """A multi-word name is mentioned when any of its words is (the surname alone, the first name alone)."""
+    return any(_word_mentioned(word, skeletons) for word in name.split() if len(skeleton(word)) >= 2)
 
 
 def missing_constraints(constraints: Constraints, text: str, date: str | None = None) -> list[str]:
@@ -169,28 +210,17 @@ def missing_constraints(constraints: Constraints, text: str, date: str | None = 
         present_places = places_in(text)
         missing += [p for p in sorted(constraints.places) if p not in present_places]
     if constraints.names:
-        skeletons = {skeleton(w) for w in NAME_RE.findall(text)}
+        skeletons = {skeleton(p) for w in NAME_RE.findall(text) for p in w.split("-") if p}
         missing += [n for n in sorted(constraints.names) if not _name_mentioned(n, skeletons)]
     return missing
 
 
 def person_names(text: str) -> list[tuple[int, int, str]]:
-    """Likely person names in ``text``: runs of capitalised words that are not places or titles."""
-    found: list[tuple[int, int, str]] = []
-    run: list[re.Match] = []
-
-    def flush() -> None:
-        words = [m for m in run if m.group(0).lower() not in NOT_NAMES and not _is_place_word(m.group(0))]
-        if len(words) >= 2 or (len(words) == 1 and len(run) >= 2):
-            found.append((words[0].start(), words[-1].end(), text[words[0].start():words[-1].end()]))
-
-    for m in NAME_RE.finditer(text):
-        if run and text[run[-1].end():m.start()].strip(" ") == "":
-            run.append(m)
-            continue
-        if run:
-            flush()
-        run = [m]
-    if run:
-        flush()
-    return [f for f in found if len(f[2]) >= 5]
+    """Likely person names in ``text``: runs of two or more capitalised words that are not places or titles."""
+    found = []
+    for run in _name_runs(text):
+        pattern = r"[\s-]+".join(re.escape(w) for w in run)
+        m = re.search(pattern, text)
+        if m:
+            found.append((m.start(), m.end(), m.group(0)))
+    return found

@@ -21,13 +21,12 @@ def answer_to_json(answer: Answer) -> dict:
     }
 
 
-def answer_to_text(answer: Answer, *, streamed: bool = False) -> str:
+def answer_to_text(answer: Answer) -> str:
     """The answer, then its sources (title, date, outlet, language, file, quoted sentence)."""
     lines: list[str] = []
     if answer.note:
         lines.append(f"({answer.note})")
-    if not streamed:
-        lines.append(answer.answer)
+    lines.append(answer.answer)
     lines.append("")
     if answer.refused:
         lines.append(message("closest_articles", answer.language))

@@ -32,8 +32,19 @@ LABELS: dict[str, dict[str, str]] = {
 LANGUAGE_NAMES = {"ru": "Russian", "en": "English", "bg": "Bulgarian", "kk": "Kazakh"}
 LANGUAGE_CHOICES = [("Русский", "ru"), ("English", "en"), ("Български", "bg"), ("Қазақша", "kk")]
 
+ICON_FILE = ('<svg class="dr-icon" width="12" height="12" viewBox="0 0 24 24" fill="none" stroke="currentColor" '
+             'stroke-width="2" aria-hidden="true"><path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z"/>'
+             '<path d="M14 3v5h5"/></svg>')
+# Icons inside chat messages are CSS-drawn letters: the Chatbot's sanitizer mangles inline SVG.
+ICON_INFO = '<span class="dr-glyph dr-glyph-info" aria-hidden="true">i</span>'
+ICON_ERROR = '<span class="dr-glyph dr-glyph-error" aria-hidden="true">!</span>'
+ICON_NOT_FOUND = '<span class="dr-glyph dr-glyph-none" aria-hidden="true">?</span>'
+ICON_SOURCES = ('<svg width="40" height="40" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.5" '
+                'stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M4 5a2 2 0 0 1 2-2h9l5 5v11'
+                'a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2z"/><path d="M14 3v5h5M8 13h8M8 17h5"/></svg>')
+
 SOURCES_PLACEHOLDER = (
-    '<div class="dr-empty"><div class="dr-empty-icon">📰</div>'
+    f'<div class="dr-empty"><div class="dr-empty-icon">{ICON_SOURCES}</div>'
     "<p><strong>Sources appear here.</strong></p>"
     "<p>Every answer quotes the press releases it comes from. Click a marker such as "
     '<span class="dr-cite dr-cite-demo">[1]</span> in an answer to jump to its source.</p></div>'
@@ -104,19 +115,22 @@ def closest_articles(answer: Answer) -> list[Passage]:
     return out
 
 
+CLOSEST_IN_CHAT = 3  # the sources panel lists them all
+
+
 def render_answer(answer: Answer, turn: int) -> str:
     """The finished answer as a chat message: refusals get their own look and the closest articles."""
     lang = answer.language
-    note = f'<div class="dr-note">ⓘ {esc(answer.note)}</div>' if answer.note else ""
+    note = f'<div class="dr-note">{ICON_INFO}<span>{esc(answer.note)}</span></div>' if answer.note else ""
     if answer.refused:
         closest = "".join(
             f'<li><a href="#{card_id(turn, p.n)}" class="dr-cite dr-cite-plain" data-turn="{turn}" data-n="{p.n}">'
-            f'{esc(p.hit.chunk.title)}</a> <span class="dr-muted">({esc(_meta_line(p.hit.chunk, lang))})</span></li>'
-            for p in closest_articles(answer))
+            f'{esc(p.hit.chunk.title)}</a> <span class="dr-muted">· {esc(_meta_line(p.hit.chunk, lang))}</span></li>'
+            for p in closest_articles(answer)[:CLOSEST_IN_CHAT])
         closest_html = (f'<div class="dr-closest"><div class="dr-closest-head">{esc(message("closest_articles", lang))}'
                         f'</div><ul>{closest}</ul></div>') if closest else ""
         return (f'<div class="dr-answer dr-refused" data-turn="{turn}">'
-                f'<div class="dr-refusal-head"><span class="dr-refusal-icon" aria-hidden="true">∅</span>'
+                f'<div class="dr-refusal-head">{ICON_NOT_FOUND}'
                 f'{esc(label("not_found", lang))}</div>{note}'
                 f'<div class="dr-text">{render_answer_text(answer.answer, turn, set())}</div>{closest_html}</div>')
     valid = {c.n for c in answer.citations} or {p.n for p in answer.passages}
@@ -126,13 +140,17 @@ def render_answer(answer: Answer, turn: int) -> str:
 
 def render_error(text: str, kind: str = "error") -> str:
     """A readable problem message in the chat (never a stack trace)."""
-    icon = {"error": "⚠", "info": "ⓘ"}.get(kind, "⚠")
-    return (f'<div class="dr-answer dr-problem dr-{esc(kind)}"><span class="dr-problem-icon" aria-hidden="true">'
-            f'{icon}</span><span>{_lines(text)}</span></div>')
+    icon = ICON_INFO if kind == "info" else ICON_ERROR
+    return (f'<div class="dr-answer dr-problem dr-{esc(kind)}">{icon}'
+            f'<span>{_lines(text)}</span></div>')
 
 
 def _meta_line(chunk, lang: str) -> str:
     return f"{chunk.date or label('undated', lang)}, {chunk.source or label('unknown_source', lang)}"
+
+
+EXCERPT_CONTEXT = 240  # characters of context kept either side of a quote on a card
+SHORT_PASSAGE = 620  # passages up to this long are shown whole
 
 
 def _highlighted(text: str, start: int, end: int) -> str:
@@ -141,11 +159,43 @@ def _highlighted(text: str, start: int, end: int) -> str:
     return f"{_lines(text[:start])}<mark>{_lines(text[start:end])}</mark>{_lines(text[end:])}"
 
 
+def _window(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) by EXCERPT_CONTEXT characters each side, to word boundaries."""
+    lo = max(0, start - EXCERPT_CONTEXT)
+    hi = min(len(text), end + EXCERPT_CONTEXT)
+    if lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space >= 0 else lo
+    if hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space >= 0 else hi
+    return lo, hi
+
+
+def render_passage(text: str, quote_start: int | None = None, quote_end: int | None = None) -> str:
+    """A passage with its quote marked: whole when short, else an excerpt around the quote that
+    unfolds (a <details>) into the whole passage."""
+    has_quote = quote_start is not None and quote_end is not None and 0 <= quote_start < quote_end <= len(text)
+    full = _highlighted(text, quote_start, quote_end) if has_quote else _lines(text)
+    if len(text) <= SHORT_PASSAGE:
+        return f'<div class="dr-passage">{full}</div>'
+    if has_quote:
+        lo, hi = _window(text, quote_start, quote_end)
+        excerpt = _highlighted(text[lo:hi], quote_start - lo, quote_end - lo)
+    else:
+        lo, hi = _window(text, 0, 0)
+        excerpt = _lines(text[:hi])
+    excerpt = ("… " if lo > 0 else "") + excerpt + (" …" if hi < len(text) else "")
+    return (f'<details class="dr-passage dr-foldable"><summary><span class="dr-excerpt">{excerpt}</span>'
+            f'<span class="dr-toggle"></span></summary><div class="dr-full">{full}</div></details>')
+
+
 def render_card(passage: Passage, turn: int, lang: str, citation: Citation | None = None,
                 cited: bool = True) -> str:
-    """One source card: number, title, date · outlet · language · file, the passage (quote marked)."""
+    """One source card: number, title, date · outlet · language, file name, the passage (quote marked)."""
     c = passage.hit.chunk
-    body = _highlighted(c.text, citation.quote_start, citation.quote_end) if citation else _lines(c.text)
+    body = (render_passage(c.text, citation.quote_start, citation.quote_end) if citation
+            else render_passage(c.text))
     lang_name = LANGUAGE_NAMES.get(c.language, c.language)
     classes = "dr-card" + ("" if cited else " dr-card-uncited")
     return (
@@ -153,13 +203,13 @@ def render_card(passage: Passage, turn: int, lang: str, citation: Citation | Non
         f'data-doc="{esc(c.doc)}" data-lang="{esc(c.language)}" data-date="{esc(c.date or "")}" '
         f'data-source="{esc(c.source or "")}" data-title="{esc(c.title)}">'
         f'<div class="dr-card-head"><span class="dr-badge">{passage.n}</span>'
-        f'<div class="dr-card-title">{esc(c.title)}</div></div>'
+        f'<div class="dr-card-title">{esc(c.title)}</div>'
+        f'<span class="dr-score" title="similarity to the question">{passage.hit.score:.2f}</span></div>'
         f'<div class="dr-card-meta"><span class="dr-date">{esc(c.date or label("undated", lang))}</span>'
         f'<span class="dr-dot">·</span><span class="dr-outlet">{esc(c.source or label("unknown_source", lang))}</span>'
         f'<span class="dr-dot">·</span><span class="dr-lang" title="{esc(lang_name)}">{esc(c.language.upper())}</span>'
-        f'<span class="dr-dot">·</span><span class="dr-file" title="file in documents/">{esc(c.doc)}</span>'
-        f'<span class="dr-score" title="similarity to the question">{passage.hit.score:.2f}</span></div>'
-        f'<div class="dr-passage">{body}</div></article>'
+        f'<span class="dr-file" title="file in documents/">{ICON_FILE}{esc(c.doc)}</span></div>'
+        f'{body}</article>'
     )
 
 
@@ -174,7 +224,8 @@ def render_sources(answer: Answer, turn: int) -> str:
             f'{total_ms / 1000:.1f} s · {esc(answer.answerer)}</div></div>')
     if answer.refused:
         cards = "".join(render_card(p, turn, lang, None, cited=False) for p in closest_articles(answer))
-        body = (f'<div class="dr-section-title dr-refused-title">∅ {esc(message("closest_articles", lang))}</div>'
+        body = (f'<div class="dr-section-title dr-refused-title">{ICON_NOT_FOUND} {esc(label("not_found", lang))} · '
+                f'{esc(message("closest_articles", lang))}</div>'
                 f'{cards}')
     else:
         cited = [p for p in answer.passages if p.n in by_n]
@@ -235,7 +286,7 @@ def render_upload_report(report) -> str:
         detail = f.reason if f.status in ("rejected", "unchanged") else (
             f"{f.title} — {f.date or 'undated'}, {LANGUAGE_NAMES.get(f.language, f.language)}")
         rows.append(f'<tr class="dr-up-{esc(f.status)}"><td><span class="dr-pill dr-pill-{esc(f.status)}">'
-                    f'{esc(_STATUS_TEXT.get(f.status, f.status))}</span></td><td class="dr-file">{esc(f.name)}</td>'
+                    f'{esc(_STATUS_TEXT.get(f.status, f.status))}</span></td><td class="dr-up-file">{esc(f.name)}</td>'
                     f'<td>{esc(detail)}</td></tr>')
     counts = {s: len(report.by_status(s)) for s in ("added", "updated", "unchanged", "rejected")}
     summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
@@ -244,7 +295,8 @@ def render_upload_report(report) -> str:
         s = report.index_summary
         extra = (f" · index now holds {s['documents']} articles, {s['chunks']} passages "
                  f"({s['chunks_embedded']} embedded in {s['seconds']:.1f} s)")
-    error = f'<div class="dr-problem dr-error">⚠ {esc(report.error)}</div>' if report.error else ""
+    error = (f'<div class="dr-problem dr-error">{ICON_ERROR}'
+             f'<span>{esc(report.error)}</span></div>') if report.error else ""
     return (f'<div class="dr-upload-report"><div class="dr-upload-summary">{esc(summary)}{esc(extra)}</div>{error}'
             f'<table><thead><tr><th>Result</th><th>File</th><th>Details</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')

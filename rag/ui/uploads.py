@@ -236,8 +236,4 @@ def _sha256_file(path: Path) -> str:
 
 
 def _size(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f} MB"
-    if n >= 1000:
-        return f"{n / 1000:.0f} kB"
-    return f"{n} bytes"
+    return f"{n:,} bytes"

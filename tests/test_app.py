@@ -1,0 +1,412 @@
+"""The chat app: its pure helpers (fast), then the running app driven through gradio_client (model).
+
+The end-to-end tests launch the app in-process on a free port over a tmp COPY of documents/ and of
+the session's real index, so uploads never touch the repository's documents/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag.answering import Answer, Citation, Passage
+from rag.chunking import Chunk
+from rag.retrieval import Filters, Hit
+from rag.settings import SUPPORTED_LANGUAGES, Settings, load_settings
+from rag.ui import render
+from rag.ui.chat import Conversation, respond
+from rag.ui.filters import FilterError, parse_filters
+from rag.ui.uploads import UploadRejected, add_articles, check_name, check_upload
+
+REPO = Path(__file__).resolve().parent.parent
+ALL_LANGUAGES = list(SUPPORTED_LANGUAGES)
+TIRANA_RU = "Когда открыли посольство Казахстана в Тиране?"
+
+ARTICLE = (
+    "Kazakhstan and Mongolia open a joint yurt festival in Ulaanbaatar\n"
+    "date: 2025-10-02\nsource: Test Wire\nlanguage: en\n\n"
+    "Ulaanbaatar, 2 October 2025 – Kazakhstan and Mongolia opened the first joint Festival of the Great Steppe "
+    "Yurt in Ulaanbaatar. The Kazakh ambassador said that exactly 347 yurts were assembled on the festival "
+    "ground, a record for the region. The festival will run until 12 October and will be held in Almaty next year.\n"
+)
+ARTICLE_NAME = "en_mongolia_yurt_festival_2025-10-02.txt"
+
+
+# --- helpers without the model ---------------------------------------------------------------------------
+
+def _chunk(text: str, doc: str = "en_x.txt", title: str = "A <b>title</b>", language: str = "en") -> Chunk:
+    return Chunk(chunk_id=f"{doc}#0", doc=doc, position=0, start=0, end=len(text), text=text, title=title,
+                 date="2025-03-21", source="Wire & Co", language=language)
+
+
+def _answer(text: str, passages_text: list[str], quote: str | None, refused: bool = False) -> Answer:
+    passages = [Passage(i, Hit(i, 0.5, _chunk(t, doc=f"doc{i}.txt"))) for i, t in enumerate(passages_text, 1)]
+    citations = []
+    if quote is not None:
+        start = passages_text[0].index(quote)
+        citations = [Citation(1, passages[0].hit, quote, start, start + len(quote))]
+    return Answer(question="Q <script>", language="en", answer=text, answerer="extractive", refused=refused,
+                  citations=citations, passages=passages, timings_ms={"retrieve": 10.0, "answer": 5.0})
+
+
+@pytest.mark.parametrize("name", ["a.txt", "ru_новость 2025-01-01 (1).txt", "kk_жаңалық.txt", "x_y-z.v2.txt"])
+def test_good_names_are_accepted(name: str) -> None:
+    assert check_name(name) == name
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("../evil.txt", "path"), ("dir/a.txt", "path"), ("a\\b.txt", "path"), ("..txt", "“..”"),
+    (".hidden.txt", "hidden"), ("-rf.txt", "“-”"), ("a.pdf", ".txt"), ("a.TXT", ".txt"), ("notes", ".txt"),
+    ("README.txt", "README"), (" a.txt", "space"), ("a\x07.txt", "control"), ("a;rm.txt", "not allowed"),
+    ("", "no name"), ("x" * 200 + ".txt", "longer"),
+])
+def test_bad_names_are_rejected_with_a_reason(name: str, reason: str) -> None:
+    with pytest.raises(UploadRejected) as err:
+        check_name(name)
+    assert reason in str(err.value)
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"Title\n\nbody\x00", "binary"), ("Заголовок\n\nтекст".encode("cp1251"), "UTF-8"), (b"   \n", "empty"),
+    (b"x" * 2001, "2,001 bytes"),
+])
+def test_bad_contents_are_rejected_with_a_reason(data: bytes, reason: str) -> None:
+    settings = dataclasses.replace(Settings(), max_upload_bytes=2000)
+    with pytest.raises(UploadRejected) as err:
+        check_upload("a.txt", data, settings)
+    assert reason in str(err.value)
+
+
+def test_a_good_upload_is_parsed_like_the_indexer_does() -> None:
+    article = check_upload(ARTICLE_NAME, ARTICLE.encode(), Settings())
+    assert (article.title, article.date, article.language, article.source) == (
+        "Kazakhstan and Mongolia open a joint yurt festival in Ulaanbaatar", "2025-10-02", "en", "Test Wire")
+
+
+def test_add_articles_rejects_everything_bad_without_touching_the_folder(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    settings = load_settings(documents_dir=docs, index_dir=tmp_path / "index")
+    uploads = tmp_path / "up"
+    uploads.mkdir()
+    (uploads / "bin.txt").write_bytes(b"\x00\x01")
+    (uploads / "a.pdf").write_text("pdf")
+    report = add_articles(settings, [("../evil.txt", uploads / "a.pdf"), ("bin.txt", uploads / "bin.txt"),
+                                     ("a.pdf", uploads / "a.pdf")])
+    assert [f.status for f in report.files] == ["rejected"] * 3
+    assert all(f.reason for f in report.files)
+    assert list(docs.iterdir()) == [] and not (tmp_path / "evil.txt").exists()
+    assert report.index_summary is None
+
+
+def test_filters_are_validated() -> None:
+    assert parse_filters(ALL_LANGUAGES, "", "") is None
+    assert parse_filters(None, None, None) is None
+    assert parse_filters(["bg"], " 2024-01-01 ", "2025-12-31") == Filters(frozenset({"bg"}), "2024-01-01", "2025-12-31")
+    for languages, start, end, words in [(["bg"], "2025-13-01", "", "real calendar date"),
+                                         (["bg"], "21.03.2025", "", "YYYY-MM-DD"),
+                                         (["bg"], "2025-02-01", "2025-01-01", "after"),
+                                         ([], "", "", "at least one"), (["de"], "", "", "Unknown")]:
+        with pytest.raises(FilterError, match=words):
+            parse_filters(languages, start, end)
+
+
+def test_answer_html_escapes_article_text_and_links_markers() -> None:
+    answer = _answer("It opened in 2024 <img src=x onerror=alert(1)> [1].", ["The <embassy> opened in 2024."],
+                     "The <embassy> opened in 2024.")
+    html = render.render_answer(answer, turn=3)
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert '<a href="#dr-src-3-1" class="dr-cite"' in html and "\n" not in html
+    sources = render.render_sources(answer, turn=3)
+    assert 'id="dr-src-3-1"' in sources and 'data-doc="doc1.txt"' in sources
+    assert "<mark>The &lt;embassy&gt; opened in 2024.</mark>" in sources
+    assert "A &lt;b&gt;title&lt;/b&gt;" in sources and "Wire &amp; Co" in sources and "Q &lt;script&gt;" in sources
+    assert "<script>" not in sources and "\n" not in sources
+
+
+def test_long_passages_show_the_quote_in_an_excerpt_that_unfolds() -> None:
+    text = "Intro sentence. " * 60 + "The key fact is here." + " Closing words." * 60
+    quote = "The key fact is here."
+    answer = _answer("Fact [1].", [text, "Other passage."], quote)
+    sources = render.render_sources(answer, turn=0)
+    assert sources.count("<mark>The key fact is here.</mark>") == 2  # the excerpt and the whole passage
+    assert '<details class="dr-passage dr-foldable">' in sources
+    assert '<details class="dr-more"><summary>' in sources and "Other passage." in sources
+
+
+def test_refusals_look_different_and_list_the_closest_articles() -> None:
+    answer = _answer("The press releases do not answer this question.", ["First passage.", "Second passage."],
+                     None, refused=True)
+    html = render.render_answer(answer, turn=0)
+    assert "dr-refused" in html and "Not in the press releases" in html and "Closest articles found:" in html
+    sources = render.render_sources(answer, turn=0)
+    assert sources.count('class="dr-card dr-card-uncited"') == 2 and "<mark>" not in sources
+
+
+def test_only_the_latest_turn_is_shown_in_the_panel() -> None:
+    panel = render.render_sources_panel(['<section class="dr-turn" data-turn="0">a</section>',
+                                         '<section class="dr-turn" data-turn="1">b</section>'])
+    assert panel.count("<section hidden") == 1 and '<section class="dr-turn" data-turn="1">' in panel
+    assert render.render_sources_panel([]) == render.SOURCES_PLACEHOLDER
+
+
+def test_stream_pieces_grow_to_the_whole_text() -> None:
+    text = "Согласно пресс-релизам: посольство открыли в 2024 году [1]."
+    pieces = render.stream_pieces(text)
+    assert pieces[-1] == text and all(text.startswith(p) for p in pieces)
+    assert [len(p) for p in pieces] == sorted(len(p) for p in pieces) and len(pieces) > 2
+
+
+def test_a_turn_never_raises_and_follow_ups_get_the_previous_question() -> None:
+    settings = Settings()
+    seen = []
+
+    def fake_answer(settings, question, filters, previous, ui, stream):
+        seen.append((question, previous, filters))
+        if question == "boom":
+            raise RuntimeError("secret internal detail")
+        yield "done", _answer(f"Answer to {question} [1].", ["p"], "p")
+
+    conversation = Conversation()
+    frames = list(respond(settings, "First question?", ALL_LANGUAGES, "", "", conversation, answer_fn=fake_answer))
+    assert frames[-1].done and frames[-1].answer["turn"] == 0
+    list(respond(settings, "And when?", ["ru"], "", "", conversation, answer_fn=fake_answer))
+    assert seen[1] == ("And when?", "First question?", Filters(frozenset({"ru"})))
+    last = list(respond(settings, "boom", ALL_LANGUAGES, "", "", conversation, answer_fn=fake_answer))[-1]
+    assert "error" in last.answer and "secret" not in last.messages[-1]["content"]
+    assert "Something went wrong" in last.messages[-1]["content"]
+    bad = list(respond(settings, "q", ALL_LANGUAGES, "2025-99-01", "", conversation, answer_fn=fake_answer))
+    assert len(bad) == 1 and "Check the filters" in bad[0].answer["error"]
+    assert len(seen) == 3  # the bad filter never reached the answerer
+    assert conversation.questions == ["First question?", "And when?"] and len(conversation.sources) == 2
+
+
+# --- the running app ------------------------------------------------------------------------------------
+
+def _import_app():
+    """app.py lives at the repository root, which pytest does not put on sys.path."""
+    import importlib
+    import sys
+
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    return importlib.import_module("app")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_app(real_index: Settings, tmp_path_factory: pytest.TempPathFactory):
+    """The app over a tmp copy of documents/ and of the real index; yields (url, settings)."""
+    app = _import_app()
+
+    root = tmp_path_factory.mktemp("app")
+    docs, index = root / "documents", root / "index"
+    shutil.copytree(real_index.documents_dir, docs)
+    shutil.copytree(real_index.index_dir, index)
+    settings = dataclasses.replace(real_index, documents_dir=docs, index_dir=index)
+    demo = app.build_app(settings)
+    port = _free_port()
+    app.launch(demo, settings, host="127.0.0.1", port=port, block=False, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", settings
+    finally:
+        demo.close()
+
+
+def _client(url: str):
+    from gradio_client import Client
+
+    return Client(url, verbose=False, download_files=False)
+
+
+def _ask(client, question: str, languages=ALL_LANGUAGES, date_from: str = "", date_to: str = "") -> tuple:
+    chat, sources, status, answer, box = client.predict(question, languages, date_from, date_to, api_name="/chat")
+    return chat, sources, status, answer
+
+
+def _text(message: dict) -> str:
+    content = message["content"]
+    return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+
+
+@pytest.mark.model
+def test_russian_question_about_an_english_article(live_app) -> None:
+    url, settings = live_app
+    chat, sources, status, answer = _ask(_client(url), TIRANA_RU)
+    assert answer["language"] == "ru" and not answer["refused"]
+    assert "2024" in answer["answer"]
+    cited = answer["citations"][0]
+    assert cited["n"] == 1 and cited["language"] == "en" and "albania" in cited["doc"]
+    passage = next(p for p in answer["passages"] if p["n"] == 1)
+    assert cited["quote"] in passage["text"]
+    # the source card carries the cited article's data, and the answer links to it
+    card = sources[sources.index('id="dr-src-0-1"'):]
+    card = card[:card.index("</article>")]
+    for value in (cited["doc"], cited["date"], cited["language"], cited["source"]):
+        assert f'"{render.esc(value)}"' in card
+    assert render.esc(cited["title"]) in card and "<mark>" in card
+    assert [m["role"] for m in chat] == ["user", "assistant"]
+    assert 'href="#dr-src-0-1"' in _text(chat[-1])
+    assert "articles" in status and ("extractive" in status or settings.generator_model)
+
+
+@pytest.mark.model
+def test_filters_narrow_retrieval(live_app) -> None:
+    client = _client(live_app[0])
+    *_, answer = _ask(client, "Trans-Caspian route cooperation", ["bg"])
+    assert answer["passages"] and {p["language"] for p in answer["passages"]} == {"bg"}
+    *_, answer = _ask(client, "Trans-Caspian route cooperation", ALL_LANGUAGES, "2025-01-01", "2025-12-31")
+    assert answer["passages"] and all(p["date"] and "2025-01-01" <= p["date"] <= "2025-12-31"
+                                      for p in answer["passages"])
+    chat, _, _, answer = _ask(client, "Trans-Caspian route cooperation", ALL_LANGUAGES, "2025-02-30", "")
+    assert "real calendar date" in answer["error"]
+    assert "Traceback" not in _text(chat[-1]) and "dr-problem" in _text(chat[-1])
+
+
+@pytest.mark.model
+def test_empty_question_gets_a_readable_message(live_app) -> None:
+    from rag.answering.prompts import message
+
+    chat, _, _, answer = _ask(_client(live_app[0]), "   ")
+    assert answer == {"error": message("empty_question", live_app[1].ui_language)}
+    assert len(chat) == 1 and chat[0]["role"] == "assistant"
+
+
+@pytest.mark.model
+def test_a_short_follow_up_uses_the_previous_question(live_app) -> None:
+    client = _client(live_app[0])
+    _ask(client, "What did Tokayev and Radev agree on the Trans-Caspian route?")
+    chat, sources, _, answer = _ask(client, "And when?")
+    assert answer["turn"] == 1 and len(chat) == 4
+    assert any("bulgaria" in p["doc"] for p in answer["passages"][:2]), answer["passages"]
+    assert sources.count('<section hidden class="dr-turn"') == 1 and 'id="dr-turn-1"' in sources
+
+
+@pytest.mark.model
+def test_an_uploaded_article_becomes_answerable_and_a_repeat_changes_nothing(live_app, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    url, settings = live_app
+    client = _client(url)
+    path = tmp_path / ARTICLE_NAME
+    path.write_text(ARTICLE, encoding="utf-8")
+    before = len(list(settings.documents_dir.glob("*.txt")))
+    _, status, report = client.predict([handle_file(path)], api_name="/add_articles")
+    assert [(f["name"], f["status"]) for f in report["files"]] == [(ARTICLE_NAME, "added")]
+    assert report["index"]["added"] == 1 and report["index"]["documents"] == before + 1
+    assert (settings.documents_dir / ARTICLE_NAME).read_text(encoding="utf-8") == ARTICLE
+    assert f"<b>{before + 1}</b> articles" in status
+
+    *_, answer = _ask(client, "Сколько юрт собрали на фестивале в Улан-Баторе?")
+    assert not answer["refused"] and "347" in answer["answer"]
+    assert answer["citations"][0]["doc"] == ARTICLE_NAME
+
+    version = (settings.index_dir / "CURRENT").read_text()
+    _, _, again = client.predict([handle_file(path)], api_name="/add_articles")
+    assert [(f["name"], f["status"]) for f in again["files"]] == [(ARTICLE_NAME, "unchanged")]
+    assert again["index"] is None and (settings.index_dir / "CURRENT").read_text() == version
+    assert len(list(settings.documents_dir.glob("*.txt"))) == before + 1
+
+
+@pytest.mark.model
+def test_bad_uploads_are_rejected_with_reasons(live_app, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    url, settings = live_app
+    files = {
+        "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "cp1251.txt": "Посольство Казахстана\n\nТекст статьи.".encode("cp1251"),
+        "big.txt": b"Big\n\n" + b"x" * settings.max_upload_bytes,
+        ".hidden.txt": ARTICLE.encode(),
+        "a.pdf": b"%PDF-1.4",
+        "-rf.txt": ARTICLE.encode(),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    before = sorted(p.name for p in settings.documents_dir.iterdir())
+    _, _, report = _client(url).predict([handle_file(tmp_path / n) for n in files], api_name="/add_articles")
+    got = {f["name"]: f for f in report["files"]}
+    assert set(got) == set(files) and all(f["status"] == "rejected" for f in got.values())
+    assert "binary" in got["binary.txt"]["reason"] and "UTF-8" in got["cp1251.txt"]["reason"]
+    assert "limit" in got["big.txt"]["reason"] and "hidden" in got[".hidden.txt"]["reason"]
+    assert ".txt" in got["a.pdf"]["reason"] and "“-”" in got["-rf.txt"]["reason"]
+
+    # A hand-made request naming the file "../evil.txt" (Gradio's client and browser only send base names).
+    uploaded = httpx.post(f"{url}gradio_api/upload", files=[("files", ("evil.txt", ARTICLE.encode()))]).json()[0]
+    result = _call_raw(url, "add_articles", [[{"path": uploaded, "orig_name": "../evil.txt",
+                                                "meta": {"_type": "gradio.FileData"}}]])
+    evil = result[2]["files"][0]
+    assert evil["status"] == "rejected" and "path" in evil["reason"]
+    # ...and one pointing at a file outside Gradio's upload folder is refused by Gradio itself.
+    assert _call_raw(url, "add_articles", [[{"path": "/etc/passwd", "orig_name": "passwd.txt",
+                                              "meta": {"_type": "gradio.FileData"}}]]) is None
+    assert sorted(p.name for p in settings.documents_dir.iterdir()) == before
+    assert not (settings.documents_dir.parent / "evil.txt").exists()
+
+
+def _call_raw(url: str, api: str, data: list):
+    """POST /gradio_api/call/<api> and read its event stream: the output data, or None on an error event."""
+    event = httpx.post(f"{url}gradio_api/call/{api}", json={"data": data}).json()["event_id"]
+    kind = None
+    with httpx.stream("GET", f"{url}gradio_api/call/{api}/{event}", timeout=120) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and kind in ("complete", "error"):
+                return json.loads(line[5:]) if kind == "complete" else None
+    return None
+
+
+@pytest.mark.model
+def test_four_concurrent_clients_all_get_their_answers(live_app) -> None:
+    cases = [(TIRANA_RU, "ru", "albania"),
+             ("What did Tokayev and Radev agree on the Trans-Caspian route?", "en", "bulgaria"),
+             ("Колко български компании работят в Казахстан?", "bg", "bulgaria"),
+             ("Тоқаев пен Бегай қандай мәселелерді талқылады?", "kk", "albania")]
+    results: dict[int, dict] = {}
+    errors: list[BaseException] = []
+
+    def run(i: int, question: str) -> None:
+        try:
+            results[i] = _ask(_client(live_app[0]), question)[3]
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, q)) for i, (q, _, _) in enumerate(cases)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    assert not errors, errors
+    for i, (question, language, topic) in enumerate(cases):
+        answer = results[i]
+        assert answer["question"] == question and answer["language"] == language and not answer["refused"]
+        assert answer["citations"] and topic in answer["citations"][0]["doc"], answer["citations"]
+    assert time.perf_counter() - started < 120
+
+
+@pytest.mark.model
+def test_no_file_outside_the_app_can_be_read(live_app) -> None:
+    url, settings = live_app
+    article = next(settings.documents_dir.glob("*.txt"))
+    for path in ("gradio_api/file=/etc/passwd", "file=/etc/passwd", "gradio_api/file=%2Fetc%2Fpasswd",
+                 "gradio_api/file=../../../../etc/passwd", f"gradio_api/file={article}", f"file={article}",
+                 f"gradio_api/file={settings.index_dir / 'CURRENT'}", f"gradio_api/file={REPO / 'app.py'}"):
+        response = httpx.get(url + path)
+        assert response.status_code in (403, 404), (path, response.status_code)
+        assert "root:" not in response.text
+    assert httpx.get(url).status_code == 200

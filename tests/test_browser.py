@@ -1,0 +1,148 @@
+"""The chat app in a real Chromium: streaming answer, clickable [n] markers, refusals, a screenshot.
+
+Needs Debian's Chromium at /usr/bin/chromium (`make browser`); Playwright cannot download its own here.
+The screenshot goes to test-artifacts/app.png.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from rag.settings import Settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 90_000
+
+# Records whether a partial answer (with the streaming caret) was ever on screen.
+WATCH_STREAMING = """() => {
+  window.__sawStreaming = false;
+  new MutationObserver(() => {
+    if (document.querySelector('#dr-chat .dr-streaming .dr-caret')) window.__sawStreaming = true;
+  }).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
+def _import_app():
+    """app.py lives at the repository root, which pytest does not put on sys.path."""
+    import importlib
+    import sys
+
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module("app")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(real_index: Settings):
+    """The app over the session's real index (read only: nothing is uploaded here)."""
+    app = _import_app()
+
+    demo = app.build_app(real_index)
+    port = _free_port()
+    app.launch(demo, real_index, host="127.0.0.1", port=port, block=False, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium: run `make browser` "
+                    "(or `apt-get install chromium`) to enable the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(app_url, wait_until="domcontentloaded")  # not networkidle: Gradio keeps a heartbeat open
+    page.wait_for_selector("#dr-question textarea", timeout=TIMEOUT_MS)
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _ask(page, question: str) -> None:
+    done = page.locator("#dr-chat .dr-answer:not(.dr-streaming)").count()
+    page.fill("#dr-question textarea", question)
+    page.press("#dr-question textarea", "Enter")
+    page.wait_for_function("n => document.querySelectorAll('#dr-chat .dr-answer:not(.dr-streaming)').length > n",
+                           arg=done, timeout=TIMEOUT_MS)
+
+
+def test_answer_streams_and_a_marker_highlights_its_source(page) -> None:
+    page.evaluate(WATCH_STREAMING)
+    _ask(page, "Когда открыли посольство Казахстана в Тиране?")
+    answer = page.locator("#dr-chat .dr-answer:not(.dr-streaming)").last
+    assert "2024" in answer.inner_text() and "[1]" in answer.inner_text()
+    assert page.evaluate("window.__sawStreaming"), "the answer did not stream in"
+    assert page.input_value("#dr-question textarea") == ""
+
+    card = page.locator("#dr-src-0-1")
+    assert card.get_attribute("data-doc") == "en_albania_first_political_consultations_tirana_2025-03-21.txt"
+    assert card.locator("mark").count() >= 1 and "2024" in card.locator("mark").first.inner_text()
+    assert "dr-active" not in (card.get_attribute("class") or "")
+
+    answer.locator("a.dr-cite", has_text="[1]").first.click()
+    page.wait_for_function("document.getElementById('dr-src-0-1').classList.contains('dr-active')",
+                           timeout=5_000)
+    assert page.locator(".dr-card.dr-active").count() == 1
+    page.wait_for_timeout(600)  # let the smooth scroll settle
+    assert card.is_visible()
+    panel = page.locator("#dr-sources-panel").bounding_box()
+    box = card.bounding_box()
+    assert panel and box and box["y"] < panel["y"] + panel["height"] and box["y"] + box["height"] > panel["y"]
+    assert page.url.endswith("/"), "the marker navigated away instead of highlighting"
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app.png"))
+
+
+def test_examples_refusals_and_errors_render_in_the_chat(page) -> None:
+    page.get_by_text("BG · Колко български компании работят в Казахстан?").click()
+    page.wait_for_selector("#dr-chat .dr-answer:not(.dr-streaming) a.dr-cite", timeout=TIMEOUT_MS)
+    assert "60" in page.locator("#dr-chat .dr-answer").last.inner_text()
+
+    _ask(page, "Кто выиграл чемпионат мира по футболу в 2018 году?")  # long enough not to be a follow-up
+    refusal = page.locator("#dr-chat .dr-answer.dr-refused").last
+    assert "Нет в пресс-релизах" in refusal.inner_text()
+    assert page.locator("#dr-sources-panel section.dr-turn:not([hidden]) .dr-card").count() >= 1
+
+    # an older answer's marker brings back that answer's sources
+    page.locator("#dr-chat a.dr-cite", has_text="[1]").first.click()
+    page.wait_for_function("document.getElementById('dr-src-0-1').classList.contains('dr-active')", timeout=5_000)
+    assert page.locator("#dr-turn-0").is_visible() and not page.locator("#dr-turn-1").is_visible()
+
+    _ask(page, "   ")
+    problem = page.locator("#dr-chat .dr-problem").last
+    assert "Please type a question" in problem.inner_text()
+    assert "Traceback" not in page.locator("#dr-chat").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app-refusal.png"))

@@ -1,0 +1,418 @@
+"""The index with the real embedding model: cross-lingual retrieval, incremental builds, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import cli, embedding
+from rag.index import IndexUnavailable, build_index, current_version, load_index
+from rag.retrieval import embed_query, retrieve
+from rag.settings import Settings
+
+pytestmark = pytest.mark.model
+
+DOCUMENTS = Path(__file__).resolve().parent.parent / "documents"
+ADDED = "en_slovenia_tokayev_universities_bees_2025-03-31.txt"
+EDITED = "en_russia_tokayev_lavrov_astana_2024-11-24.txt"
+DELETED = "ru_bulgaria_ports_transcaspian_talks_2025-06-09.txt"
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _small_template(tmp_path_factory) -> dict:
+    return {"index": tmp_path_factory.mktemp("small-template") / "index", "report": None}
+
+
+@pytest.fixture
+def small_index(small_corpus: Settings, _small_template: dict) -> Settings:
+    """``small_corpus`` with its index built: embedded once per module, then copied for each test."""
+    if _small_template["report"] is None:
+        _small_template["report"] = build_index(small_corpus, progress=False)
+        shutil.copytree(small_corpus.index_dir, _small_template["index"])
+    else:
+        shutil.copytree(_small_template["index"], small_corpus.index_dir)
+    return small_corpus
+
+
+def vectors_by_chunk(index_dir: Path) -> dict[str, np.ndarray]:
+    index = load_index(index_dir)
+    return {c.chunk_id: index.embeddings[i] for i, c in enumerate(index.chunks)}
+
+
+def chunk_counts(index_dir: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for chunk in load_index(index_dir).chunks:
+        counts[chunk.doc] = counts.get(chunk.doc, 0) + 1
+    return counts
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    """Make any attempt to load the embedding weights fail loudly."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the embedding model was loaded")
+
+    monkeypatch.setattr(embedding, "load_embedder", refuse)
+    monkeypatch.setattr(embedding, "_load", refuse)
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def rag_command() -> list[str]:
+    script = Path(sys.executable).with_name("rag")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rag.cli"]
+
+
+def version_dirs(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.iterdir() if p.is_dir())
+
+
+# --- cross-lingual retrieval on the real corpus -----------------------------------------
+
+CROSS_LINGUAL = [
+    # Russian question, English article (the scraped page 002 reports the same consultations in English).
+    ("ru->en", "Кто возглавлял казахстанскую делегацию на первых политических консультациях в Тиране?",
+     {"en_albania_first_political_consultations_tirana_2025-03-21.txt", "002_dd5f8f3bafd57315.txt"}),
+    # English question, Bulgarian article (only page 003 reports this phone call).
+    ("en->bg", "Which Kazakh minister had a phone call with Slovenian foreign minister Tanja Fajon?",
+     {"003_5f9a1919e885d1fd.txt"}),
+    # Kazakh question, Russian article.
+    ("kk->ru", "Қазақстан елшісі Тимур Уразаев Литва сыртқы істер министрі Ландсбергиспен не талқылады?",
+     {"ru_lithuania_urazayev_landsbergis_2023-04-04.txt"}),
+    # Kazakh question, English article.
+    ("kk->en", "Қазақстан мен Венгрия арасындағы сауда 2023 жылы қанша пайызға өсті?",
+     {"en_hungary_vassilenko_stifter_budapest_2024-05-12.txt"}),
+    # Bulgarian question, English article.
+    ("bg->en", "Каква изложба за пчелите ще бъде открита в Астана по молба на президента на Словения?",
+     {"en_slovenia_tokayev_universities_bees_2025-03-31.txt"}),
+    # English question, Russian article.
+    ("en->ru", "How much did trade between Kazakhstan and Lithuania grow in 2022?",
+     {"004_8fba6d711cbc81d6.txt"}),
+]
+
+
+@pytest.mark.parametrize("question, expected", [c[1:] for c in CROSS_LINGUAL], ids=[c[0] for c in CROSS_LINGUAL])
+def test_cross_lingual_retrieval_finds_the_article_in_the_top_3(real_index, question, expected):
+    hits = retrieve(real_index, question, k=3)
+    docs = [h.chunk.doc for h in hits]
+    assert expected & set(docs), (question, [(h.chunk.doc, round(h.score, 3)) for h in hits])
+
+
+def test_the_real_index_holds_every_article(real_index):
+    index = load_index(real_index.index_dir)
+    files = sorted(p.name for p in DOCUMENTS.glob("*.txt"))
+    assert sorted(index.documents) == files
+    assert {c.doc for c in index.chunks} == set(files)
+    assert {s.doc for s in index.sentences} == set(files)
+    assert index.embeddings.shape == (len(index.chunks), index.manifest["dim"])
+    assert np.allclose(np.linalg.norm(index.embeddings, axis=1), 1.0, atol=1e-3)
+
+
+# --- incremental builds ------------------------------------------------------------------
+
+
+def test_first_build_embeds_every_chunk(small_index, _small_template):
+    report = _small_template["report"]
+    files = sorted(p.name for p in small_index.documents_dir.glob("*.txt"))
+    assert report.added == files and report.updated == [] and report.removed == [] and report.unchanged == 0
+    assert report.chunks == report.chunks_embedded == sum(chunk_counts(small_index.index_dir).values()) > 0
+    assert report.full_rebuild_reason is None
+
+
+def test_no_change_embeds_nothing_and_never_loads_the_model(small_index, no_model):
+    before = current_version(small_index.index_dir)
+    report = build_index(small_index, progress=False)
+    assert report.chunks_embedded == 0
+    assert report.added == report.updated == report.removed == []
+    assert report.unchanged == 3 and report.chunks > 0
+    assert current_version(small_index.index_dir) == before
+
+
+def test_adding_an_article_embeds_only_its_chunks(small_index):
+    before = vectors_by_chunk(small_index.index_dir)
+    shutil.copy2(DOCUMENTS / ADDED, small_index.documents_dir / ADDED)
+
+    report = build_index(small_index, progress=False)
+
+    counts = chunk_counts(small_index.index_dir)
+    assert report.added == [ADDED] and report.updated == [] and report.removed == []
+    assert report.unchanged == 3
+    assert report.chunks_embedded == counts[ADDED] > 0
+    assert report.chunks == sum(counts.values()) == len(before) + counts[ADDED]
+    after = vectors_by_chunk(small_index.index_dir)
+    for chunk_id, vector in before.items():  # the others' rows are carried over, bit for bit
+        assert np.array_equal(after[chunk_id], vector), chunk_id
+
+
+def test_editing_an_article_re_embeds_it_and_search_finds_the_new_text(small_index):
+    before = vectors_by_chunk(small_index.index_dir)
+    path = small_index.documents_dir / EDITED
+    new_sentence = ("During the visit Lavrov also handed over to the National Academic Library in Astana "
+                    "a rare 1909 edition of the poems of Abai Kunanbayev.")
+    text = path.read_text(encoding="utf-8")
+    anchor = "As reported earlier,"  # inside the body: the file ends with a "Related news" list the cleaner cuts
+    assert text.count(anchor) == 1
+    path.write_text(text.replace(anchor, new_sentence + "\n\n" + anchor), encoding="utf-8")
+
+    report = build_index(small_index, progress=False)
+
+    assert report.updated == [EDITED] and report.added == [] and report.removed == [] and report.unchanged == 2
+    assert report.chunks_embedded == chunk_counts(small_index.index_dir)[EDITED]
+    after = vectors_by_chunk(small_index.index_dir)
+    for chunk_id, vector in before.items():
+        if not chunk_id.startswith(EDITED.removesuffix(".txt")):
+            assert np.array_equal(after[chunk_id], vector), chunk_id
+    question = "What rare edition of Abai's poems did Lavrov give to the National Academic Library?"
+    hits = retrieve(small_index, question, k=3)
+    assert any(h.chunk.doc == EDITED and new_sentence in h.chunk.text for h in hits), hits
+    # The sentence vectors (the answerer's evidence) were refreshed too: the new sentence is the best match.
+    index = load_index(small_index.index_dir)
+    best = int(np.argmax(index.sentence_embeddings @ embed_query(small_index, question)))
+    assert (index.sentences[best].doc, index.sentences[best].text) == (EDITED, new_sentence)
+
+
+def test_deleting_an_article_removes_it_from_search(small_index, no_model):
+    (small_index.documents_dir / DELETED).unlink()
+
+    report = build_index(small_index, progress=False)  # nothing to embed: the model must not load
+
+    assert report.removed == [DELETED] and report.added == report.updated == [] and report.unchanged == 2
+    assert report.chunks_embedded == 0
+    index = load_index(small_index.index_dir)
+    assert DELETED not in index.documents
+    assert DELETED not in {c.doc for c in index.chunks} | {s.doc for s in index.sentences}
+    assert index.faiss_index.ntotal == len(index.chunks)
+
+
+def test_a_deleted_article_is_never_returned(small_index):
+    (small_index.documents_dir / DELETED).unlink()
+    build_index(small_index, progress=False)
+    total = load_index(small_index.index_dir).faiss_index.ntotal
+    for query in ("Порты Бургас и Варна и Транскаспийский маршрут", "Bulgarian ports on the Black Sea"):
+        hits = retrieve(small_index, query, k=total + 5)
+        assert len(hits) == total and DELETED not in {h.chunk.doc for h in hits}
+
+
+def test_full_rebuild_embeds_everything(small_index):
+    old_version = current_version(small_index.index_dir)
+
+    report = build_index(small_index, full=True, progress=False)
+
+    assert report.chunks_embedded == report.chunks > 0
+    assert report.added == sorted(p.name for p in small_index.documents_dir.glob("*.txt"))
+    assert report.version != old_version and current_version(small_index.index_dir) == report.version
+    assert version_dirs(small_index.index_dir) == [report.version]  # the old version is gone
+
+
+def test_changing_the_chunking_settings_forces_a_full_rebuild(small_index, capsys, monkeypatch):
+    # Through the CLI, with the setting changed in the environment as a user would.
+    monkeypatch.setenv("RAG_CHUNK_TOKENS", "120")
+    code, out, _ = run_cli(capsys, "index", "--documents", small_index.documents_dir, "--index", small_index.index_dir)
+    assert code == 0
+    # The CLI prints the report's full_rebuild_reason.
+    assert re.search(r"^Full rebuild: the chunking settings changed .*'chunk_tokens': 200.*'chunk_tokens': 120", out, re.M)
+    chunks, embedded = map(int, re.search(r"(\d+) chunks, (\d+) embedded", out).groups())
+    assert chunks == embedded > 0
+    index = load_index(small_index.index_dir)
+    assert index.manifest["chunking"]["chunk_tokens"] == 120 and len(index.chunks) == chunks
+    tokenizer = embedding.load_tokenizer(small_index)
+    assert max(len(tokenizer.tokenize(c.text)) for c in index.chunks) <= 120
+
+
+# --- an interrupted build -------------------------------------------------------------
+
+# `rag index` as the CLI runs it, but pausing once the new version's first files are written,
+# so that the SIGKILL lands in the middle of writing a version.
+PAUSE_WHILE_WRITING = """
+import sys, time
+import rag.index
+write = rag.index._write_jsonl
+def paused(path, rows):
+    write(path, rows)
+    if path.name == "sentences.jsonl":
+        print("PAUSED-WRITING", path.parent, file=sys.stderr, flush=True)
+        time.sleep(600)
+rag.index._write_jsonl = paused
+from rag.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def start_and_kill(argv: list[str], log: Path, marker: str, timeout: float = 300) -> str:
+    """Run a command with stderr to ``log``, SIGKILL it once ``marker`` appears there; return the log."""
+    with log.open("w") as err:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while marker not in log.read_text(errors="replace"):
+            assert proc.poll() is None, f"finished before it could be killed:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"no {marker!r} after {timeout}s:\n{log.read_text()}"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+    return log.read_text(errors="replace")
+
+
+def assert_old_index_serves(settings: Settings, version: str, chunks: int) -> None:
+    assert current_version(settings.index_dir) == version
+    index = load_index(settings.index_dir)
+    assert index.version == version and len(index.chunks) == chunks
+    hits = retrieve(settings, "Lavrov Tokayev Astana", k=3)
+    assert hits and hits[0].chunk.doc == EDITED
+
+
+def test_a_killed_build_leaves_the_old_index_usable(small_index, capsys, tmp_path):
+    old_version = current_version(small_index.index_dir)
+    old_chunks = len(load_index(small_index.index_dir).chunks)
+    args = ["index", "--full", "--documents", str(small_index.documents_dir), "--index", str(small_index.index_dir)]
+
+    # 1. killed while loading the model
+    start_and_kill(rag_command() + args, tmp_path / "load.log", "Loading embedding model")
+    assert_old_index_serves(small_index, old_version, old_chunks)
+
+    # 2. killed while writing the new version (after all the embedding)
+    log = start_and_kill([sys.executable, "-c", PAUSE_WHILE_WRITING, *args], tmp_path / "write.log", "PAUSED-WRITING")
+    leftovers = [p for p in small_index.index_dir.iterdir() if p.name.startswith(".tmp-")]
+    assert len(leftovers) == 1 and (leftovers[0] / "sentences.jsonl").is_file(), log
+    assert not (leftovers[0] / "manifest.json").exists()
+    assert_old_index_serves(small_index, old_version, old_chunks)
+
+    # 3. the next build succeeds (nothing changed, so it embeds nothing) and removes the leftovers
+    code, out, err = run_cli(capsys, *args[:1], *args[2:], "--json")
+    assert code == 0, err
+    assert json.loads(out)["chunks_embedded"] == 0
+    assert version_dirs(small_index.index_dir) == [old_version]
+    assert_old_index_serves(small_index, old_version, old_chunks)
+
+
+# --- unusable files --------------------------------------------------------------------
+
+BAD_FILES_DIR = Path(__file__).resolve().parent / "fixtures" / "articles"
+BAD_FILES = {  # file in tests/fixtures/articles -> the reason the build gives
+    "binary.txt": "binary file (contains NUL bytes)",
+    "latin1.txt": "not valid UTF-8 (byte 0xe9 at position 1)",
+    "empty.txt": "empty file",
+    "blank.txt": "empty file",
+}
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_rest_is_indexed(small_index, capsys):
+    for name in BAD_FILES:
+        shutil.copy2(BAD_FILES_DIR / name, small_index.documents_dir / name)
+    shutil.copy2(DOCUMENTS / ADDED, small_index.documents_dir / ADDED)
+    args = ["index", "--documents", small_index.documents_dir, "--index", small_index.index_dir]
+
+    code, out, err = run_cli(capsys, *args, "--json")
+
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["documents"] == 4 and summary["added"] == 1 and summary["unchanged"] == 3
+    for name, reason in BAD_FILES.items():
+        assert re.search(rf"^skipped (?:.*/)?{re.escape(name)}: {re.escape(reason)}$", err, re.M), (name, err)
+    index = load_index(small_index.index_dir)
+    good = sorted(p.name for p in small_index.documents_dir.glob("*.txt") if p.name not in BAD_FILES)
+    assert sorted(index.documents) == sorted({c.doc for c in index.chunks}) == good
+
+    report = build_index(small_index, progress=False)
+    assert {Path(s.path).name: s.reason for s in report.skipped} == BAD_FILES
+    assert report.documents == 4 and report.chunks_embedded == 0
+
+
+# --- broken or missing index --------------------------------------------------------------
+
+
+def truncate_vectors(path: Path) -> None:
+    file = path / "vectors.faiss"
+    file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+
+
+CORRUPTIONS = {
+    "truncated-faiss": truncate_vectors,
+    "garbage-manifest": lambda path: (path / "manifest.json").write_bytes(b"\x00{not json at all"),
+    "wrong-format": lambda path: (path / "manifest.json").write_text(json.dumps({"format": 99})),
+    "missing-chunks": lambda path: (path / "chunks.jsonl").unlink(),
+    "short-embeddings": lambda path: np.save(path / "embeddings.npy", np.zeros((1, 768), np.float32)),
+}
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+def test_a_corrupt_index_makes_search_fail_with_advice(small_index, capsys, corrupt, no_model):
+    corrupt(small_index.index_dir / current_version(small_index.index_dir))
+    with pytest.raises(IndexUnavailable, match=r"rag index --full"):
+        load_index(small_index.index_dir)
+    code, out, err = run_cli(capsys, "search", "Lavrov", "--index", small_index.index_dir)
+    assert code == 1 and out == ""
+    assert err.startswith("error: ") and "`rag index --full`" in err
+
+
+def test_search_on_a_corrupt_index_exits_1_as_a_command(small_index):
+    truncate_vectors(small_index.index_dir / current_version(small_index.index_dir))
+    proc = subprocess.run(rag_command() + ["search", "Lavrov", "--index", str(small_index.index_dir)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "rag index --full" in proc.stderr
+
+
+def test_search_without_an_index_says_to_build_one(tmp_path, capsys):
+    missing = tmp_path / "no-index-here"
+    proc = subprocess.run(rag_command() + ["search", "Lavrov", "--index", str(missing)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "`rag index`" in proc.stderr and "--full" not in proc.stderr
+    assert not missing.exists()  # searching never creates an index folder
+
+
+# --- JSON output -----------------------------------------------------------------------
+
+
+def test_index_json_has_exactly_the_documented_keys(small_index, capsys):
+    code, out, _ = run_cli(capsys, "index", "--documents", small_index.documents_dir, "--index",
+                           small_index.index_dir, "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert set(summary) == {"documents", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded",
+                            "seconds"}
+    assert summary["documents"] == summary["unchanged"] == 3 and summary["chunks_embedded"] == 0
+    assert all(isinstance(v, int) for k, v in summary.items() if k != "seconds")
+    assert isinstance(summary["seconds"], float)
+
+
+def test_search_json_has_the_documented_shape(small_index, capsys):
+    query = "Что обсуждали Токаев и Лавров в Астане?"
+    code, out, _ = run_cli(capsys, "search", query, "--index", small_index.index_dir, "--k", "3", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) == {"query", "results"} and result["query"] == query
+    assert [r["rank"] for r in result["results"]] == [1, 2, 3]
+    index = load_index(small_index.index_dir)
+    by_id = {c.chunk_id: c for c in index.chunks}
+    for r in result["results"]:
+        assert set(r) == {"rank", "doc", "title", "date", "language", "score", "chunk_id", "text"}
+        chunk = by_id[r["chunk_id"]]
+        assert (r["doc"], r["title"], r["date"], r["language"], r["text"]) == (
+            chunk.doc, chunk.title, chunk.date, chunk.language, chunk.text)
+        assert isinstance(r["score"], float) and -1 <= r["score"] <= 1
+    scores = [r["score"] for r in result["results"]]
+    assert scores == sorted(scores, reverse=True)
+    assert result["results"][0]["doc"] == EDITED
