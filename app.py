@@ -143,7 +143,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         files = ArticleFiles(file_count="multiple", label="Articles (.txt)", height=190)
                         add_button = gr.Button("Add to the collection", variant="primary")
                     with gr.Column(scale=2):
-                        report = gr.HTML('<div class="dr-upload-report dr-muted">Results appear here.</div>',
+                        report = gr.HTML(render.UPLOAD_PLACEHOLDER, elem_id="dr-upload-result", min_height=260,
                                          js_on_load=None)
                 report_json = gr.JSON(visible=False)
 

@@ -1178,9 +1178,11 @@ def _calibration_line(calibration: dict) -> str:
         return (f"Calibration: no threshold reaches refusal precision {CALIBRATION_MIN_PRECISION}; "
                 f"see calibration.md.")
     low, high = calibration["same_result_range"]
-    return (f"Calibration: recommended refusal_min_score = {calibration['recommended']:.2f} "
-            f"(same refusals for any t in {low:.2f}–{high:.2f}; now {calibration['current']}); "
-            f"put it in rag/settings.py (`refusal_min_score`).")
+    line = (f"Calibration: recommended refusal_min_score = {calibration['recommended']:.2f} "
+            f"(same refusals for any t in {low:.2f}–{high:.2f}; now {calibration['current']})")
+    if low <= calibration["current"] <= high:
+        return line + "; the current value in rag/settings.py (`refusal_min_score`) is already in that range."
+    return line + "; put it in rag/settings.py (`refusal_min_score`)."
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

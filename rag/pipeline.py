@@ -64,7 +64,7 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
     started = time.perf_counter()
     index = current_index(settings.index_dir)
     query = embed_query(settings, retrieval_query(text, previous_question))
-    hits = search_vector(index, query, k or settings.top_k, filters)
+    hits = search_vector(index, query, k or settings.top_k, filters, settings.sentence_rerank_weight)
     retrieved = time.perf_counter()
 
     answer = _answer(settings, text, guess.code, hits, on_token, index, query)

@@ -66,22 +66,39 @@ def current_index(index_dir: Path) -> LoadedIndex:
         return fresh
 
 
-def search_vector(index: LoadedIndex, query: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
-    """Top ``k`` chunks for one normalised query vector, filtered when ``filters`` is active."""
+def search_vector(index: LoadedIndex, query: np.ndarray, k: int, filters: Filters | None = None,
+                  sentence_weight: float = 0.3, rerank_depth: int = 30) -> list[Hit]:
+    """Top ``k`` chunks for one normalised query vector, filtered when ``filters`` is active.
+
+    FAISS finds the ``rerank_depth`` nearest chunks; each is then scored as a blend of its own
+    similarity and that of its best sentence (``sentence_weight``), so a chunk holding one sentence
+    that answers the question outranks a chunk that is only broadly on topic.
+    """
     total = index.faiss_index.ntotal
     if total == 0 or k <= 0:
         return []
-    query = np.asarray(query, dtype=np.float32).reshape(1, -1)
-    want = min(total, k if not (filters and filters.active) else max(k * 20, 200))
+    query = np.asarray(query, dtype=np.float32).reshape(-1)
+    depth = max(k, rerank_depth)
+    want = min(total, depth if not (filters and filters.active) else max(depth * 20, 200))
     while True:
-        scores, ids = index.faiss_index.search(query, want)
+        scores, ids = index.faiss_index.search(query.reshape(1, -1), want)
         hits = [(float(s), index.chunks[i]) for s, i in zip(scores[0], ids[0]) if i >= 0]
         if filters and filters.active:
             hits = [(s, c) for s, c in hits if filters.allows(c)]
-        if len(hits) >= k or want >= total:
+        if len(hits) >= depth or want >= total:
             break
         want = min(total, want * 4)
-    return [Hit(rank, score, chunk) for rank, (score, chunk) in enumerate(hits[:k], start=1)]
+    rescored = [(_blend(index, query, score, chunk, sentence_weight), chunk) for score, chunk in hits[:depth]]
+    rescored.sort(key=lambda sc: -sc[0])
+    return [Hit(rank, score, chunk) for rank, (score, chunk) in enumerate(rescored[:k], start=1)]
+
+
+def _blend(index: LoadedIndex, query: np.ndarray, score: float, chunk: Chunk, weight: float) -> float:
+    rows = index.sentences_in(chunk)
+    if not rows or weight <= 0:
+        return score
+    best_sentence = float(np.max(index.sentence_embeddings[rows] @ query))
+    return (1 - weight) * score + weight * best_sentence
 
 
 def embed_query(settings: Settings, text: str) -> np.ndarray:
@@ -95,4 +112,5 @@ def retrieve(settings: Settings, query: str, k: int | None = None, filters: Filt
              index: LoadedIndex | None = None) -> list[Hit]:
     """Embed ``query`` and return the top ``k`` hits from the live index."""
     index = index or current_index(settings.index_dir)
-    return search_vector(index, embed_query(settings, query), k or settings.top_k, filters)
+    return search_vector(index, embed_query(settings, query), k or settings.top_k, filters,
+                         settings.sentence_rerank_weight)

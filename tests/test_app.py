@@ -117,6 +117,8 @@ def test_filters_are_validated() -> None:
                                          ([], "", "", "at least one"), (["de"], "", "", "Unknown")]:
         with pytest.raises(FilterError, match=words):
             parse_filters(languages, start, end)
+    assert render.describe_filters(parse_filters(["kk", "bg"], "2024-01-01", "")) == "Filtered: BG KK · from 2024-01-01"
+    assert render.describe_filters(None) == ""
 
 
 def test_answer_html_escapes_article_text_and_links_markers() -> None:
@@ -187,6 +189,23 @@ def test_a_turn_never_raises_and_follow_ups_get_the_previous_question() -> None:
     assert len(bad) == 1 and "Check the filters" in bad[0].answer["error"]
     assert len(seen) == 3  # the bad filter never reached the answerer
     assert conversation.questions == ["First question?", "And when?"] and len(conversation.sources) == 2
+
+
+def test_a_generator_draft_streams_and_is_flagged_when_replaced() -> None:
+    settings = dataclasses.replace(Settings(), generator_model="some/generator")
+
+    def fake_answer(settings, question, filters, previous, ui, stream):
+        assert stream
+        for partial in ("Draft", "Draft text [3]", "Draft text [3] more"):
+            yield "token", partial
+            time.sleep(0.06)
+        yield "done", _answer("Quoted [1].", ["p"], "p")  # the generator's text failed the checks
+
+    frames = list(respond(settings, "Question?", ALL_LANGUAGES, "", "", Conversation(), answer_fn=fake_answer))
+    drafts = [f.messages[-1]["content"] for f in frames if "dr-draft" in f.messages[-1]["content"]]
+    assert len(drafts) >= 2 and all("dr-cite" not in d for d in drafts)  # draft markers are not links yet
+    final = frames[-1].messages[-1]["content"]
+    assert "did not pass the citation checks" in final and 'href="#dr-src-0-1"' in final
 
 
 # --- the running app ------------------------------------------------------------------------------------
@@ -266,8 +285,9 @@ def test_russian_question_about_an_english_article(live_app) -> None:
 @pytest.mark.model
 def test_filters_narrow_retrieval(live_app) -> None:
     client = _client(live_app[0])
-    *_, answer = _ask(client, "Trans-Caspian route cooperation", ["bg"])
+    _, sources, _, answer = _ask(client, "Trans-Caspian route cooperation", ["bg"])
     assert answer["passages"] and {p["language"] for p in answer["passages"]} == {"bg"}
+    assert "Filtered: BG" in sources
     *_, answer = _ask(client, "Trans-Caspian route cooperation", ALL_LANGUAGES, "2025-01-01", "2025-12-31")
     assert answer["passages"] and all(p["date"] and "2025-01-01" <= p["date"] <= "2025-12-31"
                                       for p in answer["passages"])

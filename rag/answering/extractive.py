@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.answering import Answer, Citation, Passage
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
-from rag.answering.grounding import (GAZETTEER, YEAR_RE, Constraints, missing_constraints, person_names,
+from rag.answering.grounding import (GAZETTEER, YEAR_RE, places_in, Constraints, missing_constraints, person_names,
                                      question_constraints, skeleton)
 from rag.answering.prompts import message, quoted
 from rag.index import LoadedIndex
@@ -103,10 +103,11 @@ def _article_text(index: LoadedIndex, doc: str) -> str:
 
 
 def _anchor_positions(question: str, sentence: str) -> list[int]:
-    """Where the sentence mentions the question's names/places (matched across scripts)."""
-    keys = {skeleton(w) for w in re.findall(r"\w{4,}", question)} - {""}
-    keys = {k for k in keys if len(k) >= 3}
-    return [m.start() for m in re.finditer(r"\w{4,}", sentence) if skeleton(m.group(0)) in keys]
+    """Where the sentence mentions the question's names and places (matched across scripts and languages)."""
+    keys = {k for k in (skeleton(w) for w in re.findall(r"\w{4,}", question)) if len(k) >= 3}
+    places = places_in(question)
+    return [m.start() for m in re.finditer(r"\w{4,}", sentence)
+            if skeleton(m.group(0)) in keys or places_in(m.group(0)) & places]
 
 
 def _closest(items: list, anchors: list[int], start_of) -> object:
@@ -238,14 +239,14 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
     quotes = [evidence]
     if kind == "open":
+        # a second sentence of the same article when it scores as well: more of the answer, same source
         for c in grounded:
             if c.score < evidence.score - SECOND_QUOTE_SLACK:
                 break
-            if c.row == evidence.row or _twin(index, evidence, [c], c.language) is not None:
-                continue
-            if not (c.doc == evidence.doc and abs(c.start - evidence.start) < 1 and c.passage.n == evidence.passage.n):
+            if c.doc == evidence.doc and c.row != evidence.row and _twin(index, evidence, [c], c.language) is None:
                 quotes.append(c)
                 break
+        quotes.sort(key=lambda c: (c.passage.n, c.start))
 
     citations = [Citation(c.passage.n, c.passage.hit, c.text, c.start, c.end) for c in quotes]
     lines = [f"{quoted(c.text, c.language)} [{c.passage.n}]" for c in quotes]

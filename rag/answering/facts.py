@@ -160,9 +160,13 @@ def _to_float(number: str) -> float:
     return float(n.replace(",", "."))
 
 
+_MONTH_WORD = rf"\b(?:{_MONTH_RE})[^\W\d_]*\.?"
+DAY_MONTH = re.compile(rf"\b[0-3]?\d\s+{_MONTH_WORD}|{_MONTH_WORD}\s+[0-3]?\d\b", re.I)
+
+
 def find_amounts(text: str) -> list[Amount]:
-    """Numbers in ``text`` that are not part of a date (years, days)."""
-    date_spans = [(d.start, d.end) for d in find_dates(text)]
+    """Numbers in ``text`` that are not part of a date (years, days, "on 9 June")."""
+    date_spans = [(d.start, d.end) for d in find_dates(text)] + [m.span() for m in DAY_MONTH.finditer(text)]
     amounts = []
     for m in AMOUNT.finditer(text):
         s, e = m.start("number"), m.end("number")

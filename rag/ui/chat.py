@@ -23,6 +23,8 @@ from rag.ui.filters import FilterError, parse_filters
 log = logging.getLogger(__name__)
 
 STREAM_DELAY_S = 0.03  # between the pieces of a finished (extractive) answer
+DRAFT_REPLACED = ("The generated draft did not pass the citation checks, so this answer quotes the press "
+                  "releases instead.")
 
 
 @dataclass
@@ -59,6 +61,8 @@ def _problem_text(exc: BaseException, ui_language: str) -> tuple[str, str]:
     if isinstance(exc, FilterError):
         return f"Check the filters: {exc}", "info"
     if isinstance(exc, IndexUnavailable):
+        if str(exc).startswith("No index"):
+            return message("no_index", ui_language), "error"
         return f"{message('no_index', ui_language)}\n({exc})", "error"
     if isinstance(exc, ModelError):
         return f"The embedding model could not be loaded, so no question can be answered right now.\n({exc})", "error"
@@ -118,6 +122,7 @@ def respond(settings: Settings, question: str | None, languages: list[str] | Non
             validate_question(settings, question, ui)
         yield Frame(messages + [{"role": "assistant", "content": render.render_thinking()}])
         answer = None
+        drafted = False
         last_shown = 0.0
         for kind, value in answer_fn(settings, question, filters, conversation.previous_question, ui,
                                      bool(settings.generator_model)):
@@ -125,28 +130,34 @@ def respond(settings: Settings, question: str | None, languages: list[str] | Non
                 now = time.monotonic()
                 if now - last_shown >= 0.05:  # do not flood the browser with one frame per token
                     last_shown = now
-                    yield Frame(messages + [{"role": "assistant", "content": render.render_streaming(value, turn)}])
+                    yield Frame(messages + [{"role": "assistant",
+                                             "content": render.render_streaming(value, turn, draft=True)}])
+                    drafted = True
             else:
                 answer = value
         assert answer is not None
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a trace
         text, kind = _problem_text(exc, ui)
-        if kind == "error":
+        if text.startswith("Something went wrong"):
             log.exception("Answering %r failed", question)
+        elif kind == "error":
+            log.warning("Answering %r failed: %s", question, exc)
         messages.append({"role": "assistant", "content": render.render_error(text, kind)})
         conversation.messages = messages
         yield Frame(messages, None, {"error": text}, done=True)
         return
 
-    streamed_tokens = bool(settings.generator_model) and answer.answerer == "generative"
-    if not answer.refused and not streamed_tokens:
+    notes = []
+    if drafted and answer.answerer != "generative":
+        notes.append(DRAFT_REPLACED)
+    if not answer.refused and not drafted:
         for piece in render.stream_pieces(answer.answer)[:-1]:
             yield Frame(messages + [{"role": "assistant", "content": render.render_streaming(piece, turn)}])
             time.sleep(STREAM_DELAY_S)
-    messages.append({"role": "assistant", "content": render.render_answer(answer, turn)})
+    messages.append({"role": "assistant", "content": render.render_answer(answer, turn, notes)})
     conversation.messages = messages
     conversation.questions.append(question)
-    conversation.sources.append(render.render_sources(answer, turn))
+    conversation.sources.append(render.render_sources(answer, turn, filters))
     data = answer_to_json(answer)
     data["turn"] = turn
     yield Frame(messages, render.render_sources_panel(conversation.sources), data, done=True)

@@ -94,9 +94,15 @@ def render_user_message(question: str) -> str:
     return f'<div class="dr-question">{_lines(question.strip())}</div>'
 
 
-def render_streaming(text: str, turn: int) -> str:
-    """A partial answer while it streams in, with a blinking caret."""
-    return (f'<div class="dr-answer dr-streaming">{render_answer_text(text, turn)}'
+DRAFT_LABEL = "Draft · checked against the sources when complete"
+
+
+def render_streaming(text: str, turn: int, draft: bool = False) -> str:
+    """A partial answer while it streams in, with a blinking caret. A generator's ``draft`` is
+    labelled as such and its markers are not links yet (they are renumbered once it is checked)."""
+    head = f'<div class="dr-draft-label">{esc(DRAFT_LABEL)}</div>' if draft else ""
+    body = render_answer_text(text, turn, set() if draft else None)
+    return (f'<div class="dr-answer dr-streaming{" dr-draft" if draft else ""}">{head}{body}'
             '<span class="dr-caret"></span></div>')
 
 
@@ -118,10 +124,12 @@ def closest_articles(answer: Answer) -> list[Passage]:
 CLOSEST_IN_CHAT = 3  # the sources panel lists them all
 
 
-def render_answer(answer: Answer, turn: int) -> str:
-    """The finished answer as a chat message: refusals get their own look and the closest articles."""
+def render_answer(answer: Answer, turn: int, notes: list[str] | None = None) -> str:
+    """The finished answer as a chat message: refusals get their own look and the closest articles.
+    ``notes`` are extra remarks from the interface, shown under the answer's own note."""
     lang = answer.language
-    note = f'<div class="dr-note">{ICON_INFO}<span>{esc(answer.note)}</span></div>' if answer.note else ""
+    note = "".join(f'<div class="dr-note">{ICON_INFO}<span>{esc(text)}</span></div>'
+                   for text in [answer.note, *(notes or [])] if text)
     if answer.refused:
         closest = "".join(
             f'<li><a href="#{card_id(turn, p.n)}" class="dr-cite dr-cite-plain" data-turn="{turn}" data-n="{p.n}">'
@@ -141,8 +149,8 @@ def render_answer(answer: Answer, turn: int) -> str:
 def render_error(text: str, kind: str = "error") -> str:
     """A readable problem message in the chat (never a stack trace)."""
     icon = ICON_INFO if kind == "info" else ICON_ERROR
-    return (f'<div class="dr-answer dr-problem dr-{esc(kind)}">{icon}'
-            f'<span>{_lines(text)}</span></div>')
+    body = re.sub(r"`([^`<>]+)`", r"<code>\1</code>", _lines(text))
+    return f'<div class="dr-answer dr-problem dr-{esc(kind)}">{icon}<span>{body}</span></div>'
 
 
 def _meta_line(chunk, lang: str) -> str:
@@ -213,7 +221,23 @@ def render_card(passage: Passage, turn: int, lang: str, citation: Citation | Non
     )
 
 
-def render_sources(answer: Answer, turn: int) -> str:
+def describe_filters(filters) -> str:
+    """A short human description of active retrieval filters ("" when none)."""
+    if filters is None or not filters.active:
+        return ""
+    parts = []
+    if filters.languages:
+        parts.append(" ".join(sorted(code.upper() for code in filters.languages)))
+    if filters.date_from and filters.date_to:
+        parts.append(f"{filters.date_from} – {filters.date_to}")
+    elif filters.date_from:
+        parts.append(f"from {filters.date_from}")
+    elif filters.date_to:
+        parts.append(f"until {filters.date_to}")
+    return "Filtered: " + " · ".join(parts)
+
+
+def render_sources(answer: Answer, turn: int, filters=None) -> str:
     """The sources of one answer: cited cards first, the other retrieved passages folded below."""
     lang = answer.language
     by_n = {c.n: c for c in answer.citations}
@@ -222,6 +246,8 @@ def render_sources(answer: Answer, turn: int) -> str:
     head = (f'<div class="dr-turn-head"><div class="dr-turn-q" title="{esc(answer.question)}">'
             f'{esc(answer.question)}</div><div class="dr-turn-meta">{len(answer.passages)} passages · '
             f'{total_ms / 1000:.1f} s · {esc(answer.answerer)}</div></div>')
+    if describe_filters(filters):
+        head += f'<div class="dr-filter-note">{esc(describe_filters(filters))}</div>'
     if answer.refused:
         cards = "".join(render_card(p, turn, lang, None, cited=False) for p in closest_articles(answer))
         body = (f'<div class="dr-section-title dr-refused-title">{ICON_NOT_FOUND} {esc(label("not_found", lang))} · '
@@ -273,6 +299,9 @@ def render_status(settings: Settings, manifest: dict | None, error: str | None =
     return ('<div class="dr-status"><span class="dr-status-dot"></span>'
             + '<span class="dr-sep">·</span>'.join(f"<span>{p}</span>" for p in parts) + "</div>")
 
+
+UPLOAD_PLACEHOLDER = ('<div class="dr-upload-report dr-upload-empty">Each file is checked, saved and indexed; '
+                      "what was added, updated or rejected (and why) is listed here.</div>")
 
 _STATUS_TEXT = {"added": "added", "updated": "updated", "unchanged": "unchanged", "rejected": "rejected"}
 

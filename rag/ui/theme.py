@@ -64,6 +64,9 @@ a.dr-cite.dr-cite-plain { display: inline; font-size: inherit; font-weight: 600;
 .dr-note { display: flex; gap: 6px; align-items: center; font-size: .85rem; color: var(--body-text-color-subdued);
            margin-bottom: 6px; }
 .dr-thinking { color: var(--body-text-color-subdued); font-style: italic; }
+.dr-draft { color: var(--body-text-color-subdued); }
+.dr-draft-label { font-size: .74rem; font-weight: 700; letter-spacing: .05em; text-transform: uppercase;
+                  color: #0284c7; margin-bottom: 4px; }
 .dr-thinking::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 8px;
                        border-radius: 50%; border: 2px solid #7dd3fc; border-top-color: #0284c7;
                        animation: dr-spin .8s linear infinite; vertical-align: -1px; }
@@ -119,6 +122,8 @@ a.dr-cite.dr-cite-plain { display: inline; font-size: inherit; font-weight: 600;
 .dr-turn-q { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
              color: var(--body-text-color); }
 .dr-turn-meta { font-size: .78rem; color: var(--body-text-color-subdued); white-space: nowrap; }
+.dr-filter-note { display: inline-block; font-size: .76rem; font-weight: 600; color: #075985; background: #e0f2fe;
+                  border-radius: 999px; padding: 2px 10px; margin: -4px 0 10px; }
 .dr-section-title { font-size: .74rem; font-weight: 700; letter-spacing: .08em; text-transform: uppercase;
                     color: var(--body-text-color-subdued); margin: 4px 2px 8px; }
 .dr-refused-title { color: #b45309; display: flex; align-items: center; gap: 8px; }
@@ -162,7 +167,22 @@ details.dr-more[open] > summary { margin-bottom: 8px; }
 /* add articles */
 .dr-help { font-size: .9rem; color: var(--body-text-color-subdued); line-height: 1.55; }
 .dr-help code { font-size: .82rem; }
-.dr-upload-report { margin-top: 6px; font-size: .9rem; }
+#dr-upload-result { border: 1px solid var(--border-color-primary) !important; border-radius: 14px;
+                   background: var(--block-background-fill); padding: 14px 16px !important; }
+.dr-upload-report { font-size: .9rem; }
+#dr-upload-result [data-testid="status-tracker"]:not(.hide) { display: flex !important; flex-direction: column;
+    justify-content: center; align-items: center; gap: 10px; inset: 0; height: 100% !important;
+    background: var(--block-background-fill) !important; border-radius: 14px; z-index: 5; }
+#dr-upload-result .progress-text { position: static !important; order: 2; font-family: var(--font) !important;
+    font-size: .8rem !important; color: var(--body-text-color-subdued); }
+#dr-upload-result .progress-level { width: min(440px, 80%) !important; display: flex; flex-direction: column;
+    gap: 10px; align-items: stretch; }
+#dr-upload-result .progress-level-inner { font-family: var(--font) !important; font-size: .9rem !important;
+    text-align: center; color: var(--body-text-color); margin: 0 !important; }
+#dr-upload-result .progress-bar-wrap { width: 100% !important; height: 8px !important; border-radius: 99px;
+    border: none !important; background: #e0f2fe !important; overflow: hidden; }
+#dr-upload-result .progress-bar { background: #0284c7 !important; border-radius: 99px; }
+.dr-upload-empty { color: var(--body-text-color-subdued); padding-top: 90px; text-align: center; }
 .dr-upload-summary { font-weight: 600; margin-bottom: 8px; }
 .dr-upload-report table { width: 100%; border-collapse: collapse; border: none !important; margin: 0; }
 .dr-upload-report th, .dr-upload-report td { border: none !important; }
