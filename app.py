@@ -91,7 +91,8 @@ def build_app(settings: Settings) -> gr.Blocks:
             log.error("%s", report.error)
         return render.render_upload_report(report), status_html(settings), report.to_dict()
 
-    with gr.Blocks(title="DiploRAG · Kazakhstan's diplomacy, cited") as demo:
+    # delete_cache: uploaded copies in Gradio's temp folder are removed after an hour.
+    with gr.Blocks(title="DiploRAG · Kazakhstan's diplomacy, cited", delete_cache=(3600, 3600)) as demo:
         conversation = gr.State(Conversation())
         gr.HTML(HEADER_HTML, js_on_load=None)
         status = gr.HTML(status_html(settings), elem_id="dr-status", js_on_load=None)

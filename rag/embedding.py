@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -272,9 +273,14 @@ def _load(path: str) -> "SentenceTransformer":
     return SentenceTransformer(path, device="cpu", local_files_only=True)
 
 
+_load_lock = threading.Lock()
+
+
 def load_embedder(settings: Settings) -> "SentenceTransformer":
-    """The sentence-transformers model, loaded once per process."""
-    return _load(str(provision_model(settings)))
+    """The sentence-transformers model, loaded once per process (concurrent first calls wait for one load)."""
+    path = str(provision_model(settings))
+    with _load_lock:
+        return _load(path)
 
 
 @lru_cache(maxsize=4)

@@ -19,7 +19,7 @@ from rag.settings import SUPPORTED_LANGUAGES, Settings
 log = logging.getLogger(__name__)
 
 # A follow-up this short ("А когда?", "And the trade?") is retrieved together with the previous question.
-FOLLOW_UP_MAX_WORDS = 4
+FOLLOW_UP_MAX_WORDS = 3
 
 
 class InvalidQuestion(ValueError):
