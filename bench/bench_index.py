@@ -78,6 +78,7 @@ def main() -> int:
         index_dir = args.index or work / "index"
         settings = load_settings(documents_dir=documents, index_dir=index_dir)
         tokenizer = embedding.load_tokenizer(settings)
+        load_start = os.getloadavg()[0]
         print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
               f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}")
 
@@ -138,7 +139,8 @@ def main() -> int:
         peak = peak_mb()
         overhead = full_s / raw_s
         summary = [
-            f"Index benchmark ({os.cpu_count()} CPUs, no GPU; EmbeddingGemma-300m on CPU; medians):",
+            f"Index benchmark ({os.cpu_count()} CPUs, no GPU; EmbeddingGemma-300m on CPU; medians; "
+            f"load average {load_start:.1f} at start, {os.getloadavg()[0]:.1f} at end):",
             f"- corpus: {report.documents} articles -> {n_chunks} chunks + {n_sentences} sentences = "
             f"{n_texts} embedded texts, {tokens} tokens",
             f"- full `rag index` (model warm): {full_s:.1f}s = {n_chunks / full_s:.2f} chunks/s, "

@@ -110,10 +110,20 @@ def _anchor_positions(question: str, sentence: str) -> list[int]:
             if skeleton(m.group(0)) in keys or places_in(m.group(0)) & places]
 
 
-def _closest(items: list, anchors: list[int], start_of) -> object:
+def _closest(items: list, anchors: list[int], start_of, sentence: str = "") -> object:
+    """The item nearest to an anchor, preferring one in the same clause ("…, while the Albanian side
+    was headed by X" names the Albanian's head after the comma)."""
     if not anchors or len(items) == 1:
         return items[0]
-    return min(items, key=lambda it: min(abs(start_of(it) - a) for a in anchors))
+
+    def clause(pos: int) -> int:
+        return len(re.findall(r"[,;–—]", sentence[:pos]))
+
+    def distance(item: object) -> float:
+        pos = start_of(item)
+        return min(abs(pos - a) + (0 if clause(pos) == clause(a) else 1000) for a in anchors)
+
+    return min(items, key=distance)
 
 
 def short_answer(kind: str, question: str, sentence: str, language: str) -> str | None:
@@ -125,7 +135,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str) -> str 
             return None
         # the date nearest to what the question names; among equals the most precise
         ranked = sorted(dates, key=lambda d: -d.precision)
-        return format_date_mention(_closest(ranked, anchors, lambda d: d.start), language)
+        return format_date_mention(_closest(ranked, anchors, lambda d: d.start, sentence), language)
     if kind == "amount":
         amounts = find_amounts(sentence)
         if not amounts:
@@ -134,14 +144,14 @@ def short_answer(kind: str, question: str, sentence: str, language: str) -> str 
             pool = [a for a in amounts if a.percent]
         else:
             pool = [a for a in amounts if a.is_money or a.scale] or [a for a in amounts if not a.percent] or amounts
-        return format_amount(_closest(pool, anchors, lambda a: a.start), language)
+        return format_amount(_closest(pool, anchors, lambda a: a.start, sentence), language)
     if kind == "who":
         asked = {skeleton(w) for w in re.findall(r"\w{3,}", question)}
         names = [n for n in person_names(sentence)
                  if not any(skeleton(part) in asked for part in n[2].split())]
         if not names:
             return None
-        return _closest(names, anchors, lambda n: n[0])[2]
+        return _closest(names, anchors, lambda n: n[0], sentence)[2]
     return None
 
 
