@@ -54,6 +54,15 @@ def test_amounts_are_found_and_restated_in_each_language() -> None:
     assert [a.value for a in find_amounts("the 30th anniversary, 9 June 2025")] == []
 
 
+def test_amounts_keep_the_sources_qualifier() -> None:
+    [over] = find_amounts("He said that over 60 companies from Bulgaria operate in Kazakhstan.")
+    assert format_amount(over, "ru") == "более 60" and format_amount(over, "bg") == "над 60"
+    [about] = find_amounts("Сегодня в Казахстане ведут деятельность порядка 60 компаний.")
+    assert format_amount(about, "en") == "about 60"
+    [exact] = find_amounts("It reached USD 187.6 million.")
+    assert exact.qualifier is None
+
+
 def test_short_answer_takes_the_fact_nearest_to_what_is_asked() -> None:
     sentence = ("These were reinforced by the historic September 2023 visit to Kazakhstan by Albanian President "
                 "Bajram Begaj, and by the opening of Kazakhstan's Embassy in Tirana in 2024.")

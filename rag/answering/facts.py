@@ -6,6 +6,7 @@ prepositional case ("в сентябре"), so that one small table is written h
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -132,7 +133,7 @@ CURRENCIES = {
 _SCALE_RE = "|".join(f"(?P<s_{k}>{v})" for k, v in SCALES.items())
 _CUR_RE = "|".join(f"(?P<c_{k}>{v})" for k, v in CURRENCIES.items())
 AMOUNT = re.compile(
-    rf"(?P<pre>\$|USD\s?|€)?{NUMBER}(?![\w-])(?:\s?(?P<percent>%|per\s?cent|процент\w*|пайыз\w*))?"
+    rf"(?P<pre>\$|USD\s?|€)?{NUMBER}(?!\w)(?!-(?:лет|год|th|st|nd|rd|жыл))(?:\s?(?P<percent>%|per\s?cent|процент\w*|пайыз\w*))?"
     rf"(?:\s?(?:{_SCALE_RE}))?(?:\s?(?:{_CUR_RE}))?",
     re.I,
 )
@@ -149,10 +150,30 @@ class Amount:
     start: int
     end: int
     text: str
+    qualifier: str | None = None  # "more" (over, более, над…) or "about" (около, порядка…)
 
     @property
     def is_money(self) -> bool:
         return self.currency is not None
+
+
+QUALIFIER_BEFORE = {
+    "more": re.compile(r"(?:\bover|more than|\babove|exceed\w*|in excess of|\bболее|\bсвыше|\bбольше|превысил\w*|"
+                       r"превыша\w*|\bнад|повече от|надхвърл\w*)\s*\$?\s*$", re.I),
+    "about": re.compile(r"(?:\babout|\baround|approximately|\bsome|\bnearly|\balmost|\bоколо|\bпорядка|\bпримерно|"
+                        r"\bпочти|приблизително|\bблизо|\bшамамен)\s*\$?\s*$", re.I),
+}
+QUALIFIER_AFTER = {"more": re.compile(r"^\S*\s*(?:астам|асты|артық)", re.I), "about": re.compile(r"^\S*\s*жуық", re.I)}
+QUALIFIER_WORDS = {"more": {"en": "over", "ru": "более", "bg": "над", "kk": "кемінде"},
+                   "about": {"en": "about", "ru": "около", "bg": "около", "kk": "шамамен"}}
+
+
+def _qualifier(text: str, start: int, end: int) -> str | None:
+    """Whether the text says "over N" or "about N": stating a bare N would overstate the source."""
+    for kind in ("more", "about"):
+        if QUALIFIER_BEFORE[kind].search(text[max(0, start - 30):start]) or QUALIFIER_AFTER[kind].search(text[end:end + 20]):
+            return kind
+    return None
 
 
 def _to_float(number: str) -> float:
@@ -178,7 +199,7 @@ def find_amounts(text: str) -> list[Amount]:
         if g.get("pre"):
             currency = "EUR" if "€" in g["pre"] else "USD"
         amounts.append(Amount(_to_float(g["number"]), scale, currency, bool(g.get("percent")), m.start(), m.end(),
-                              m.group(0).strip()))
+                              m.group(0).strip(), _qualifier(text, m.start(), m.end())))
     return amounts
 
 
@@ -199,6 +220,8 @@ def format_amount(a: Amount, language: str) -> str:
     """The amount in ``language``'s number format: "584,3 млн долларов", "$584.3 million", "28,7 %"."""
     locale = language if language in SCALE_WORDS else "en"
     number = _spaces(format_decimal(a.value, format="#,##0.###", locale=locale))
+    if a.qualifier:
+        return f"{QUALIFIER_WORDS[a.qualifier][locale]} {format_amount(dataclasses.replace(a, qualifier=None), language)}"
     if a.percent:
         return f"{number}%" if locale == "en" else f"{number} %"
     parts = [number]
