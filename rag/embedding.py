@@ -114,8 +114,8 @@ def verify_model_dir(directory: Path, manifest: Manifest, *, full: bool = True) 
     if not problems:
         try:
             stamp_path.write_text(json.dumps({"manifest": manifest.raw_sha256, "mtimes": mtimes}))
-        except OSError:
-            pass  # a read-only model directory is still usable, just verified each time
+        except OSError as exc:  # a read-only model directory is still usable, just verified each time
+            log.debug("Could not record the verification in %s: %s", stamp_path, exc)
     return problems
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,10 @@ def small_corpus(tmp_path: Path) -> Settings:
     for name in SMALL_CORPUS_FILES:
         shutil.copy2(DOCUMENTS / name, documents / name)
     return load_settings(index_dir=tmp_path / "index", documents_dir=documents)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for launching the app in tests)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from rag.answering import Answer, Citation, Passage
 from rag.chunking import Chunk
 from rag.retrieval import Filters, Hit
+from conftest import free_port
 from rag.settings import SUPPORTED_LANGUAGES, Settings, load_settings
 from rag.ui import render
 from rag.ui.chat import Conversation, respond
@@ -210,26 +210,10 @@ def test_a_generator_draft_streams_and_is_flagged_when_replaced() -> None:
 
 # --- the running app ------------------------------------------------------------------------------------
 
-def _import_app():
-    """app.py lives at the repository root, which pytest does not put on sys.path."""
-    import importlib
-    import sys
-
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    return importlib.import_module("app")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_app(real_index: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The app over a tmp copy of documents/ and of the real index; yields (url, settings)."""
-    app = _import_app()
+    import app
 
     root = tmp_path_factory.mktemp("app")
     docs, index = root / "documents", root / "index"
@@ -237,7 +221,7 @@ def live_app(real_index: Settings, tmp_path_factory: pytest.TempPathFactory):
     shutil.copytree(real_index.index_dir, index)
     settings = dataclasses.replace(real_index, documents_dir=docs, index_dir=index)
     demo = app.build_app(settings)
-    port = _free_port()
+    port = free_port()
     app.launch(demo, settings, host="127.0.0.1", port=port, block=False, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/", settings

@@ -6,11 +6,11 @@ The screenshot goes to test-artifacts/app.png.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from conftest import free_port
 from rag.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
@@ -30,30 +30,13 @@ WATCH_STREAMING = """() => {
 }"""
 
 
-def _import_app():
-    """app.py lives at the repository root, which pytest does not put on sys.path."""
-    import importlib
-    import sys
-
-    root = str(Path(__file__).resolve().parent.parent)
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    return importlib.import_module("app")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(real_index: Settings):
     """The app over the session's real index (read only: nothing is uploaded here)."""
-    app = _import_app()
+    import app
 
     demo = app.build_app(real_index)
-    port = _free_port()
+    port = free_port()
     app.launch(demo, real_index, host="127.0.0.1", port=port, block=False, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"
