@@ -26,8 +26,9 @@ index: setup
 eval: setup
 	$(BIN)/rag eval
 
-bench: setup
+bench: setup index
 	$(BIN)/python bench/bench_index.py
+	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/bench_ask.py
 
 # Debian's Chromium for the browser test (Playwright cannot download its own browser here).
