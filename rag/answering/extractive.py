@@ -159,11 +159,10 @@ def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candida
     """What the question names that this candidate's evidence does not mention.
 
     Years and numbers may stand anywhere in the article (or be its date), except that a "how much"
-    question's year must be in the sentence that gives the amount: "trade in 2021" is not answered by
-    a sentence about trade in 2023, in an article that mentions 2021 elsewhere (a sentence that names
-    no year is judged by its article). Places and persons must
-    be mentioned in the passage itself (with its title): an article that names Sofia once does not make
-    every passage of it about Sofia.
+    question's figure must not be for another year: "trade in 2021" is not answered by a sentence about
+    trade in 2023 in an article that mentions 2021 elsewhere (a sentence naming no year is judged by its
+    article). Places and persons must be mentioned in the passage itself (with its title): an article
+    that names Sofia once does not make every passage of it about Sofia.
     """
     chunk = c.passage.hit.chunk
     facts = dataclasses.replace(constraints, places=frozenset(), names=frozenset())
