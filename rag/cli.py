@@ -93,6 +93,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     if stream is not None and settings.generator_model:
         print("\n" + "-" * 40)  # the streamed draft is checked; what follows is the answer that passed
+        if result.answerer != "generative":
+            print("(the generated draft did not pass the citation and language checks; quoted answer instead)")
     print(answer_to_text(result))
     return 0
 
