@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import shutil
 import statistics
 import sys
@@ -25,22 +24,12 @@ sys.path.insert(0, str(REPO))
 
 from rag import embedding  # noqa: E402
 from rag.index import build_index, load_index  # noqa: E402
+from memory import peak_mb, rss_mb  # noqa: E402  (bench/ is on sys.path when run as a script)
 from rag.settings import load_settings  # noqa: E402
 
 ADD_ONE = "en_slovenia_tokayev_universities_bees_2025-03-31.txt"
 
 
-def rss_mb() -> float:
-    try:
-        import psutil
-
-        return psutil.Process().memory_info().rss / 2**20
-    except ImportError:
-        return float("nan")
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def median(values: list[float]) -> float:

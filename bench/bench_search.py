@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -31,6 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from rag.index import IndexUnavailable, build_index, load_index, make_faiss_index  # noqa: E402
 from rag.retrieval import embed_query, search_vector  # noqa: E402
+from memory import peak_mb, rss_mb  # noqa: E402  (bench/ is on sys.path when run as a script)
 from rag.settings import load_settings  # noqa: E402
 
 QUERIES = [
@@ -99,14 +99,6 @@ def pct(values: list[float], q: float) -> float:
 def ms(values: list[float]) -> str:
     return f"p50 {1000 * pct(values, 50):.2f} ms, p95 {1000 * pct(values, 95):.2f} ms"
 
-
-def rss_mb() -> float:
-    try:
-        import psutil
-
-        return psutil.Process().memory_info().rss / 2**20
-    except ImportError:
-        return float("nan")
 
 
 def main() -> int:
@@ -199,7 +191,7 @@ def main() -> int:
                            check=True, capture_output=True)
             cold.append(time.perf_counter() - t0)
 
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_mb()
         e50, f50, s50, b50, t50 = (pct(x, 50) for x in (embed_t, faiss_t, search_t, big_t, total_t))
         summary = [
             f"Search benchmark ({os.cpu_count()} CPUs, no GPU; {len(QUERIES)} queries in ru/en/bg/kk, k={args.k}, "

@@ -155,7 +155,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str) -> str 
     return None
 
 
-def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candidate) -> list[str]:
+def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candidate, article: str) -> list[str]:
     """What the question names that this candidate's evidence does not mention.
 
     Years and numbers may stand anywhere in the article (or be its date), except that a "how much"
@@ -166,7 +166,7 @@ def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candida
     """
     chunk = c.passage.hit.chunk
     facts = dataclasses.replace(constraints, places=frozenset(), names=frozenset())
-    missing = missing_constraints(facts, _article_text(index, c.doc), chunk.date)
+    missing = missing_constraints(facts, article, chunk.date)
     if kind == "amount" and constraints.years and not missing:
         sentence_years = set(YEAR_RE.findall(c.text))
         if sentence_years and not constraints.years & sentence_years:
@@ -213,7 +213,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
     constraints: Constraints = question_constraints(question)
     kind = question_kind(question)
-    missing = {c.row: _missing(index, constraints, kind, c) for c in pool}
+    articles = {doc: _article_text(index, doc) for doc in {c.doc for c in pool}}
+    missing = {c.row: _missing(index, constraints, kind, c, articles[c.doc]) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
     if not grounded:
         what = ", ".join(_question_word(question, m) for m in missing[pool[0].row])

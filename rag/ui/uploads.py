@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from rag.articles import Article, ArticleError, read_article
+from rag.embedding import sha256_file
 from rag.settings import Settings
 
 MAX_NAME_CHARS = 150
@@ -188,7 +189,7 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
         result.title, result.date, result.language = article.title, article.date, article.language
         existing = documents / name
         if existing.is_file():
-            if _sha256_file(existing) == hashlib.sha256(data).hexdigest():
+            if sha256_file(existing) == hashlib.sha256(data).hexdigest():
                 result.status, result.reason = "unchanged", "the same file is already in the collection"
                 continue
             result.status = "updated"
@@ -225,14 +226,6 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
             result.status, result.reason = "rejected", f"the indexer skipped it: {skipped[result.name]}"
     step(1.0, "Done")
     return report
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _size(n: int) -> str:
