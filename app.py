@@ -192,6 +192,7 @@ def prepare(settings: Settings) -> None:
 
     Problems are logged, not raised: the app still starts and says what is wrong in the chat.
     """
+    from rag.articles import ArticleError
     from rag.embedding import ModelError
     from rag.index import IndexUnavailable, build_index, current_version
     from rag.retrieval import current_index, embed_query
@@ -208,7 +209,7 @@ def prepare(settings: Settings) -> None:
               f"({s['added']} added, {s['updated']} updated, {s['removed']} removed).", flush=True)
         for skipped in report.skipped:
             print(f"  skipped {skipped.path}: {skipped.reason}", flush=True)
-    except (ModelError, IndexUnavailable, OSError) as exc:
+    except (ModelError, IndexUnavailable, ArticleError, OSError) as exc:
         print(f"error: the index could not be built: {exc}", file=sys.stderr, flush=True)
     try:
         print("Loading the embedding model and the index…", flush=True)

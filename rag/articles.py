@@ -449,7 +449,13 @@ def list_article_paths(directory: Path) -> list[Path]:
 
 
 def load_articles(directory: Path) -> tuple[list[Article], list[SkippedFile]]:
-    """Read every article in ``directory``; unusable files are logged and returned as skipped."""
+    """Read every article in ``directory``; unusable files are logged and returned as skipped.
+
+    A missing folder is an error, not an empty corpus: indexing it would remove every article.
+    """
+    if not Path(directory).is_dir():
+        raise ArticleError(f"The documents folder {directory} does not exist. Point --documents "
+                           "(or RAG_DOCUMENTS_DIR) at the folder that holds the .txt articles.")
     articles: list[Article] = []
     skipped: list[SkippedFile] = []
     for path in list_article_paths(directory):

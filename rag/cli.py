@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `rag` command."""
+    from rag.articles import ArticleError
     from rag.embedding import ModelError
     from rag.index import IndexUnavailable
 
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return args.func(args)
-    except (IndexUnavailable, ModelError) as exc:
+    except (IndexUnavailable, ModelError, ArticleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

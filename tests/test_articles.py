@@ -400,3 +400,12 @@ def test_utf8_bom_and_crlf_are_accepted(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode("utf-8"))
     article = read_article(path)
     assert (article.title, article.body) == ("Headline", "Astana, 12 May 2024 – Body.")
+
+
+def test_a_missing_documents_folder_is_an_error_not_an_empty_corpus(tmp_path: Path) -> None:
+    from rag.cli import main
+
+    with pytest.raises(ArticleError, match="does not exist"):
+        load_articles(tmp_path / "nope")
+    assert main(["index", "--documents", str(tmp_path / "nope"), "--index", str(tmp_path / "idx")]) == 1
+    assert not (tmp_path / "idx" / "CURRENT").exists()
