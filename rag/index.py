@@ -44,6 +44,10 @@ from rag.settings import Settings
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+# How sentences are embedded, recorded in the manifest so that a change re-embeds everything. Alone,
+# without the article's title: with it, every sentence of an on-topic article looked like an answer
+# (the title dominated short sentences), and twins in two languages could not be told from neighbours.
+SENTENCE_EMBEDDING = "sentence text alone"
 CURRENT = "CURRENT"
 
 
@@ -244,6 +248,9 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
                                               f" → {model_id['name']})")
             elif old.manifest.get("chunking") != chunking:
                 report.full_rebuild_reason = f"the chunking settings changed ({old.manifest.get('chunking')} → {chunking})"
+            elif old.manifest.get("sentence_embedding") != SENTENCE_EMBEDDING:
+                report.full_rebuild_reason = (f"sentences are now embedded as the {SENTENCE_EMBEDDING} "
+                                              f"(was: {old.manifest.get('sentence_embedding', 'with the title')})")
             if report.full_rebuild_reason:
                 old = None
         if report.full_rebuild_reason:
@@ -271,7 +278,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         new_sentences = [Sentence(a.doc, s, e, a.body[s:e]) for a in changed
                          for s, e in split_sentences(a.body, a.language)]
         texts = [embedding.document_text(c.title, c.text) for c in new_chunks]
-        texts += [embedding.document_text(current[s.doc].title, s.text) for s in new_sentences]
+        texts += [embedding.document_text("", s.text) for s in new_sentences]
         vectors = _embed(settings, texts, progress)
         report.chunks_embedded = len(new_chunks)
 
@@ -301,7 +308,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
                 docs_manifest[article.doc] = previous[article.doc]
         dim = vectors.shape[1] if len(vectors) else (old.embeddings.shape[1] if old else 1)
         manifest = {"format": FORMAT, "model": model_id, "dim": int(dim), "chunking": chunking,
-                    "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "sentence_embedding": SENTENCE_EMBEDDING, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "documents": docs_manifest, "counts": {"documents": len(docs_manifest), "chunks": len(chunks),
                                                            "sentences": len(sentences)}}
         report.version = _write_version(settings.index_dir, manifest, chunks, _stack(chunk_vecs, dim), sentences,

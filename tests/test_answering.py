@@ -11,7 +11,8 @@ import pytest
 from rag.answering.citations import MARKER, cited_numbers, own_words
 from rag.answering.extractive import question_kind, short_answer
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
-from rag.answering.grounding import missing_constraints, person_names, question_constraints, skeleton
+from rag.answering.grounding import (missing_constraints, person_names, question_constraints, skeleton,
+                                     years_mentioned)
 from rag.language import detect_language
 from rag.pipeline import InvalidQuestion, answer_question, retrieval_query
 from rag.settings import load_settings
@@ -29,6 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
     ("How much did trade grow?", "amount"), ("Кто возглавил делегацию?", "who"), ("Кой оглави делегацията?", "who"),
     ("Делегацияны кім басқарды?", "who"), ("Who led the delegation?", "who"),
     ("What did the presidents agree on?", "open"), ("О чём договорились стороны?", "open"),
+    # "кем является" asks for a role, not a person; "кем был подписан" asks for a person
+    ("Кем является Казахстан для Болгарии?", "open"), ("Кем был подписан меморандум?", "who"),
+    ("Каким был товарооборот в 2023 году?", "amount"), ("What was the trade between them in 2023?", "amount"),
 ])
 def test_question_kinds(question: str, kind: str) -> None:
     assert question_kind(question) == kind
@@ -69,6 +73,51 @@ def test_short_answer_takes_the_fact_nearest_to_what_is_asked() -> None:
     assert short_answer("when", "Когда открыли посольство Казахстана в Тиране?", sentence, "ru") == "В 2024 году"
     assert short_answer("amount", "На сколько выросла торговля?", "вырос на 28,7% и составил 584,3 млн долл.",
                         "ru") == "28,7 %"
+
+
+def test_a_year_named_as_the_previous_one_counts_and_its_figure_is_taken() -> None:
+    sentence = ("Kazakhstan-Bulgaria trade reached $375.2 million in 2024, 3.9 times the previous year's "
+                "$95.2 million.")
+    assert years_mentioned(sentence) == {"2024", "2023"}
+    assert years_mentioned("Trade grew by 10% in 2024.") == {"2024"}
+    assert years_mentioned("Италия былтыр…", "2025-09-29") == {"2025", "2024"}
+    question = "2023 жылы Қазақстан мен Болгарияның өзара сауда көлемі қанша болды?"
+    assert missing_constraints(question_constraints(question), sentence) == []
+    assert short_answer("amount", question, sentence, "kk") == "95,2 млн доллар"
+    assert short_answer("amount", "How large was trade in 2024?", sentence, "en") == "$375.2 million"
+    assert missing_constraints(question_constraints("What was trade in 2022?"), sentence) == ["2022"]
+
+
+def test_a_question_about_an_embassy_needs_evidence_that_names_one() -> None:
+    c = question_constraints("Кога беше открито посолството на Казахстан в София?")
+    assert c.places == {"embassy", "Sofia"}
+    assert missing_constraints(c, "Astana and Sofia have built a vibrant political dialogue.") == ["embassy"]
+    assert missing_constraints(c, "Kazakhstan's Embassy in Sofia opened in 2005.") == []
+    assert missing_constraints(question_constraints("Елшілік Тиранада қашан ашылды?"),
+                               "the opening of Kazakhstan's Embassy in Tirana in 2024") == []
+
+
+def test_a_twin_must_say_the_same_and_answer_as_well() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from rag.answering import Passage
+    from rag.answering.extractive import Candidate, _twin
+    from rag.chunking import Chunk
+    from rag.retrieval import Hit
+
+    def candidate(row: int, language: str, score: float) -> Candidate:
+        chunk = Chunk(f"d{row}#0", f"d{row}", 0, 0, 10, "x" * 10, "t", None, None, language)
+        return Candidate(Passage(row + 1, Hit(row + 1, score, chunk)), row, 0, 10, score)
+
+    vectors = np.array([[1.0, 0.0], [0.9, 0.436], [0.0, 1.0]], dtype=np.float32)
+    index = SimpleNamespace(sentence_embeddings=vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    evidence = candidate(0, "en", 0.70)
+    assert _twin(index, evidence, [candidate(1, "ru", 0.69)], "ru").row == 1  # same statement, as good
+    assert _twin(index, evidence, [candidate(1, "ru", 0.60)], "ru") is None  # alike, but answers worse
+    assert _twin(index, evidence, [candidate(2, "ru", 0.75)], "ru") is None  # answers, but says another thing
+    assert _twin(index, evidence, [candidate(1, "bg", 0.70)], "ru") is None  # not the asked language
 
 
 def test_names_match_across_scripts_and_cases() -> None:

@@ -399,7 +399,9 @@ def test_four_concurrent_clients_all_get_their_answers(live_app) -> None:
     for i, (question, language, topic) in enumerate(cases):
         answer = results[i]
         assert answer["question"] == question and answer["language"] == language and not answer["refused"]
-        assert answer["citations"] and topic in answer["citations"][0]["doc"], answer["citations"]
+        first = answer["citations"][0] if answer["citations"] else {}
+        # seed articles have hashed file names; their titles name the country
+        assert topic in f'{first.get("doc", "")} {first.get("title", "")}'.lower(), answer["citations"]
     assert time.perf_counter() - started < 120
 
 

@@ -237,6 +237,25 @@ def test_changing_the_chunking_settings_forces_a_full_rebuild(small_index, capsy
     assert max(len(tokenizer.tokenize(c.text)) for c in index.chunks) <= 120
 
 
+def test_sentences_are_embedded_alone_and_an_older_layout_is_re_embedded(small_index):
+    index = load_index(small_index.index_dir)
+    row = len(index.sentences) // 2
+    alone = embedding.encode_documents(embedding.load_embedder(small_index),
+                                       [embedding.document_text("", index.sentences[row].text)])[0]
+    assert float(alone @ index.sentence_embeddings[row]) > 0.999
+    # an index written when sentences were embedded with their article's title
+    manifest_path = index.path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["sentence_embedding"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+    report = build_index(small_index, progress=False)
+
+    assert report.full_rebuild_reason and "sentences are now embedded" in report.full_rebuild_reason
+    assert report.chunks_embedded == report.chunks > 0
+    assert load_index(small_index.index_dir).manifest["sentence_embedding"] == "sentence text alone"
+
+
 # --- an interrupted build -------------------------------------------------------------
 
 # `rag index` as the CLI runs it, but pausing once the new version's first files are written,

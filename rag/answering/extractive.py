@@ -15,8 +15,8 @@ import numpy as np
 
 from rag.answering import Answer, Citation, Passage
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
-from rag.answering.grounding import (GAZETTEER, YEAR_RE, places_in, Constraints, missing_constraints, person_names,
-                                     question_constraints, skeleton)
+from rag.answering.grounding import (GAZETTEER, PREVIOUS_YEAR_RE, YEAR_RE, places_in, Constraints, missing_constraints,
+                                     person_names, question_constraints, skeleton, years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.index import LoadedIndex
 from rag.settings import Settings
@@ -26,12 +26,12 @@ KINDS = {
                        r"в какой день|кога|на коя дата|коя дата|в коя година|през коя година|қашан|қай жылы|"
                        r"қай күні|қай айда|нешінші)\b", re.I),
     "amount": re.compile(r"(\bhow much\b|\bhow many\b|\bby how\b|what percentage|what (?:was|is|were) the "
-                         r"(?:volume|value|amount|size|level|number)|\bhow (?:large|big)\b|\bсколько\b|"
-                         r"\bкаков(?:а|о)?\s+(?:был\w*\s+)?(?:объ[её]м|товарооборот|сумма|размер|число)|"
+                         r"(?:volume|value|amount|size|level|number|trade|turnover)|\bhow (?:large|big)\b|\bсколько\b|"
+                         r"\bка(?:ков|ким|кой)\w*\s+(?:был\w*\s+)?(?:объ[её]м|товарооборот|сумма|размер|число)|"
                          r"\bкакой\s+(?:был\s+)?(?:объ[её]м|товарооборот)|\bна сколько\b|\bколко\b|\bс колко\b|"
                          r"\bкакъв\s+(?:е|беше)?\s*(?:бил\s+)?(?:обемът|стокообменът|размерът|оборотът)|"
                          r"\bқанша\b|\bнеше\b|\bқандай көлем)", re.I),
-    "who": re.compile(r"\b(who|whom|whose|кто|кем|кого|кому|с кем|кой|с кого|кім|кімге|кіммен|кімді|кімнің)\b",
+    "who": re.compile(r"\b(who|whom|whose|кто|кем(?!\s+(?:является|являются|считает|стал|видит))|кого|кому|с кем|кой|с кого|кім|кімге|кіммен|кімді|кімнің)\b",
                       re.I),
 }
 PERCENT_HINT = re.compile(r"%|процент|percent|\bна сколько\b|by how much|\bс колко\b|пайыз|grow|rise|increase|"
@@ -43,8 +43,13 @@ FACT_SLACK = 0.08
 SECOND_QUOTE_SLACK = 0.04
 # Sentences this similar (cosine of their embeddings) state the same thing: twins in two languages.
 TWIN_SIMILARITY = 0.80
-# Weight of the sentence's own similarity against its passage's.
-SENTENCE_WEIGHT = 0.75
+# ... and a twin scores at most this much below the sentence it stands in for.
+TWIN_SCORE_SLACK = 0.03
+# Weight of the sentence's own similarity against its passage's. Sentences are embedded alone, so
+# the passage (embedded with its title) carries the context: "They work in defence…" answers "which
+# sectors do the companies in Radev's delegation work in" only beside "Radev's delegation". Chosen on
+# the gold set's odd half, checked on the even half: evidence_hit 0.88 → 0.93 and 0.91 → 0.93.
+SENTENCE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,15 @@ def _article_text(index: LoadedIndex, doc: str) -> str:
 
 
 def _anchor_positions(question: str, sentence: str) -> list[int]:
-    """Where the sentence mentions the question's names and places (matched across scripts and languages)."""
+    """Where the sentence mentions what the question names: a year it asks about (or "the previous year"
+    when that is how the sentence names it), else its names and places (matched across scripts)."""
+    asked_years = set(YEAR_RE.findall(question))
+    if asked_years:
+        named = [m.start() for m in YEAR_RE.finditer(sentence) if m.group(0) in asked_years]
+        if named:
+            return named
+        if asked_years & (years_mentioned(sentence) - set(YEAR_RE.findall(sentence))):
+            return [m.start() for m in PREVIOUS_YEAR_RE.finditer(sentence)]
     keys = {k for k in (skeleton(w) for w in re.findall(r"\w{4,}", question)) if len(k) >= 3}
     places = places_in(question)
     return [m.start() for m in re.finditer(r"\w{4,}", sentence)
@@ -168,7 +181,7 @@ def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candida
     facts = dataclasses.replace(constraints, places=frozenset(), names=frozenset())
     missing = missing_constraints(facts, article, chunk.date)
     if kind == "amount" and constraints.years and not missing:
-        sentence_years = set(YEAR_RE.findall(c.text))
+        sentence_years = years_mentioned(c.text)
         if sentence_years and not constraints.years & sentence_years:
             missing = sorted(constraints.years)  # the figure is for another year
     entities = dataclasses.replace(constraints, years=frozenset(), numbers=frozenset())
@@ -189,9 +202,19 @@ def _refusal(question: str, language: str, passages: list[Passage], reason: str,
     return Answer(question, language, text, "extractive", True, [], passages, confidence=confidence)
 
 
+def _same_statement(index: LoadedIndex, a: Candidate, b: Candidate) -> bool:
+    """Whether two sentences say the same thing (a quote of both would repeat itself)."""
+    return float(index.sentence_embeddings[a.row] @ index.sentence_embeddings[b.row]) >= TWIN_SIMILARITY
+
+
 def _twin(index: LoadedIndex, evidence: Candidate, pool: list[Candidate], language: str) -> Candidate | None:
-    """A sentence in ``language`` among ``pool`` that states what ``evidence`` states."""
-    same_language = [c for c in pool if c.language == language and c.row != evidence.row]
+    """A sentence in ``language`` among ``pool`` that states what ``evidence`` states.
+
+    Similar is not enough: the lead sentences of two reports of one meeting look alike ("signed a joint
+    statement" / "held talks"), so a twin must also answer the question about as well as the evidence.
+    """
+    same_language = [c for c in pool if c.language == language and c.row != evidence.row
+                     and c.score >= evidence.score - TWIN_SCORE_SLACK]
     if not same_language:
         return None
     vec = index.sentence_embeddings[evidence.row]
@@ -225,6 +248,12 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         grounded = [c for c in grounded if find_amounts(c.text)]
         if not grounded:
             return _refusal(question, language, passages, message("refusal_reason_no_figure", language), None)
+        if constraints.years:
+            # a figure in a sentence that names the asked year beats one whose year is only the article's
+            near = [c for c in grounded if c.score >= grounded[0].score - FACT_SLACK]
+            explicit = [c for c in near if constraints.years & years_mentioned(c.text)]
+            if explicit:
+                grounded = explicit + [c for c in grounded if c not in explicit]
 
     best = grounded[0]
     if best.score < settings.refusal_min_score:
@@ -253,7 +282,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         for c in grounded:
             if c.score < evidence.score - SECOND_QUOTE_SLACK:
                 break
-            if c.doc == evidence.doc and c.row != evidence.row and _twin(index, evidence, [c], c.language) is None:
+            if c.doc == evidence.doc and c.row != evidence.row and not _same_statement(index, evidence, c):
                 quotes.append(c)
                 break
         quotes.sort(key=lambda c: (c.passage.n, c.start))
