@@ -11,8 +11,8 @@ import pytest
 from rag.answering.citations import MARKER, cited_numbers, own_words
 from rag.answering.extractive import question_kind, short_answer
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
-from rag.answering.grounding import (missing_constraints, person_names, question_constraints, skeleton,
-                                     years_mentioned)
+from rag.answering.grounding import (missing_constraints, missing_destinations, person_names, question_constraints,
+                                     skeleton, visit_destinations, years_mentioned)
 from rag.language import detect_language
 from rag.pipeline import InvalidQuestion, answer_question, retrieval_query
 from rag.settings import load_settings
@@ -120,6 +120,35 @@ def test_a_twin_must_say_the_same_and_answer_as_well() -> None:
     assert _twin(index, evidence, [candidate(1, "bg", 0.70)], "ru") is None  # not the asked language
 
 
+@pytest.mark.parametrize("question, language, destinations", [
+    ("What agreements did Tokayev sign during his state visit to Bulgaria?", "en", {"Bulgaria"}),
+    ("When did Tokayev visit Slovenia?", "en", {"Slovenia"}),
+    ("Когда Токаев посетил Черногорию?", "ru", {"Montenegro"}),
+    ("Когда Токаев совершил визит в Рим?", "ru", {"Italy"}),  # a city is its country
+    ("Кога Токаев посети България?", "bg", {"Bulgaria"}),
+    ("Тоқаев Словенияға қашан ресми сапармен барды?", "kk", {"Slovenia"}),
+    ("Когда Радев посетил Казахстан?", "ru", set()),  # visits to Kazakhstan are what the corpus reports
+    ("When did Tokayev meet the President of Bulgaria?", "en", set()),  # no visit asked about
+    ("Тоқаев Болгариямен сауда туралы не айтты?", "kk", set()),
+])
+def test_the_country_a_question_asks_about_a_visit_to(question: str, language: str, destinations: set) -> None:
+    assert visit_destinations(question, language) == destinations
+
+
+def test_a_visit_abroad_needs_evidence_that_places_something_there() -> None:
+    bulgaria = frozenset({"Bulgaria"})
+    # the other side's visit names the country on every line, but places nothing in it
+    assert missing_destinations(bulgaria, "Bulgarian President Rumen Radev's official visit to Kazakhstan", "en") \
+        == ["Bulgaria"]
+    assert missing_destinations(bulgaria, "Переговоры по итогам официального визита болгарского лидера", "ru") \
+        == ["Bulgaria"]
+    # a posting is not a visit
+    assert missing_destinations(bulgaria, "Kazakhstan's Ambassador to Bulgaria met the minister", "en") == ["Bulgaria"]
+    assert missing_destinations(bulgaria, "Tokayev arrived in Sofia on a state visit", "en") == []
+    assert missing_destinations(bulgaria, "Тоқаев Болгарияға мемлекеттік сапармен барды", "kk") == []
+    assert missing_destinations(bulgaria, "по време на посещението на Токаев в България", "bg") == []
+
+
 def test_names_match_across_scripts_and_cases() -> None:
     assert skeleton("Токаева") == skeleton("Tokayev") == skeleton("Тоқаев")
     c = question_constraints("Когда Токаев посетил Черногорию в 2019 году?")
@@ -178,6 +207,7 @@ def test_russian_question_about_an_english_article_gets_a_russian_dated_answer(r
     ("By how much did trade between Kazakhstan and Lithuania grow in 2022?", "en", "28.7%"),
     ("Кой оглави албанската делегация на консултациите в Тирана?", "bg", "Yzeiraj"),
     ("Радев пен Тоқаев Астанада қашан кездесті?", "kk", "2025"),
+    ("When did Roman Vassilenko visit Bratislava?", "en", "2023"),
 ])
 def test_short_answers_in_the_question_language(real_index, question: str, language: str,  # noqa: ANN001
                                                 expected: str) -> None:
@@ -195,6 +225,8 @@ def test_short_answers_in_the_question_language(real_index, question: str, langu
     "Какой был товарооборот между Казахстаном и Болгарией в 2021 году?",
     "Кога се проведе заседанието на междуправителствената комисия с Латвия през 2019 г.?",
     "Сколько прямых рейсов в неделю выполняется между Астаной и Тираной?",
+    "When did Tokayev visit Slovenia?",  # Slovenia's president visited Kazakhstan
+    "Кога Токаев посети България?",  # Bulgaria's president visited Kazakhstan
 ])
 def test_questions_the_corpus_cannot_answer_are_refused(real_index, question: str) -> None:  # noqa: ANN001
     answer = answer_question(real_index, question, k=10)

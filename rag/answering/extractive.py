@@ -15,8 +15,9 @@ import numpy as np
 
 from rag.answering import Answer, Citation, Passage
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
-from rag.answering.grounding import (GAZETTEER, PREVIOUS_YEAR_RE, YEAR_RE, places_in, Constraints, missing_constraints,
-                                     person_names, question_constraints, skeleton, years_mentioned)
+from rag.answering.grounding import (GAZETTEER, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, missing_constraints,
+                                     missing_destinations, person_names, place_name, places_in,
+                                     question_constraints, skeleton, years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.index import LoadedIndex
 from rag.settings import Settings
@@ -37,6 +38,8 @@ KINDS = {
 PERCENT_HINT = re.compile(r"%|процент|percent|\bна сколько\b|by how much|\bс колко\b|пайыз|grow|rise|increase|"
                           r"вырос|рост|увелич|ръст|нарасн|өсті|өсім", re.I)
 
+# Marks a visit destination the evidence does not place anything in, among the missing constraints.
+VISIT_TO = "→"
 # How much lower than the best sentence a sentence that carries the asked-for fact may score.
 FACT_SLACK = 0.08
 # A second quote is added to an open answer only when it scores this close to the first.
@@ -175,7 +178,8 @@ def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candida
     question's figure must not be for another year: "trade in 2021" is not answered by a sentence about
     trade in 2023 in an article that mentions 2021 elsewhere (a sentence naming no year is judged by its
     article). Places and persons must be mentioned in the passage itself (with its title): an article
-    that names Sofia once does not make every passage of it about Sofia.
+    that names Sofia once does not make every passage of it about Sofia. A visit abroad that the
+    question asks about must be placed there by the passage (``VISIT_TO`` + country when not).
     """
     chunk = c.passage.hit.chunk
     facts = dataclasses.replace(constraints, places=frozenset(), names=frozenset())
@@ -185,15 +189,31 @@ def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candida
         if sentence_years and not constraints.years & sentence_years:
             missing = sorted(constraints.years)  # the figure is for another year
     entities = dataclasses.replace(constraints, years=frozenset(), numbers=frozenset())
-    return missing + missing_constraints(entities, f"{chunk.title}\n{chunk.text}")
+    passage = f"{chunk.title}\n{chunk.text}"
+    missing += missing_constraints(entities, passage)
+    return missing + [VISIT_TO + d for d in missing_destinations(constraints.destinations, passage, chunk.language)]
 
 
-def _question_word(question: str, place: str) -> str:
+def _question_word(question: str, place: str, language: str) -> str:
+    """How to name ``place`` in a message: its name in ``language`` if it is a country, else the
+    question's own word for it."""
+    named = place_name(place, language)
+    if named != place or language == "en":
+        return named
     stems = GAZETTEER.get(place, ())
     for word in re.findall(r"[\w-]+", question):
         if any(word.lower().startswith(s) for s in stems):
             return word
     return place
+
+
+def _missing_reason(question: str, language: str, missing: list[str]) -> str:
+    """Why the closest evidence does not answer, in ``language``."""
+    named = [m for m in missing if not m.startswith(VISIT_TO)]
+    if named:
+        return message("refusal_reason_missing", language, what=", ".join(_question_word(question, m, language) for m in named))
+    place = place_name(missing[0][len(VISIT_TO):], language)
+    return message("refusal_reason_no_visit", language, place=place)
 
 
 def _refusal(question: str, language: str, passages: list[Passage], reason: str,
@@ -234,14 +254,13 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if not pool:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
 
-    constraints: Constraints = question_constraints(question)
+    constraints: Constraints = question_constraints(question, language)
     kind = question_kind(question)
     articles = {doc: _article_text(index, doc) for doc in {c.doc for c in pool}}
     missing = {c.row: _missing(index, constraints, kind, c, articles[c.doc]) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
     if not grounded:
-        what = ", ".join(_question_word(question, m) for m in missing[pool[0].row])
-        return _refusal(question, language, passages, message("refusal_reason_missing", language, what=what), None)
+        return _refusal(question, language, passages, _missing_reason(question, language, missing[pool[0].row]), None)
 
     if kind == "amount":
         # "how much" is answered only by a sentence that gives a figure

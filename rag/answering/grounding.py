@@ -55,7 +55,7 @@ GAZETTEER: dict[str, tuple[str, ...]] = {
     "European Union": ("european union", " eu ", " eu'", " eu-", "(eu)", " ес ", " ео ", "евросъюз", "евросоюз", "европейский союз", "европейския съюз", "еуроодақ",
                        "еуропалық одақ"),
     "Tirana": ("tiran", "тиран"), "Sofia": ("sofia", "софи"), "Budapest": ("budapest", "будапешт"),
-    "Rome": ("rome", "рим ", "рима", "риме", "римом"), "Vilnius": ("vilni", "вильн", "вилн"), "Riga": ("riga", "рига", "риге"),
+    "Rome": ("rome", "рим ", "рима", "риме", "римом", "римге", "римде"), "Vilnius": ("vilni", "вильн", "вилн"), "Riga": ("riga", "рига", "риге"),
     "Skopje": ("skopje", "скопи", "скопј"), "Belgrade": ("belgrad", "белград"),
     "Bratislava": ("bratislav", "братислав"), "Ljubljana": ("ljubljan", "любляна", "любляне", "люблян"),
     "Moscow": ("moscow", "москв"), "Brussels": ("brussel", "брюссел", "брюксел"), "Burgas": ("burgas", "бургас"),
@@ -77,6 +77,30 @@ GAZETTEER: dict[str, tuple[str, ...]] = {
 }
 # Always true of this corpus, so never a constraint.
 IGNORED_PLACES = {"Kazakhstan"}
+# Cities and regions of the gazetteer by country: a visit to Rome is a visit to Italy.
+COUNTRY_OF: dict[str, str] = {
+    "Tirana": "Albania", "Sofia": "Bulgaria", "Burgas": "Bulgaria", "Varna": "Bulgaria", "Budapest": "Hungary",
+    "Rome": "Italy", "Vilnius": "Lithuania", "Riga": "Latvia", "Skopje": "North Macedonia", "Belgrade": "Serbia",
+    "Bratislava": "Slovakia", "Ljubljana": "Slovenia", "Moscow": "Russia", "Podgorica": "Montenegro",
+    "Zagreb": "Croatia", "Bucharest": "Romania", "Athens": "Greece", "Berlin": "Germany", "Paris": "France",
+    "Warsaw": "Poland", "Prague": "Czechia", "Vienna": "Austria", "Ankara": "Turkey", "Beijing": "China",
+    "Tokyo": "Japan", "Tashkent": "Uzbekistan", "Bishkek": "Kyrgyzstan", "Cholpon-Ata": "Kyrgyzstan",
+    "Baku": "Azerbaijan", "Tbilisi": "Georgia", "Almaty": "Kazakhstan", "Astana": "Kazakhstan",
+    "Akorda": "Kazakhstan",
+}
+# A question about a visit abroad ("Tokayev's state visit to Bulgaria") is not answered by a report of
+# the other side's visit to Kazakhstan, which names Bulgaria on every line. The evidence must place
+# something in that country: "to/in Bulgaria", "в Болгарию", "в България", "Болгарияға", or a city of it.
+VISIT_RE = re.compile(r"\b(?:visit\w*|trip|travel\w*|визит\w*|посе[тщ]\w*|поездк\w*|побыва\w*|пътува\w*|"
+                      r"сапар\w*|бар(?:ды|ған|ып|ады)\w*)", re.I)
+_TO_OR_IN = {"to", "in", "into", "в", "във", "во"}
+# Verbs that take the place visited as their object ("visited Bulgaria", "посетил Черногорию"); a noun
+# does not ("визита болгарского лидера" is the Bulgarian leader's visit).
+_VISIT_VERB_RE = re.compile(r"visit(?:s|ed|ing)?|посетил\w*|посетит\w*|посетят|посетя\w*|посети|посещава\w*", re.I)
+# "Ambassador to Slovenia", "посол Казахстана в Словении", "Embassy in Tirana": a posting, not a visit.
+_POSTING_STEMS = ("ambassador", "embass", "envoy", "consul", "посол", "посланик", "посолств", "консул", "елші")
+# Kazakh dative and locative endings: "Словенияға", "Римге", "Италияда".
+_KK_TO_OR_IN = re.compile(r"(?:ға|ге|қа|ке|на|не|да|де|та|те)$")
 _KZ_STEMS = ("kazakh", "казах", "қазақ")
 
 # Capitalised words that are not names of what a question pins down.
@@ -110,6 +134,7 @@ class Constraints:
     numbers: frozenset[str]
     places: frozenset[str]  # gazetteer keys
     names: frozenset[str]  # other capitalised words, as written
+    destinations: frozenset[str] = frozenset()  # countries the question asks about a visit to
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + sorted(self.places) + sorted(self.names)
@@ -117,6 +142,14 @@ class Constraints:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[\w'’-]+", text.lower())
+
+
+def place_name(place: str, language: str) -> str:
+    """A gazetteer country's name in ``language`` (Babel's CLDR names), else its English key."""
+    from babel import Locale
+
+    code = {name: code for code, name in Locale("en").territories.items()}.get(place)
+    return Locale(language).territories.get(code, place) if code else place
 
 
 def places_in(text: str) -> set[str]:
@@ -131,6 +164,44 @@ def places_in(text: str) -> set[str]:
                 found.add(place)
                 break
     return found
+
+
+def _places_of_word(word: str) -> set[str]:
+    w = word.lower()
+    # a stem with a trailing space ("рим ") is a whole word, so that "римск…" is not Rome
+    return {place for place, stems in GAZETTEER.items() for stem in stems if " " not in stem.strip()
+            and (w == stem.strip() if stem.endswith(" ") else w.startswith(stem))}
+
+
+def destinations_in(text: str, language: str) -> set[str]:
+    """Countries ``text`` places something in or sends someone to ("visit to Rome" → Italy)."""
+    words = _words(text)
+    found = set()
+    for i, word in enumerate(words):
+        places = _places_of_word(word)
+        if not places:
+            continue
+        before = words[i - 1] if i > 0 else ""
+        if any(w.startswith(_POSTING_STEMS) for w in words[max(0, i - 4):i]):
+            continue
+        # "visit to X", "в Болгарию", "visited X", "посетил Черногорию", "Словенияға"
+        if before in _TO_OR_IN or _VISIT_VERB_RE.fullmatch(before) or (language == "kk" and _KK_TO_OR_IN.search(word)):
+            found |= {COUNTRY_OF.get(p, p) for p in places}
+    return found
+
+
+def visit_destinations(question: str, language: str) -> frozenset[str]:
+    """The foreign countries a question asks about a visit to (empty when it asks about no visit)."""
+    if not VISIT_RE.search(question):
+        return frozenset()
+    return frozenset(destinations_in(question, language) - IGNORED_PLACES)
+
+
+def missing_destinations(destinations: frozenset[str], text: str, language: str) -> list[str]:
+    """The asked-about destinations that ``text`` places nothing in (a city of them counts)."""
+    if not destinations:
+        return []
+    return sorted(destinations - destinations_in(text, language))
 
 
 def _is_place_word(word: str) -> bool:
@@ -151,13 +222,13 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", w)
 
 
-def question_constraints(question: str) -> Constraints:
-    """Years, numbers, places and names that the question names."""
+def question_constraints(question: str, language: str = "") -> Constraints:
+    """Years, numbers, places, names and visit destinations that the question names."""
     years = frozenset(YEAR_RE.findall(question))
     numbers = frozenset(n for n in numbers_in(YEAR_RE.sub(" ", question)))
     places = frozenset(places_in(question) - IGNORED_PLACES)
     names = frozenset(" ".join(run) for run in _name_runs(question, skip_first=True))
-    return Constraints(years, numbers, places, names)
+    return Constraints(years, numbers, places, names, visit_destinations(question, language))
 
 
 def _is_name_word(word: str) -> bool:

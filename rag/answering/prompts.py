@@ -34,6 +34,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bg": "В най-близките намерени статии не се споменава {what}.",
         "kk": "Ең жақын мақалаларда {what} туралы айтылмайды.",
     },
+    "refusal_reason_no_visit": {
+        "en": "The closest articles mention {place}, but none reports a visit there.",
+        "ru": "В ближайших статьях упоминается {place}, но ни в одной не говорится о поездке туда.",
+        "bg": "В най-близките статии се споменава {place}, но никоя не съобщава за посещение там.",
+        "kk": "Ең жақын мақалаларда {place} аталады, бірақ ол жаққа сапар туралы айтылмайды.",
+    },
     "refusal_reason_weak": {
         "en": "The closest passages are not about what you asked.",
         "ru": "Ближайшие найденные фрагменты не о том, что вы спросили.",
