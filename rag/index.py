@@ -44,10 +44,15 @@ from rag.settings import Settings
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-# How sentences are embedded, recorded in the manifest so that a change re-embeds everything. Alone,
-# without the article's title: with it, every sentence of an on-topic article looked like an answer
-# (the title dominated short sentences), and twins in two languages could not be told from neighbours.
-SENTENCE_EMBEDDING = "sentence text alone"
+# How sentences are embedded, recorded in the manifest so that a change re-embeds everything: each
+# sentence twice, alone and with its article's title, and the two vectors blended. With the title
+# only, every sentence of an on-topic article looked like an answer (the title dominated short
+# sentences); alone, "bilateral trade of $375.2 million" lost the "Kazakhstan and Bulgaria" it is
+# about. On eval/gold.jsonl (answerer weight 0.5), title weight 0 / 0.2 / 0.3 / 0.5 / 1 gave
+# evidence_hit 0.93 / 0.93 / 0.95 / 0.93 / 0.91 and answer_match 0.56 / 0.59 / 0.61 / 0.61 / 0.59;
+# 0.3 was best or tied on both the odd and the even half.
+SENTENCE_TITLE_WEIGHT = 0.3
+SENTENCE_EMBEDDING = f"sentence alone + {SENTENCE_TITLE_WEIGHT} × sentence with title"
 CURRENT = "CURRENT"
 
 
@@ -249,8 +254,8 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
             elif old.manifest.get("chunking") != chunking:
                 report.full_rebuild_reason = f"the chunking settings changed ({old.manifest.get('chunking')} → {chunking})"
             elif old.manifest.get("sentence_embedding") != SENTENCE_EMBEDDING:
-                report.full_rebuild_reason = (f"sentences are now embedded as the {SENTENCE_EMBEDDING} "
-                                              f"(was: {old.manifest.get('sentence_embedding', 'with the title')})")
+                report.full_rebuild_reason = (f"sentences are now embedded as {SENTENCE_EMBEDDING} "
+                                              f"(was: {old.manifest.get('sentence_embedding', 'sentence with title')})")
             if report.full_rebuild_reason:
                 old = None
         if report.full_rebuild_reason:
@@ -279,7 +284,12 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
                          for s, e in split_sentences(a.body, a.language)]
         texts = [embedding.document_text(c.title, c.text) for c in new_chunks]
         texts += [embedding.document_text("", s.text) for s in new_sentences]
+        texts += [embedding.document_text(current[s.doc].title, s.text) for s in new_sentences]
         vectors = _embed(settings, texts, progress)
+        if new_sentences:
+            n = len(new_chunks)
+            blended = sentence_vectors(vectors[n:n + len(new_sentences)], vectors[n + len(new_sentences):])
+            vectors = np.vstack([vectors[:n], blended])
         report.chunks_embedded = len(new_chunks)
 
         # Unchanged articles keep their rows; changed ones take the new ones; order by file name.
@@ -331,6 +341,12 @@ def _rows_by_doc(items: list, offset: int = 0) -> dict[str, list[int]]:
 
 def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
     return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+
+
+def sentence_vectors(alone: np.ndarray, titled: np.ndarray) -> np.ndarray:
+    """The stored sentence vectors: the normalised blend of each sentence embedded alone and with its title."""
+    blend = (1 - SENTENCE_TITLE_WEIGHT) * alone + SENTENCE_TITLE_WEIGHT * titled
+    return (blend / np.linalg.norm(blend, axis=1, keepdims=True)).astype(np.float32)
 
 
 def _embed(settings: Settings, texts: list[str], progress: bool) -> np.ndarray:

@@ -11,8 +11,9 @@ import pytest
 from rag.answering.citations import MARKER, cited_numbers, own_words
 from rag.answering.extractive import question_kind, short_answer
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
-from rag.answering.grounding import (missing_constraints, missing_destinations, person_names, question_constraints,
-                                     skeleton, visit_destinations, years_mentioned)
+from rag.answering.grounding import (missing_constraints, missing_destinations, name_words, names_mentioned,
+                                     person_names, question_constraints, skeleton, visit_destinations,
+                                     years_mentioned)
 from rag.language import detect_language
 from rag.pipeline import InvalidQuestion, answer_question, retrieval_query
 from rag.settings import load_settings
@@ -149,6 +150,15 @@ def test_a_visit_abroad_needs_evidence_that_places_something_there() -> None:
     assert missing_destinations(bulgaria, "по време на посещението на Токаев в България", "bg") == []
 
 
+def test_surnames_standing_alone_are_found_and_matched_across_scripts() -> None:
+    assert name_words("Тоқаев пен Бегай қандай мәселелерді талқылады?") == {"Бегай"}
+    assert name_words("What did Tokayev and Radev agree on?") == {"Tokayev", "Radev"}
+    assert name_words("What did the President say about Slovenia?") == frozenset()
+    names = name_words("Кем является Казахстан для Болгарии, по словам Румена Радева?")
+    assert names_mentioned(names, "President Rumen Radev arrived in Astana.") == 1.0
+    assert names_mentioned(frozenset({"Бегай", "Радев"}), "Bajram Begaj met Tokayev.") == 0.5
+
+
 def test_names_match_across_scripts_and_cases() -> None:
     assert skeleton("Токаева") == skeleton("Tokayev") == skeleton("Тоқаев")
     c = question_constraints("Когда Токаев посетил Черногорию в 2019 году?")
@@ -227,6 +237,8 @@ def test_short_answers_in_the_question_language(real_index, question: str, langu
     "Сколько прямых рейсов в неделю выполняется между Астаной и Тираной?",
     "When did Tokayev visit Slovenia?",  # Slovenia's president visited Kazakhstan
     "Кога Токаев посети България?",  # Bulgaria's president visited Kazakhstan
+    "How do I bake sourdough bread?",  # off topic: refused by the similarity threshold
+    "Ертең ауа райы қандай болады?",
 ])
 def test_questions_the_corpus_cannot_answer_are_refused(real_index, question: str) -> None:  # noqa: ANN001
     answer = answer_question(real_index, question, k=10)

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from rag import cli, embedding
-from rag.index import IndexUnavailable, build_index, current_version, load_index
+from rag.index import (SENTENCE_EMBEDDING, IndexUnavailable, build_index, current_version, load_index,
+                       sentence_vectors)
 from rag.retrieval import embed_query, retrieve
 from rag.settings import Settings
 
@@ -237,12 +238,16 @@ def test_changing_the_chunking_settings_forces_a_full_rebuild(small_index, capsy
     assert max(len(tokenizer.tokenize(c.text)) for c in index.chunks) <= 120
 
 
-def test_sentences_are_embedded_alone_and_an_older_layout_is_re_embedded(small_index):
+def test_sentences_are_embedded_alone_and_with_title_and_an_older_layout_is_re_embedded(small_index):
     index = load_index(small_index.index_dir)
     row = len(index.sentences) // 2
-    alone = embedding.encode_documents(embedding.load_embedder(small_index),
-                                       [embedding.document_text("", index.sentences[row].text)])[0]
-    assert float(alone @ index.sentence_embeddings[row]) > 0.999
+    sentence = index.sentences[row]
+    alone, titled = embedding.encode_documents(embedding.load_embedder(small_index), [
+        embedding.document_text("", sentence.text),
+        embedding.document_text(index.documents[sentence.doc]["title"], sentence.text)])
+    stored = index.sentence_embeddings[row]
+    assert float(sentence_vectors(alone[None], titled[None])[0] @ stored) > 0.999
+    assert float(alone @ stored) < 0.999 and float(titled @ stored) < 0.999  # a blend of both
     # an index written when sentences were embedded with their article's title
     manifest_path = index.path / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -253,7 +258,7 @@ def test_sentences_are_embedded_alone_and_an_older_layout_is_re_embedded(small_i
 
     assert report.full_rebuild_reason and "sentences are now embedded" in report.full_rebuild_reason
     assert report.chunks_embedded == report.chunks > 0
-    assert load_index(small_index.index_dir).manifest["sentence_embedding"] == "sentence text alone"
+    assert load_index(small_index.index_dir).manifest["sentence_embedding"] == SENTENCE_EMBEDDING
 
 
 # --- an interrupted build -------------------------------------------------------------

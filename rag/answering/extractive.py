@@ -16,8 +16,8 @@ import numpy as np
 from rag.answering import Answer, Citation, Passage
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
 from rag.answering.grounding import (GAZETTEER, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, missing_constraints,
-                                     missing_destinations, person_names, place_name, places_in,
-                                     question_constraints, skeleton, years_mentioned)
+                                     missing_destinations, name_words, names_mentioned, person_names, place_name,
+                                     places_in, question_constraints, skeleton, years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.index import LoadedIndex
 from rag.settings import Settings
@@ -38,6 +38,11 @@ KINDS = {
 PERCENT_HINT = re.compile(r"%|процент|percent|\bна сколько\b|by how much|\bс колко\b|пайыз|grow|rise|increase|"
                           r"вырос|рост|увелич|ръст|нарасн|өсті|өсім", re.I)
 
+# Added to a sentence's score when its passage names every person the question names (a share of it
+# for some). A soft form of the name check, which only requires full names: "Тоқаев пен Бегай қандай
+# мәселелерді талқылады?" was answered from a Bulgarian report that scored 0.01 higher. No gold
+# figure moves with it (0, 0.03 and 0.06 give the same); 0.06 fixed both Begaj questions tried.
+NAME_BONUS = 0.06
 # Marks a visit destination the evidence does not place anything in, among the missing constraints.
 VISIT_TO = "→"
 # How much lower than the best sentence a sentence that carries the asked-for fact may score.
@@ -102,6 +107,16 @@ def candidates(index: LoadedIndex, query: np.ndarray, passages: list[Passage]) -
             score = SENTENCE_WEIGHT * float(sim) + (1 - SENTENCE_WEIGHT) * passage.hit.score
             seen[row] = Candidate(passage, row, s.start - chunk.start, s.end - chunk.start, score)
     return sorted(seen.values(), key=lambda c: -c.score)
+
+
+def _prefer_named(pool: list[Candidate], question: str) -> list[Candidate]:
+    """``pool`` re-ranked with NAME_BONUS for passages that name the question's persons."""
+    names = name_words(question)
+    if not names:
+        return pool
+    rescored = [dataclasses.replace(c, score=c.score + NAME_BONUS * names_mentioned(
+        names, f"{c.passage.hit.chunk.title}\n{c.passage.hit.chunk.text}")) for c in pool]
+    return sorted(rescored, key=lambda c: -c.score)
 
 
 def _article_text(index: LoadedIndex, doc: str) -> str:
@@ -250,7 +265,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
     index = index or current_index(settings.index_dir)
     query = query if query is not None else embed_query(settings, question)
-    pool = candidates(index, query, passages[:settings.answer_passages])
+    pool = _prefer_named(candidates(index, query, passages[:settings.answer_passages]), question)
     if not pool:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
 

@@ -264,6 +264,22 @@ def _name_runs(text: str, *, skip_first: bool = False) -> list[list[str]]:
     return runs
 
 
+def name_words(question: str) -> frozenset[str]:
+    """Every name word of the question but its first word, surnames standing alone included
+    ("Тоқаев пен Бегай…" → {"Бегай"})."""
+    first = _first_word_start(question)
+    words = (m.group(0).strip("-'’") for m in NAME_RE.finditer(question) if m.start() != first)
+    return frozenset(w for w in words if "-" not in w and _is_name_word(w) and len(skeleton(w)) >= 2)
+
+
+def names_mentioned(names: frozenset[str], text: str) -> float:
+    """The share of ``names`` that ``text`` mentions (matched across scripts)."""
+    if not names:
+        return 0.0
+    skeletons = {skeleton(p) for w in NAME_RE.findall(text) for p in w.split("-") if p}
+    return sum(_word_mentioned(n, skeletons) for n in names) / len(names)
+
+
 def _first_word_start(text: str) -> int:
     m = re.search(r"\w", text)
     return m.start() if m else 0
