@@ -192,13 +192,16 @@ def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candida
     Years and numbers may stand anywhere in the article (or be its date), except that a "how much"
     question's figure must not be for another year: "trade in 2021" is not answered by a sentence about
     trade in 2023 in an article that mentions 2021 elsewhere (a sentence naming no year is judged by its
-    article). Places and persons must be mentioned in the passage itself (with its title): an article
+    article; a year it names only relatively, "the previous year's", counts for it alone). Places and
+    persons must be mentioned in the passage itself (with its title): an article
     that names Sofia once does not make every passage of it about Sofia. A visit abroad that the
     question asks about must be placed there by the passage (``VISIT_TO`` + country when not).
     """
     chunk = c.passage.hit.chunk
     facts = dataclasses.replace(constraints, places=frozenset(), names=frozenset())
-    missing = missing_constraints(facts, article, chunk.date)
+    # "the previous year's $95.2 million" names 2023 in this sentence only, not in its whole article
+    implied = years_mentioned(c.text) - set(YEAR_RE.findall(c.text))
+    missing = [m for m in missing_constraints(facts, article, chunk.date) if m not in implied]
     if kind == "amount" and constraints.years and not missing:
         sentence_years = years_mentioned(c.text)
         if sentence_years and not constraints.years & sentence_years:

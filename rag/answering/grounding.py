@@ -297,9 +297,9 @@ def _name_mentioned(name: str, skeletons: set[str]) -> bool:
 
 
 def years_mentioned(text: str, date: str | None = None) -> set[str]:
-    """The years ``text`` speaks of: those it names, its date's, and the year before one of them when it
-    says "the previous year" or "last year" (so "trade in 2023" is answered by "3.9 times the previous
-    year's $95.2 million" in a sentence about 2024)."""
+    """The years ``text`` (a sentence) speaks of: those it names, its date's, and the year before one of
+    them when it says "the previous year" or "last year" (so "trade in 2023" is answered by "3.9 times
+    the previous year's $95.2 million" in a sentence about 2024)."""
     years = set(YEAR_RE.findall(text)) | ({date[:4]} if date else set())
     if PREVIOUS_YEAR_RE.search(text):
         years |= {str(int(y) - 1) for y in years}
@@ -309,7 +309,7 @@ def years_mentioned(text: str, date: str | None = None) -> set[str]:
 def missing_constraints(constraints: Constraints, text: str, date: str | None = None) -> list[str]:
     """What the question names that ``text`` (an article's title and body, with its date) does not mention."""
     missing: list[str] = []
-    haystack_years = years_mentioned(text, date)
+    haystack_years = set(YEAR_RE.findall(text)) | ({date[:4]} if date else set())
     missing += [y for y in sorted(constraints.years) if y not in haystack_years]
     if constraints.numbers:
         present = numbers_in(text)
