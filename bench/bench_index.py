@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from rag import embedding  # noqa: E402
-from rag.index import build_index, load_index  # noqa: E402
+from rag.index import build_index, load_index, texts_to_embed  # noqa: E402
 from memory import peak_mb, rss_mb  # noqa: E402  (bench/ is on sys.path when run as a script)
 from rag.settings import load_settings  # noqa: E402
 
@@ -41,12 +41,10 @@ def fmt(values: list[float]) -> str:
 
 
 def embedded_texts(index_dir: Path) -> tuple[list[str], int, int]:
-    """Exactly the texts a full build embeds, in the pipeline's order: chunks, then sentences."""
+    """Exactly the texts a full build embeds, in the pipeline's order (rag.index.texts_to_embed)."""
     index = load_index(index_dir)
     titles = {doc: entry["title"] for doc, entry in index.documents.items()}
-    texts = [embedding.document_text(c.title, c.text) for c in index.chunks]
-    texts += [embedding.document_text(titles[s.doc], s.text) for s in index.sentences]
-    return texts, len(index.chunks), len(index.sentences)
+    return texts_to_embed(index.chunks, index.sentences, titles), len(index.chunks), len(index.sentences)
 
 
 def main() -> int:

@@ -282,9 +282,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
                                     settings.chunk_overlap_tokens)
         new_sentences = [Sentence(a.doc, s, e, a.body[s:e]) for a in changed
                          for s, e in split_sentences(a.body, a.language)]
-        texts = [embedding.document_text(c.title, c.text) for c in new_chunks]
-        texts += [embedding.document_text("", s.text) for s in new_sentences]
-        texts += [embedding.document_text(current[s.doc].title, s.text) for s in new_sentences]
+        texts = texts_to_embed(new_chunks, new_sentences, {doc: a.title for doc, a in current.items()})
         vectors = _embed(settings, texts, progress)
         if new_sentences:
             n = len(new_chunks)
@@ -341,6 +339,15 @@ def _rows_by_doc(items: list, offset: int = 0) -> dict[str, list[int]]:
 
 def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
     return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+
+
+def texts_to_embed(chunks: list[Chunk], sentences: list[Sentence], titles: dict[str, str]) -> list[str]:
+    """What a build embeds, in order: each chunk with its title, each sentence alone, each sentence
+    with its article's title (the last two are blended by :func:`sentence_vectors`)."""
+    from rag.embedding import document_text
+
+    return ([document_text(c.title, c.text) for c in chunks] + [document_text("", s.text) for s in sentences]
+            + [document_text(titles[s.doc], s.text) for s in sentences])
 
 
 def sentence_vectors(alone: np.ndarray, titled: np.ndarray) -> np.ndarray:
