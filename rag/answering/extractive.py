@@ -19,6 +19,7 @@ from rag.answering.grounding import (GAZETTEER, PREVIOUS_YEAR_RE, YEAR_RE, Const
                                      missing_destinations, name_words, names_mentioned, person_names, place_name,
                                      places_in, question_constraints, skeleton, years_mentioned)
 from rag.answering.prompts import message, quoted
+from rag.chunking import Chunk
 from rag.index import LoadedIndex
 from rag.settings import Settings
 
@@ -43,8 +44,6 @@ PERCENT_HINT = re.compile(r"%|процент|percent|\bна сколько\b|by 
 # мәселелерді талқылады?" was answered from a Bulgarian report that scored 0.01 higher. No gold
 # figure moves with it (0, 0.03 and 0.06 give the same); 0.06 fixed both Begaj questions tried.
 NAME_BONUS = 0.06
-# Marks a visit destination the evidence does not place anything in, among the missing constraints.
-VISIT_TO = "→"
 # How much lower than the best sentence a sentence that carries the asked-for fact may score.
 FACT_SLACK = 0.08
 # A second quote is added to an open answer only when it scores this close to the first.
@@ -114,8 +113,8 @@ def _prefer_named(pool: list[Candidate], question: str) -> list[Candidate]:
     names = name_words(question)
     if not names:
         return pool
-    rescored = [dataclasses.replace(c, score=c.score + NAME_BONUS * names_mentioned(
-        names, f"{c.passage.hit.chunk.title}\n{c.passage.hit.chunk.text}")) for c in pool]
+    share = {p.n: names_mentioned(names, f"{p.hit.chunk.title}\n{p.hit.chunk.text}") for p in {c.passage for c in pool}}
+    rescored = [dataclasses.replace(c, score=c.score + NAME_BONUS * share[c.passage.n]) for c in pool]
     return sorted(rescored, key=lambda c: -c.score)
 
 
@@ -186,30 +185,45 @@ def short_answer(kind: str, question: str, sentence: str, language: str) -> str 
     return None
 
 
-def _missing(index: LoadedIndex, constraints: Constraints, kind: str, c: Candidate, article: str) -> list[str]:
+@dataclass(frozen=True)
+class Gaps:
+    """What the question names that a candidate's evidence does not mention."""
+
+    named: tuple[str, ...] = ()  # years, numbers, places, persons
+    visits: tuple[str, ...] = ()  # countries the question asks about a visit to, placed nowhere in the passage
+
+    def __bool__(self) -> bool:
+        return bool(self.named or self.visits)
+
+
+def _passage_gaps(constraints: Constraints, chunk: Chunk) -> Gaps:
+    """Places and persons must be mentioned in the passage itself (with its title): an article that
+    names Sofia once does not make every passage of it about Sofia. A visit abroad that the question
+    asks about must be placed there by the passage."""
+    entities = dataclasses.replace(constraints, years=frozenset(), numbers=frozenset())
+    passage = f"{chunk.title}\n{chunk.text}"
+    return Gaps(tuple(missing_constraints(entities, passage)),
+                tuple(missing_destinations(constraints.destinations, passage, chunk.language)))
+
+
+def _gaps(constraints: Constraints, kind: str, c: Candidate, article: str, passage: Gaps) -> Gaps:
     """What the question names that this candidate's evidence does not mention.
 
     Years and numbers may stand anywhere in the article (or be its date), except that a "how much"
     question's figure must not be for another year: "trade in 2021" is not answered by a sentence about
     trade in 2023 in an article that mentions 2021 elsewhere (a sentence naming no year is judged by its
-    article; a year it names only relatively, "the previous year's", counts for it alone). Places and
-    persons must be mentioned in the passage itself (with its title): an article
-    that names Sofia once does not make every passage of it about Sofia. A visit abroad that the
-    question asks about must be placed there by the passage (``VISIT_TO`` + country when not).
+    article; a year it names only relatively, "the previous year's", counts for it alone). ``passage``
+    holds what :func:`_passage_gaps` found for the candidate's passage.
     """
-    chunk = c.passage.hit.chunk
     facts = dataclasses.replace(constraints, places=frozenset(), names=frozenset())
     # "the previous year's $95.2 million" names 2023 in this sentence only, not in its whole article
-    implied = years_mentioned(c.text) - set(YEAR_RE.findall(c.text))
-    missing = [m for m in missing_constraints(facts, article, chunk.date) if m not in implied]
+    sentence_years = years_mentioned(c.text)
+    implied = sentence_years - set(YEAR_RE.findall(c.text))
+    missing = [m for m in missing_constraints(facts, article, c.passage.hit.chunk.date) if m not in implied]
     if kind == "amount" and constraints.years and not missing:
-        sentence_years = years_mentioned(c.text)
         if sentence_years and not constraints.years & sentence_years:
             missing = sorted(constraints.years)  # the figure is for another year
-    entities = dataclasses.replace(constraints, years=frozenset(), numbers=frozenset())
-    passage = f"{chunk.title}\n{chunk.text}"
-    missing += missing_constraints(entities, passage)
-    return missing + [VISIT_TO + d for d in missing_destinations(constraints.destinations, passage, chunk.language)]
+    return Gaps(tuple(missing) + passage.named, passage.visits)
 
 
 def _question_word(question: str, place: str, language: str) -> str:
@@ -225,13 +239,12 @@ def _question_word(question: str, place: str, language: str) -> str:
     return place
 
 
-def _missing_reason(question: str, language: str, missing: list[str]) -> str:
+def _gaps_reason(question: str, language: str, gaps: Gaps) -> str:
     """Why the closest evidence does not answer, in ``language``."""
-    named = [m for m in missing if not m.startswith(VISIT_TO)]
-    if named:
-        return message("refusal_reason_missing", language, what=", ".join(_question_word(question, m, language) for m in named))
-    place = place_name(missing[0][len(VISIT_TO):], language)
-    return message("refusal_reason_no_visit", language, place=place)
+    if gaps.named:
+        what = ", ".join(_question_word(question, m, language) for m in gaps.named)
+        return message("refusal_reason_missing", language, what=what)
+    return message("refusal_reason_no_visit", language, place=place_name(gaps.visits[0], language))
 
 
 def _refusal(question: str, language: str, passages: list[Passage], reason: str,
@@ -275,10 +288,12 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     constraints: Constraints = question_constraints(question, language)
     kind = question_kind(question)
     articles = {doc: _article_text(index, doc) for doc in {c.doc for c in pool}}
-    missing = {c.row: _missing(index, constraints, kind, c, articles[c.doc]) for c in pool}
+    passages_gaps = {p.hit.chunk.chunk_id: _passage_gaps(constraints, p.hit.chunk) for p in {c.passage for c in pool}}
+    missing = {c.row: _gaps(constraints, kind, c, articles[c.doc], passages_gaps[c.passage.hit.chunk.chunk_id])
+               for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
     if not grounded:
-        return _refusal(question, language, passages, _missing_reason(question, language, missing[pool[0].row]), None)
+        return _refusal(question, language, passages, _gaps_reason(question, language, missing[pool[0].row]), None)
 
     if kind == "amount":
         # "how much" is answered only by a sentence that gives a figure

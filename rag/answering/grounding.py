@@ -144,11 +144,18 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w'’-]+", text.lower())
 
 
+@lru_cache(maxsize=1)
+def _territory_codes() -> dict[str, str]:
+    from babel import Locale
+
+    return {name: code for code, name in Locale("en").territories.items()}
+
+
 def place_name(place: str, language: str) -> str:
     """A gazetteer country's name in ``language`` (Babel's CLDR names), else its English key."""
     from babel import Locale
 
-    code = {name: code for code, name in Locale("en").territories.items()}.get(place)
+    code = _territory_codes().get(place)
     return Locale(language).territories.get(code, place) if code else place
 
 
