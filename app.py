@@ -45,14 +45,14 @@ MAX_UPLOAD_REQUEST_FACTOR = 10  # Gradio refuses bigger uploads outright; smalle
 
 
 def status_html(settings: Settings) -> str:
-    """The index status line, read from the live index (which reloads itself after a rebuild)."""
-    from rag.index import IndexUnavailable, current_version
-    from rag.retrieval import current_index
+    """The index status line, read from the store (which reloads itself after a rebuild)."""
+    from rag.store import IndexUnavailable, open_store
 
-    if current_version(settings.index_dir) is None:
-        return render.render_status(settings, None, "No index yet: add articles or run `rag index`.")
     try:
-        return render.render_status(settings, current_index(settings.index_dir).manifest)
+        store = open_store(settings)
+        if store.version() is None:
+            return render.render_status(settings, None, "No index yet: add articles or run `rag index`.")
+        return render.render_status(settings, store.status())
     except IndexUnavailable as exc:
         return render.render_status(settings, None, str(exc))
     except Exception as exc:  # noqa: BLE001 - a status line must never break the page
@@ -194,11 +194,12 @@ def prepare(settings: Settings) -> None:
     """
     from rag.articles import ArticleError
     from rag.embedding import ModelError
-    from rag.index import IndexUnavailable, build_index, current_version
-    from rag.retrieval import current_index, embed_query
+    from rag.index import build_index
+    from rag.retrieval import embed_query
+    from rag.store import IndexUnavailable, open_store
 
     try:
-        if current_version(settings.index_dir) is None:
+        if open_store(settings).version() is None:
             print(f"No index in {settings.index_dir}: building it from {settings.documents_dir} "
                   "(a few minutes the first time)…", flush=True)
         else:
@@ -213,18 +214,18 @@ def prepare(settings: Settings) -> None:
         print(f"error: the index could not be built: {exc}", file=sys.stderr, flush=True)
     try:
         print("Loading the embedding model and the index…", flush=True)
-        current_index(settings.index_dir)
+        open_store(settings).status()
         embed_query(settings, "warm-up")
     except (ModelError, IndexUnavailable) as exc:
         print(f"warning: {exc}", file=sys.stderr, flush=True)
 
 
-def serve(host: str | None = None, port: int | None = None, share: bool = False) -> int:
+def serve(host: str | None = None, port: int | None = None, share: bool = False, store_url: str | None = None) -> int:
     """`make run`, `python app.py` and `rag serve`: prepare the index and models, then serve until Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("httpx", "sentence_transformers", "transformers", "urllib3", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    settings = load_settings(host=host, port=port)
+    settings = load_settings(host=host, port=port, store_url=store_url)
     prepare(settings)
     demo = build_app(settings)
     try:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.index import build_index, current_version
+from rag.index import build_index
+from rag.store import open_store
 from rag.pipeline import answer_question
 from rag.settings import load_settings
 
@@ -28,7 +29,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     settings = load_settings(index_dir=args.index)
-    if current_version(settings.index_dir) is None:
+    if open_store(settings).version() is None:
         build_index(settings)
     questions = [json.loads(line)["question"] for line in (REPO / "eval" / "gold.jsonl").read_text().splitlines()]
     answer_question(settings, questions[0])  # warm: model and index loaded

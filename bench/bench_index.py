@@ -23,7 +23,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from rag import embedding  # noqa: E402
-from rag.index import build_index, load_index, texts_to_embed  # noqa: E402
+from rag.index import build_index, texts_to_embed  # noqa: E402
+from rag.store.faiss_store import load_snapshot  # noqa: E402
 from memory import peak_mb, rss_mb  # noqa: E402  (bench/ is on sys.path when run as a script)
 from rag.settings import load_settings  # noqa: E402
 
@@ -42,7 +43,7 @@ def fmt(values: list[float]) -> str:
 
 def embedded_texts(index_dir: Path) -> tuple[list[str], int, int]:
     """Exactly the texts a full build embeds, in the pipeline's order (rag.index.texts_to_embed)."""
-    index = load_index(index_dir)
+    index = load_snapshot(index_dir)
     titles = {doc: entry["title"] for doc, entry in index.documents.items()}
     return texts_to_embed(index.chunks, index.sentences, titles), len(index.chunks), len(index.sentences)
 
@@ -119,7 +120,7 @@ def main() -> int:
             added.append(time.perf_counter() - t0)
             assert r.added == [args.add_one]
             add_embedded = r.chunks_embedded
-        add_sentences = sum(1 for s in load_index(index_dir).sentences if s.doc == args.add_one)
+        add_sentences = sum(1 for s in load_snapshot(index_dir).sentences if s.doc == args.add_one)
         print(f"adding one article ({args.add_one}): {fmt(added)}, chunks embedded {add_embedded} "
               f"(+ {add_sentences} sentences)")
 

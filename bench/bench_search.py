@@ -3,9 +3,9 @@
     .venv/bin/python bench/bench_search.py [--index DIR] [--documents DIR] [--synthetic 100000]
 
 With the model warm, each of 50 questions (ru/en/bg/kk) is timed as `rag search` does it:
-the query embedding, then ``search_vector`` (FAISS to the rerank depth, then the sentence
+the query embedding, then ``search_store`` (FAISS to the rerank depth, then the sentence
 rerank), and the bare FAISS call on its own. The same FAISS search then runs against an index of
-random unit vectors of the model's dimension built with ``rag.index.make_faiss_index``, to show
+random unit vectors of the model's dimension built with ``rag.store.faiss_store.make_faiss_index``, to show
 how the exact search scales. When --index holds no index, one is built from --documents in a
 temporary folder first (~3 minutes). The last block can be pasted into the README.
 """
@@ -28,8 +28,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rag.index import IndexUnavailable, build_index, load_index, make_faiss_index  # noqa: E402
-from rag.retrieval import embed_query, search_vector  # noqa: E402
+from rag.index import build_index  # noqa: E402
+from rag.store import IndexUnavailable, open_store  # noqa: E402
+from rag.store.faiss_store import load_snapshot, make_faiss_index  # noqa: E402
+from rag.retrieval import embed_query, search_store  # noqa: E402
 from memory import peak_mb, rss_mb  # noqa: E402  (bench/ is on sys.path when run as a script)
 from rag.settings import load_settings  # noqa: E402
 
@@ -114,13 +116,13 @@ def main() -> int:
     settings = load_settings(index_dir=args.index, documents_dir=args.documents)
     scratch = None
     try:
-        index = load_index(settings.index_dir)
+        index = load_snapshot(settings.index_dir)
     except IndexUnavailable:
         scratch = Path(tempfile.mkdtemp(prefix="rag-bench-search-"))
         settings = load_settings(index_dir=scratch / "index", documents_dir=args.documents)
         print(f"no index in {args.index or 'the default folder'}: building one from {args.documents} in {scratch}")
         build_index(settings, progress=False)
-        index = load_index(settings.index_dir)
+        index = load_snapshot(settings.index_dir)
     try:
         print(f"index {settings.index_dir}: {len(index.chunks)} chunks, dim {index.embeddings.shape[1]}, "
               f"{len(index.documents)} articles; load average {os.getloadavg()[0]:.2f}")
@@ -130,18 +132,18 @@ def main() -> int:
         embed_query(settings, "warm-up")
         print(f"model load + first query: {time.perf_counter() - t0:.1f}s")
         for q in QUERIES[:3]:
-            search_vector(index, embed_query(settings, q), args.k)
+            search_store(open_store(settings), embed_query(settings, q), args.k)
 
-        # What `rag search` does after embedding: search_vector = FAISS (to the rerank depth) + the
+        # What `rag search` does after embedding: search_store = FAISS (to the rerank depth) + the
         # sentence-similarity rerank. The bare FAISS call is timed separately with the same depth.
         depth = min(index.faiss_index.ntotal,
-                    max(args.k, inspect.signature(search_vector).parameters["rerank_depth"].default))
+                    max(args.k, inspect.signature(search_store).parameters["rerank_depth"].default))
         embed_t, faiss_t, search_t, total_t, vectors = [], [], [], [], []
         for q in QUERIES:
             t0 = time.perf_counter()
             vector = embed_query(settings, q)
             t1 = time.perf_counter()
-            hits = search_vector(index, vector, args.k, None, settings.sentence_rerank_weight)  # as retrieve() does
+            hits = search_store(open_store(settings), vector, args.k, None, settings.sentence_rerank_weight).hits
             t2 = time.perf_counter()
             index.faiss_index.search(vector.reshape(1, -1), depth)
             t3 = time.perf_counter()
@@ -154,7 +156,7 @@ def main() -> int:
         print(f"real index, {len(QUERIES)} queries, k={args.k}:")
         print(f"  search total  {ms(total_t)}")
         print(f"  embedding     {ms(embed_t)}")
-        print(f"  search_vector {ms(search_t)} (FAISS top-{depth} + sentence rerank)")
+        print(f"  search_store  {ms(search_t)} (FAISS top-{depth} + sentence rerank)")
         print(f"  FAISS alone   {ms(faiss_t)}")
 
         # The same exact search over many random unit vectors.
@@ -198,9 +200,9 @@ def main() -> int:
             f"model warm; load average {os.getloadavg()[0]:.1f}):",
             f"- `rag search` on the real index ({len(index.chunks)} chunks): {ms(total_t)}",
             f"- of which query embedding: {ms(embed_t)}",
-            f"- of which search_vector (FAISS top-{depth} + sentence rerank): {ms(search_t)}",
+            f"- of which search_store (FAISS top-{depth} + sentence rerank): {ms(search_t)}",
             f"- FAISS alone (exact inner product, top-{depth}): {ms(faiss_t)}",
-            f"- share of a search: embedding {100 * e50 / t50:.1f}%, search_vector {100 * s50 / t50:.2f}%, "
+            f"- share of a search: embedding {100 * e50 / t50:.1f}%, search_store {100 * s50 / t50:.2f}%, "
             f"FAISS {100 * f50 / t50:.2f}% (embedding/FAISS p50 ratio {e50 / f50:.0f}x)",
             f"- FAISS alone over {args.synthetic:,} random unit vectors (dim {dim}, top-{depth}): {ms(big_t)}; "
             f"{b50 / f50:.0f}x the real index's p50, {100 * b50 / (e50 + b50):.1f}% of a search at that size; "

@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Callable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from rag.articles import Article
+from rag.types import Chunk
 
 # Paragraphs first, then lines, then sentence ends in the four languages, then clauses and words.
 SEPARATORS = ["\n\n", "\n", ". ", "! ", "? ", "… ", "; ", ": ", ", ", " – ", " — ", " ", ""]
 # Bump when the cleaner or the splitter changes what chunks an unchanged file yields:
 # the index manifest records it, and a different value forces a full rebuild.
 CHUNKER_VERSION = "1"
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A piece of an article's cleaned body, with where it came from."""
-
-    chunk_id: str
-    doc: str
-    position: int
-    start: int  # character offsets into Article.body
-    end: int
-    text: str
-    title: str
-    date: str | None
-    source: str | None
-    language: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def chunking_settings(chunk_tokens: int, overlap_tokens: int) -> dict:
@@ -77,7 +58,7 @@ def chunk_article(article: Article, split: Callable[[str], list[str]]) -> list[C
             limit += 1
         stem = article.doc.rsplit(".", 1)[0]
         chunks.append(Chunk(f"{stem}#{position}", article.doc, position, start, end, piece, article.title,
-                            article.date, article.source, article.language))
+                            article.date, article.source, article.language, getattr(article, "url", None)))
     return chunks
 
 

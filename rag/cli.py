@@ -14,7 +14,8 @@ log = logging.getLogger("rag")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(documents_dir=getattr(args, "documents", None), index_dir=getattr(args, "index", None))
+    return load_settings(documents_dir=getattr(args, "documents", None), index_dir=getattr(args, "index", None),
+                         store_url=getattr(args, "store", None))
 
 
 def _print_json(obj: object) -> None:
@@ -37,6 +38,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from rag.index import build_index
+    from rag.store import open_store
 
     settings = _settings(args)
     report = build_index(settings, full=args.full, progress=not args.json)
@@ -48,7 +50,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if report.full_rebuild_reason:
         print(f"Full rebuild: {report.full_rebuild_reason}")
     s = report.summary()
-    print(f"Indexed {s['documents']} articles into {settings.index_dir}: {s['added']} added, {s['updated']} updated, "
+    print(f"Indexed {s['documents']} articles into {open_store(settings).location()}: {s['added']} added, {s['updated']} updated, "
           f"{s['removed']} removed, {s['unchanged']} unchanged; {s['chunks']} chunks, {s['chunks_embedded']} embedded "
           f"in {s['seconds']:.1f}s.")
     for name, docs in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
@@ -64,7 +66,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = retrieve(settings, args.query, args.k)
     results = [{"rank": h.rank, "doc": h.chunk.doc, "title": h.chunk.title, "date": h.chunk.date,
                 "language": h.chunk.language, "score": round(h.score, 4), "chunk_id": h.chunk.chunk_id,
-                "text": h.chunk.text} for h in hits]
+                "url": h.chunk.url, "text": h.chunk.text} for h in hits]
     if args.json:
         _print_json({"query": args.query, "results": results})
         return 0
@@ -108,7 +110,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from app import serve
 
-    return serve(host=args.host, port=args.port, share=args.share)
+    return serve(host=args.host, port=args.port, share=args.share, store_url=args.store)
+
+
+STORE_HELP = ("postgresql://… to use PostgreSQL + pgvector instead of the FAISS index folder "
+              "(RAG_STORE_URL; default: the FAISS folder)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index")
     p.add_argument("--documents", type=Path, help="articles folder (RAG_DOCUMENTS_DIR; default documents/)")
     p.add_argument("--index", type=Path, help="index folder (RAG_INDEX_DIR; default index/)")
+    p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--full", action="store_true", help="rebuild from scratch")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=cmd_index)
@@ -133,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--index", type=Path)
+    p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
@@ -140,12 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--index", type=Path)
+    p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score retrieval, answers and citations on the gold set")
     p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"))
     p.add_argument("--index", type=Path)
+    p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--documents", type=Path)
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--out", type=Path)
@@ -157,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the chat app")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
     p.set_defaults(func=cmd_serve)
     return parser
@@ -166,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `rag` command."""
     from rag.articles import ArticleError
     from rag.embedding import ModelError
-    from rag.index import IndexUnavailable
+    from rag.store import IndexUnavailable
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+from rag.types import LanguageGuess
 
 SUPPORTED = {
     Language.RUSSIAN: "ru",
@@ -73,16 +74,6 @@ LANGUAGE_NAMES: dict[str, dict[str, str]] = {
     "bg": {"ru": "руски", "en": "английски", "bg": "български", "kk": "казахски"},
     "kk": {"ru": "орыс тілі", "en": "ағылшын тілі", "bg": "болгар тілі", "kk": "қазақ тілі"},
 }
-
-
-@dataclass(frozen=True)
-class LanguageGuess:
-    """The language to answer in and how sure we are about it."""
-
-    code: str
-    confidence: float
-    reliable: bool
-    supported: bool
 
 
 @functools.lru_cache(maxsize=1)

@@ -41,6 +41,12 @@ class Settings:
     generator_model: str = ""
     generator_max_new_tokens: int = 256
 
+    # Where the index lives: empty = the embedded FAISS folder ``index_dir``; a postgresql:// URL = that
+    # database with the pgvector extension (see rag/store/).
+    store_url: str = ""
+    # FAISS search structure: flat (exact), hnsw, ivf-sq8 or ivf-pq (approximate, for large corpora).
+    faiss_index: str = "flat"
+
     # Chunking, in the embedding model's tokens.
     chunk_tokens: int = 200
     chunk_overlap_tokens: int = 40

@@ -47,3 +47,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def store_of(index_dir: Path, chunks, sentences=(), dim: int = 3, seed: int = 0):
+    """A real FAISS store in ``index_dir`` holding ``chunks`` (and ``sentences``) with random unit vectors:
+    for tests of the layers above the store that need no embedding model."""
+    import numpy as np
+
+    from rag.store import ArticleData, StoreUpdate
+    from rag.store.faiss_store import FaissStore
+    from rag.types import ArticleRecord
+
+    rng = np.random.default_rng(seed)
+
+    def unit(n: int) -> np.ndarray:
+        v = rng.normal(size=(n, dim)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    data = []
+    for doc in sorted({c.doc for c in chunks}):
+        mine = [c for c in chunks if c.doc == doc]
+        sents = [s for s in sentences if s.doc == doc]
+        record = ArticleRecord(doc, mine[0].title, mine[0].date, mine[0].source, mine[0].language, doc,
+                               tuple(c.chunk_id for c in mine), mine[0].url)
+        data.append(ArticleData(record, tuple(mine), unit(len(mine)), tuple(sents), unit(len(sents))))
+    store = FaissStore(index_dir, load_settings(index_dir=index_dir))
+    store.write(StoreUpdate({"dim": dim}, tuple(data), replace_all=True))
+    return store

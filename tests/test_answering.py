@@ -100,8 +100,6 @@ def test_a_question_about_an_embassy_needs_evidence_that_names_one() -> None:
 
 
 def test_a_twin_must_say_the_same_and_answer_as_well() -> None:
-    from types import SimpleNamespace
-
     import numpy as np
 
     from rag.answering import Passage
@@ -109,17 +107,19 @@ def test_a_twin_must_say_the_same_and_answer_as_well() -> None:
     from rag.chunking import Chunk
     from rag.retrieval import Hit
 
+    vectors = np.array([[1.0, 0.0], [0.9, 0.436], [0.0, 1.0]], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+
     def candidate(row: int, language: str, score: float) -> Candidate:
         chunk = Chunk(f"d{row}#0", f"d{row}", 0, 0, 10, "x" * 10, "t", None, None, language)
-        return Candidate(Passage(row + 1, Hit(row + 1, score, chunk)), row, 0, 10, score)
+        return Candidate(Passage(row + 1, Hit(row + 1, score, chunk)), (f"d{row}", 0, 10), 0, 10, score,
+                         vectors[row])
 
-    vectors = np.array([[1.0, 0.0], [0.9, 0.436], [0.0, 1.0]], dtype=np.float32)
-    index = SimpleNamespace(sentence_embeddings=vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
     evidence = candidate(0, "en", 0.70)
-    assert _twin(index, evidence, [candidate(1, "ru", 0.69)], "ru").row == 1  # same statement, as good
-    assert _twin(index, evidence, [candidate(1, "ru", 0.60)], "ru") is None  # alike, but answers worse
-    assert _twin(index, evidence, [candidate(2, "ru", 0.75)], "ru") is None  # answers, but says another thing
-    assert _twin(index, evidence, [candidate(1, "bg", 0.70)], "ru") is None  # not the asked language
+    assert _twin(evidence, [candidate(1, "ru", 0.69)], "ru").row == ("d1", 0, 10)  # same statement, as good
+    assert _twin(evidence, [candidate(1, "ru", 0.60)], "ru") is None  # alike, but answers worse
+    assert _twin(evidence, [candidate(2, "ru", 0.75)], "ru") is None  # answers, but says another thing
+    assert _twin(evidence, [candidate(1, "bg", 0.70)], "ru") is None  # not the asked language
 
 
 @pytest.mark.parametrize("question, language, destinations", [
@@ -173,8 +173,8 @@ def test_names_match_across_scripts_and_cases() -> None:
 
 
 def test_follow_up_questions_retrieve_with_the_previous_question_only() -> None:
-    assert retrieval_query("А когда?", "Кто посетил Тирану?") == "Кто посетил Тирану? А когда?"
-    assert retrieval_query("Who led the Albanian delegation in Tirana?", "Кто посетил Тирану?") == \
+    assert retrieval_query("А когда?", ["Кто посетил Тирану?"]) == "Кто посетил Тирану? А когда?"
+    assert retrieval_query("Who led the Albanian delegation in Tirana?", ["Кто посетил Тирану?"]) == \
         "Who led the Albanian delegation in Tirana?"
 
 

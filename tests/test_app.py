@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from rag.answering import Answer, Citation, Passage
-from rag.chunking import Chunk
+from rag.types import Chunk
 from rag.retrieval import Filters, Hit
 from conftest import free_port
 from rag.settings import SUPPORTED_LANGUAGES, Settings, load_settings

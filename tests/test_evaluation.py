@@ -11,11 +11,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from conftest import store_of
 from rag import evaluation as ev
 from rag.answering import Answer, Citation, Passage
 from rag.answering.citations import own_words
 from rag.articles import read_article
-from rag.chunking import Chunk
+from rag.types import Chunk
 from rag.retrieval import Hit
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "eval"
@@ -277,7 +278,7 @@ def test_bm25_baseline_ranks_word_matches_and_skips_chunks_without_any():
     assert ev.bm25_tokens("Қазақстан, USD 7.6!") == ["қазақстан", "usd", "7", "6"]
 
 
-def test_score_question_uses_the_original_retrieval_order():
+def test_score_question_uses_the_original_retrieval_order(tmp_path):
     relevant = chunk(TRADE, "Kazakhstan and Bulgaria agreed to study the ports of Burgas and Varna.", 0, 22)
     other = chunk("other.txt", "The presidents met in Astana.")
     # retrieval ranked `other` first; the answer cites `relevant`, so renumbering showed it as [1]
@@ -287,10 +288,9 @@ def test_score_question_uses_the_original_retrieval_order():
     citation = Citation(1, passages[0].hit, quote, start, start + len(quote))
     answer = Answer("Кои пристанища?", "bg", f"Според прессъобщенията: “{quote}.” [1]", "extractive", False,
                     [citation], passages, {"retrieve": 10.0, "answer": 5.0}, confidence=0.62)
-    index = SimpleNamespace(chunks=[relevant, other], sentence_rows={}, sentences=[],
-                            sentence_embeddings=np.zeros((0, 3)))
-    record = ev.score_question(gold(question="Кои пристанища?"), answer, 20.0, index,
-                               ev.BM25Baseline(index.chunks), k=10)
+    store = store_of(tmp_path / "index", [relevant, other])
+    record = ev.score_question(gold(question="Кои пристанища?"), answer, 20.0, store,
+                               ev.BM25Baseline([relevant, other]), k=10)
     assert [r.rank for r in record.retrieved] == [1, 2]
     assert [r.relevant for r in record.retrieved] == [False, True]
     assert record.scores["recall@1"] == 0.0 and record.scores["mrr"] == 0.5
@@ -301,12 +301,12 @@ def test_score_question_uses_the_original_retrieval_order():
     assert record.n_relevant == 1
 
 
-def test_a_refused_answerable_question_is_a_miss():
+def test_a_refused_answerable_question_is_a_miss(tmp_path):
     c = chunk(TRADE, "Kazakhstan and Bulgaria agreed to study the ports of Burgas and Varna.")
     answer = Answer("Кои пристанища?", "bg", "Прессъобщенията не отговарят на този въпрос.", "extractive", True,
                     [], [Passage(1, Hit(1, 0.8, c))], confidence=None)
-    index = SimpleNamespace(chunks=[c], sentence_rows={}, sentences=[], sentence_embeddings=np.zeros((0, 3)))
-    record = ev.score_question(gold(), answer, 5.0, index, ev.BM25Baseline(index.chunks), k=10)
+    store = store_of(tmp_path / "index", [c])
+    record = ev.score_question(gold(), answer, 5.0, store, ev.BM25Baseline([c]), k=10)
     assert record.scores["recall@1"] == 1.0
     assert all(record.scores[m] == 0.0 for m in ev.ANSWER_METRICS)
     assert record.failures == ["refused an answerable question (confidence none)"]

@@ -19,7 +19,7 @@ from rag.answering.citations import cited_numbers
 from rag.answering.generative import (PACKAGED, GeneratorError, answer_generative, build_citations, generate,
                                       load_generator, provision_packaged_generator, validate_generated)
 from rag.answering.prompts import generator_messages, message
-from rag.chunking import Chunk
+from rag.types import Chunk
 from rag.retrieval import Hit
 from rag.settings import Settings, load_settings
 

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 from rag import cli, embedding
-from rag.index import (SENTENCE_EMBEDDING, IndexUnavailable, build_index, current_version, load_index,
-                       sentence_vectors)
+from rag.index import SENTENCE_EMBEDDING, build_index, sentence_vectors
 from rag.retrieval import embed_query, retrieve
 from rag.settings import Settings
+from rag.store import IndexUnavailable, open_store
+from rag.store.faiss_store import current_version, load_snapshot
 
 pytestmark = pytest.mark.model
 
@@ -47,16 +48,21 @@ def small_index(small_corpus: Settings, _small_template: dict) -> Settings:
     return small_corpus
 
 
-def vectors_by_chunk(index_dir: Path) -> dict[str, np.ndarray]:
-    index = load_index(index_dir)
-    return {c.chunk_id: index.embeddings[i] for i, c in enumerate(index.chunks)}
+def vectors_by_chunk(settings: Settings) -> dict[str, np.ndarray]:
+    store = open_store(settings)
+    return store.chunk_vectors([c.chunk_id for c in store.chunks()])
 
 
-def chunk_counts(index_dir: Path) -> dict[str, int]:
+def chunk_counts(settings: Settings) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for chunk in load_index(index_dir).chunks:
+    for chunk in open_store(settings).chunks():
         counts[chunk.doc] = counts.get(chunk.doc, 0) + 1
     return counts
+
+
+def all_sentences(settings: Settings) -> list:
+    store = open_store(settings)
+    return [s for doc in sorted(store.articles()) for s in store.article_sentences(doc)]
 
 
 @pytest.fixture
@@ -118,13 +124,17 @@ def test_cross_lingual_retrieval_finds_the_article_in_the_top_3(real_index, ques
 
 
 def test_the_real_index_holds_every_article(real_index):
-    index = load_index(real_index.index_dir)
+    store = open_store(real_index)
     files = sorted(p.name for p in DOCUMENTS.glob("*.txt"))
-    assert sorted(index.documents) == files
-    assert {c.doc for c in index.chunks} == set(files)
-    assert {s.doc for s in index.sentences} == set(files)
-    assert index.embeddings.shape == (len(index.chunks), index.manifest["dim"])
-    assert np.allclose(np.linalg.norm(index.embeddings, axis=1), 1.0, atol=1e-3)
+    assert sorted(store.articles()) == files
+    chunks = list(store.chunks())
+    assert {c.doc for c in chunks} == set(files)
+    assert {s.sentence.doc for s in all_sentences(real_index)} == set(files)
+    vectors = np.stack(list(store.chunk_vectors([c.chunk_id for c in chunks]).values()))
+    assert vectors.shape == (len(chunks), store.meta()["dim"])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    status = store.status()
+    assert (status.articles, status.chunks) == (len(files), len(chunks)) and status.sentences > status.chunks
 
 
 # --- incremental builds ------------------------------------------------------------------
@@ -134,7 +144,7 @@ def test_first_build_embeds_every_chunk(small_index, _small_template):
     report = _small_template["report"]
     files = sorted(p.name for p in small_index.documents_dir.glob("*.txt"))
     assert report.added == files and report.updated == [] and report.removed == [] and report.unchanged == 0
-    assert report.chunks == report.chunks_embedded == sum(chunk_counts(small_index.index_dir).values()) > 0
+    assert report.chunks == report.chunks_embedded == sum(chunk_counts(small_index).values()) > 0
     assert report.full_rebuild_reason is None
 
 
@@ -148,23 +158,23 @@ def test_no_change_embeds_nothing_and_never_loads_the_model(small_index, no_mode
 
 
 def test_adding_an_article_embeds_only_its_chunks(small_index):
-    before = vectors_by_chunk(small_index.index_dir)
+    before = vectors_by_chunk(small_index)
     shutil.copy2(DOCUMENTS / ADDED, small_index.documents_dir / ADDED)
 
     report = build_index(small_index, progress=False)
 
-    counts = chunk_counts(small_index.index_dir)
+    counts = chunk_counts(small_index)
     assert report.added == [ADDED] and report.updated == [] and report.removed == []
     assert report.unchanged == 3
     assert report.chunks_embedded == counts[ADDED] > 0
     assert report.chunks == sum(counts.values()) == len(before) + counts[ADDED]
-    after = vectors_by_chunk(small_index.index_dir)
+    after = vectors_by_chunk(small_index)
     for chunk_id, vector in before.items():  # the others' rows are carried over, bit for bit
         assert np.array_equal(after[chunk_id], vector), chunk_id
 
 
 def test_editing_an_article_re_embeds_it_and_search_finds_the_new_text(small_index):
-    before = vectors_by_chunk(small_index.index_dir)
+    before = vectors_by_chunk(small_index)
     path = small_index.documents_dir / EDITED
     new_sentence = ("During the visit Lavrov also handed over to the National Academic Library in Astana "
                     "a rare 1909 edition of the poems of Abai Kunanbayev.")
@@ -176,8 +186,8 @@ def test_editing_an_article_re_embeds_it_and_search_finds_the_new_text(small_ind
     report = build_index(small_index, progress=False)
 
     assert report.updated == [EDITED] and report.added == [] and report.removed == [] and report.unchanged == 2
-    assert report.chunks_embedded == chunk_counts(small_index.index_dir)[EDITED]
-    after = vectors_by_chunk(small_index.index_dir)
+    assert report.chunks_embedded == chunk_counts(small_index)[EDITED]
+    after = vectors_by_chunk(small_index)
     for chunk_id, vector in before.items():
         if not chunk_id.startswith(EDITED.removesuffix(".txt")):
             assert np.array_equal(after[chunk_id], vector), chunk_id
@@ -185,9 +195,10 @@ def test_editing_an_article_re_embeds_it_and_search_finds_the_new_text(small_ind
     hits = retrieve(small_index, question, k=3)
     assert any(h.chunk.doc == EDITED and new_sentence in h.chunk.text for h in hits), hits
     # The sentence vectors (the answerer's evidence) were refreshed too: the new sentence is the best match.
-    index = load_index(small_index.index_dir)
-    best = int(np.argmax(index.sentence_embeddings @ embed_query(small_index, question)))
-    assert (index.sentences[best].doc, index.sentences[best].text) == (EDITED, new_sentence)
+    sentences = all_sentences(small_index)
+    vector = embed_query(small_index, question)
+    best = max(sentences, key=lambda s: float(s.vector @ vector)).sentence
+    assert (best.doc, best.text) == (EDITED, new_sentence)
 
 
 def test_deleting_an_article_removes_it_from_search(small_index, no_model):
@@ -197,16 +208,16 @@ def test_deleting_an_article_removes_it_from_search(small_index, no_model):
 
     assert report.removed == [DELETED] and report.added == report.updated == [] and report.unchanged == 2
     assert report.chunks_embedded == 0
-    index = load_index(small_index.index_dir)
-    assert DELETED not in index.documents
-    assert DELETED not in {c.doc for c in index.chunks} | {s.doc for s in index.sentences}
-    assert index.faiss_index.ntotal == len(index.chunks)
+    store = open_store(small_index)
+    assert DELETED not in store.articles()
+    assert DELETED not in {c.doc for c in store.chunks()} | {s.sentence.doc for s in all_sentences(small_index)}
+    assert store.status().chunks == len(list(store.chunks())) == sum(len(r.chunk_ids) for r in store.articles().values())
 
 
 def test_a_deleted_article_is_never_returned(small_index):
     (small_index.documents_dir / DELETED).unlink()
     build_index(small_index, progress=False)
-    total = load_index(small_index.index_dir).faiss_index.ntotal
+    total = open_store(small_index).status().chunks
     for query in ("Порты Бургас и Варна и Транскаспийский маршрут", "Bulgarian ports on the Black Sea"):
         hits = retrieve(small_index, query, k=total + 5)
         assert len(hits) == total and DELETED not in {h.chunk.doc for h in hits}
@@ -232,14 +243,14 @@ def test_changing_the_chunking_settings_forces_a_full_rebuild(small_index, capsy
     assert re.search(r"^Full rebuild: the chunking settings changed .*'chunk_tokens': 200.*'chunk_tokens': 120", out, re.M)
     chunks, embedded = map(int, re.search(r"(\d+) chunks, (\d+) embedded", out).groups())
     assert chunks == embedded > 0
-    index = load_index(small_index.index_dir)
-    assert index.manifest["chunking"]["chunk_tokens"] == 120 and len(index.chunks) == chunks
+    store = open_store(small_index)
+    assert store.meta()["chunking"]["chunk_tokens"] == 120 and len(list(store.chunks())) == chunks
     tokenizer = embedding.load_tokenizer(small_index)
-    assert max(len(tokenizer.tokenize(c.text)) for c in index.chunks) <= 120
+    assert max(len(tokenizer.tokenize(c.text)) for c in store.chunks()) <= 120
 
 
 def test_sentences_are_embedded_alone_and_with_title_and_an_older_layout_is_re_embedded(small_index):
-    index = load_index(small_index.index_dir)
+    index = load_snapshot(small_index.index_dir)
     row = len(index.sentences) // 2
     sentence = index.sentences[row]
     alone, titled = embedding.encode_documents(embedding.load_embedder(small_index), [
@@ -258,7 +269,7 @@ def test_sentences_are_embedded_alone_and_with_title_and_an_older_layout_is_re_e
 
     assert report.full_rebuild_reason and "sentences are now embedded" in report.full_rebuild_reason
     assert report.chunks_embedded == report.chunks > 0
-    assert load_index(small_index.index_dir).manifest["sentence_embedding"] == SENTENCE_EMBEDDING
+    assert open_store(small_index).meta()["sentence_embedding"] == SENTENCE_EMBEDDING
 
 
 # --- an interrupted build -------------------------------------------------------------
@@ -267,14 +278,14 @@ def test_sentences_are_embedded_alone_and_with_title_and_an_older_layout_is_re_e
 # so that the SIGKILL lands in the middle of writing a version.
 PAUSE_WHILE_WRITING = """
 import sys, time
-import rag.index
-write = rag.index._write_jsonl
+import rag.store.faiss_store as backend
+write = backend._write_jsonl
 def paused(path, rows):
     write(path, rows)
     if path.name == "sentences.jsonl":
         print("PAUSED-WRITING", path.parent, file=sys.stderr, flush=True)
         time.sleep(600)
-rag.index._write_jsonl = paused
+backend._write_jsonl = paused
 from rag.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -299,15 +310,15 @@ def start_and_kill(argv: list[str], log: Path, marker: str, timeout: float = 300
 
 def assert_old_index_serves(settings: Settings, version: str, chunks: int) -> None:
     assert current_version(settings.index_dir) == version
-    index = load_index(settings.index_dir)
-    assert index.version == version and len(index.chunks) == chunks
+    store = open_store(settings)
+    assert store.version() == version and len(list(store.chunks())) == chunks
     hits = retrieve(settings, "Lavrov Tokayev Astana", k=3)
     assert hits and hits[0].chunk.doc == EDITED
 
 
 def test_a_killed_build_leaves_the_old_index_usable(small_index, capsys, tmp_path):
     old_version = current_version(small_index.index_dir)
-    old_chunks = len(load_index(small_index.index_dir).chunks)
+    old_chunks = len(list(open_store(small_index).chunks()))
     args = ["index", "--full", "--documents", str(small_index.documents_dir), "--index", str(small_index.index_dir)]
 
     # 1. killed while loading the model
@@ -353,9 +364,9 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_is_indexed(small_index,
     assert summary["documents"] == 4 and summary["added"] == 1 and summary["unchanged"] == 3
     for name, reason in BAD_FILES.items():
         assert re.search(rf"^skipped (?:.*/)?{re.escape(name)}: {re.escape(reason)}$", err, re.M), (name, err)
-    index = load_index(small_index.index_dir)
+    store = open_store(small_index)
     good = sorted(p.name for p in small_index.documents_dir.glob("*.txt") if p.name not in BAD_FILES)
-    assert sorted(index.documents) == sorted({c.doc for c in index.chunks}) == good
+    assert sorted(store.articles()) == sorted({c.doc for c in store.chunks()}) == good
 
     report = build_index(small_index, progress=False)
     assert {Path(s.path).name: s.reason for s in report.skipped} == BAD_FILES
@@ -383,7 +394,7 @@ CORRUPTIONS = {
 def test_a_corrupt_index_makes_search_fail_with_advice(small_index, capsys, corrupt, no_model):
     corrupt(small_index.index_dir / current_version(small_index.index_dir))
     with pytest.raises(IndexUnavailable, match=r"rag index --full"):
-        load_index(small_index.index_dir)
+        load_snapshot(small_index.index_dir)
     code, out, err = run_cli(capsys, "search", "Lavrov", "--index", small_index.index_dir)
     assert code == 1 and out == ""
     assert err.startswith("error: ") and "`rag index --full`" in err
@@ -428,10 +439,9 @@ def test_search_json_has_the_documented_shape(small_index, capsys):
     result = json.loads(out)
     assert set(result) == {"query", "results"} and result["query"] == query
     assert [r["rank"] for r in result["results"]] == [1, 2, 3]
-    index = load_index(small_index.index_dir)
-    by_id = {c.chunk_id: c for c in index.chunks}
+    by_id = {c.chunk_id: c for c in open_store(small_index).chunks()}
     for r in result["results"]:
-        assert set(r) == {"rank", "doc", "title", "date", "language", "score", "chunk_id", "text"}
+        assert set(r) == {"rank", "doc", "title", "date", "language", "score", "chunk_id", "url", "text"}
         chunk = by_id[r["chunk_id"]]
         assert (r["doc"], r["title"], r["date"], r["language"], r["text"]) == (
             chunk.doc, chunk.title, chunk.date, chunk.language, chunk.text)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.language import LanguageGuess
-from rag.retrieval import Hit
+from rag.types import Hit, LanguageGuess, ScoredSentence
 
 
 @dataclass(frozen=True)
@@ -27,20 +26,28 @@ class Citation:
     def to_dict(self) -> dict:
         c = self.hit.chunk
         return {"n": self.n, "doc": c.doc, "title": c.title, "date": c.date, "source": c.source,
-                "language": c.language, "chunk_id": c.chunk_id, "quote": self.quote}
+                "language": c.language, "chunk_id": c.chunk_id, "url": c.url, "quote": self.quote}
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved passage as shown to the user; ``n`` is the number [n] refers to."""
+    """A retrieved passage as shown to the user; ``n`` is the number [n] refers to.
+
+    The evidence comes with it, so that answerers never need the store: ``sentences`` are the
+    chunk's sentences scored against the question, ``article_text`` its article's title and text
+    (years and numbers may stand anywhere in the article).
+    """
 
     n: int
     hit: Hit
+    sentences: tuple[ScoredSentence, ...] = field(default=(), compare=False, repr=False)
+    article_text: str = field(default="", compare=False, repr=False)
 
     def to_dict(self) -> dict:
         c = self.hit.chunk
         return {"n": self.n, "doc": c.doc, "chunk_id": c.chunk_id, "score": round(self.hit.score, 4),
-                "text": c.text, "title": c.title, "date": c.date, "source": c.source, "language": c.language}
+                "text": c.text, "title": c.title, "date": c.date, "source": c.source, "language": c.language,
+                "url": c.url}
 
 
 @dataclass
@@ -60,3 +67,4 @@ class Answer:
     # Score of the evidence that passed the grounding checks (None when none did); refusal is
     # `confidence is None or confidence < settings.refusal_min_score`, which `rag eval --calibrate` sweeps.
     confidence: float | None = None
+    query: str | None = None  # what was actually retrieved (the question, completed from the conversation)

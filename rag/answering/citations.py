@@ -52,7 +52,7 @@ def renumber(answer: Answer) -> Answer:
     order += [p.n for p in answer.passages if p.n not in order]
     mapping = {old: new for new, old in enumerate(order, start=1)}
     text = MARKER.sub(lambda m: f"[{mapping[int(m.group(1))]}]" if int(m.group(1)) in mapping else "", answer.answer)
-    passages = [Passage(mapping[p.n], p.hit) for p in sorted(answer.passages, key=lambda p: mapping[p.n])]
+    passages = [dataclasses.replace(p, n=mapping[p.n]) for p in sorted(answer.passages, key=lambda p: mapping[p.n])]
     cited = set(cited_numbers(text))
     citations = sorted((dataclasses.replace(c, n=mapping[c.n]) for c in answer.citations
                         if c.n in mapping and mapping[c.n] in cited), key=lambda c: c.n)

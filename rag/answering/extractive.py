@@ -19,9 +19,8 @@ from rag.answering.grounding import (GAZETTEER, PREVIOUS_YEAR_RE, YEAR_RE, Const
                                      missing_destinations, name_words, names_mentioned, person_names, place_name,
                                      places_in, question_constraints, skeleton, years_mentioned)
 from rag.answering.prompts import message, quoted
-from rag.chunking import Chunk
-from rag.index import LoadedIndex
 from rag.settings import Settings
+from rag.types import Chunk
 
 KINDS = {
     "when": re.compile(r"\b(when|what date|which date|what year|which year|когда|в каком году|какого числа|"
@@ -64,10 +63,11 @@ class Candidate:
     """A sentence of a retrieved passage scored against the question."""
 
     passage: Passage
-    row: int  # row in the index's sentence table
+    row: tuple[str, int, int]  # the sentence's identity: (doc, start, end) in its article's body
     start: int  # offsets in the passage's chunk text
     end: int
     score: float
+    vector: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:
@@ -90,21 +90,18 @@ def question_kind(question: str) -> str:
     return "open"
 
 
-def candidates(index: LoadedIndex, query: np.ndarray, passages: list[Passage]) -> list[Candidate]:
-    """Every sentence wholly inside the passages, best first, each sentence once."""
-    seen: dict[int, Candidate] = {}
+def candidates(passages: list[Passage]) -> list[Candidate]:
+    """Every sentence of the passages' evidence, best first, each sentence once."""
+    seen: dict[tuple[str, int, int], Candidate] = {}
     for passage in passages:
         chunk = passage.hit.chunk
-        rows = index.sentences_in(chunk)
-        if not rows:
-            continue
-        sims = index.sentence_embeddings[rows] @ query
-        for row, sim in zip(rows, sims):
-            if row in seen:
+        for scored in passage.sentences:
+            s = scored.sentence
+            key = (s.doc, s.start, s.end)
+            if key in seen:
                 continue
-            s = index.sentences[row]
-            score = SENTENCE_WEIGHT * float(sim) + (1 - SENTENCE_WEIGHT) * passage.hit.score
-            seen[row] = Candidate(passage, row, s.start - chunk.start, s.end - chunk.start, score)
+            score = SENTENCE_WEIGHT * scored.similarity + (1 - SENTENCE_WEIGHT) * passage.hit.score
+            seen[key] = Candidate(passage, key, s.start - chunk.start, s.end - chunk.start, score, scored.vector)
     return sorted(seen.values(), key=lambda c: -c.score)
 
 
@@ -118,10 +115,6 @@ def _prefer_named(pool: list[Candidate], question: str) -> list[Candidate]:
     return sorted(rescored, key=lambda c: -c.score)
 
 
-def _article_text(index: LoadedIndex, doc: str) -> str:
-    rows = index.sentence_rows.get(doc, [])
-    title = index.documents.get(doc, {}).get("title", "")
-    return title + "\n" + " ".join(index.sentences[r].text for r in rows)
 
 
 def _anchor_positions(question: str, sentence: str) -> list[int]:
@@ -253,41 +246,37 @@ def _refusal(question: str, language: str, passages: list[Passage], reason: str,
     return Answer(question, language, text, "extractive", True, [], passages, confidence=confidence)
 
 
-def _same_statement(index: LoadedIndex, a: Candidate, b: Candidate) -> bool:
+def _same_statement(a: Candidate, b: Candidate) -> bool:
     """Whether two sentences say the same thing (a quote of both would repeat itself)."""
-    return float(index.sentence_embeddings[a.row] @ index.sentence_embeddings[b.row]) >= TWIN_SIMILARITY
+    if a.vector is None or b.vector is None:
+        return a.text == b.text
+    return float(a.vector @ b.vector) >= TWIN_SIMILARITY
 
 
-def _twin(index: LoadedIndex, evidence: Candidate, pool: list[Candidate], language: str) -> Candidate | None:
+def _twin(evidence: Candidate, pool: list[Candidate], language: str) -> Candidate | None:
     """A sentence in ``language`` among ``pool`` that states what ``evidence`` states.
 
     Similar is not enough: the lead sentences of two reports of one meeting look alike ("signed a joint
     statement" / "held talks"), so a twin must also answer the question about as well as the evidence.
     """
     same_language = [c for c in pool if c.language == language and c.row != evidence.row
-                     and c.score >= evidence.score - TWIN_SCORE_SLACK]
-    if not same_language:
+                     and c.score >= evidence.score - TWIN_SCORE_SLACK and c.vector is not None]
+    if not same_language or evidence.vector is None:
         return None
-    vec = index.sentence_embeddings[evidence.row]
-    sims = index.sentence_embeddings[[c.row for c in same_language]] @ vec
+    sims = np.stack([c.vector for c in same_language]) @ evidence.vector
     best = int(np.argmax(sims))
     return same_language[best] if sims[best] >= TWIN_SIMILARITY else None
 
 
-def answer_extractive(settings: Settings, question: str, language: str, passages: list[Passage], *,
-                      index: LoadedIndex | None = None, query: np.ndarray | None = None) -> Answer:
-    """Answer from the top passages' sentences, or refuse when they do not answer."""
-    from rag.retrieval import current_index, embed_query
-
-    index = index or current_index(settings.index_dir)
-    query = query if query is not None else embed_query(settings, question)
-    pool = _prefer_named(candidates(index, query, passages[:settings.answer_passages]), question)
+def answer_extractive(settings: Settings, question: str, language: str, passages: list[Passage]) -> Answer:
+    """Answer from the passages' evidence sentences, or refuse when they do not answer."""
+    pool = _prefer_named(candidates(passages[:settings.answer_passages]), question)
     if not pool:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
 
     constraints: Constraints = question_constraints(question, language)
     kind = question_kind(question)
-    articles = {doc: _article_text(index, doc) for doc in {c.doc for c in pool}}
+    articles = {c.doc: c.passage.article_text for c in pool}
     passages_gaps = {p.hit.chunk.chunk_id: _passage_gaps(constraints, p.hit.chunk) for p in {c.passage for c in pool}}
     missing = {c.row: _gaps(constraints, kind, c, articles[c.doc], passages_gaps[c.passage.hit.chunk.chunk_id])
                for c in pool}
@@ -322,7 +311,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                 break
 
     if evidence.language != language:
-        twin = _twin(index, evidence, grounded, language)
+        twin = _twin(evidence, grounded, language)
         if twin is not None:
             twin_short = short_answer(kind, question, twin.text, language) if short else None
             if not short or twin_short == short:
@@ -334,7 +323,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         for c in grounded:
             if c.score < evidence.score - SECOND_QUOTE_SLACK:
                 break
-            if c.doc == evidence.doc and c.row != evidence.row and not _same_statement(index, evidence, c):
+            if c.doc == evidence.doc and c.row != evidence.row and not _same_statement(evidence, c):
                 quotes.append(c)
                 break
         quotes.sort(key=lambda c: (c.passage.n, c.start))

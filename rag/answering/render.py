@@ -18,6 +18,7 @@ def answer_to_json(answer: Answer) -> dict:
         "passages": [p.to_dict() for p in answer.passages],
         "timings_ms": answer.timings_ms,
         "note": answer.note,
+        "query": answer.query,
     }
 
 

@@ -75,10 +75,12 @@ from rag.settings import Settings
 
 def ensure_index(settings: Settings) -> None:
     """Build the index, or update it incrementally, so it matches the documents the gold set quotes."""
-    from rag.index import build_index, current_version
+    from rag.index import build_index
+    from rag.store import open_store
 
-    fresh = current_version(settings.index_dir) is None
-    print(f"{'Building' if fresh else 'Checking (incremental update)'} the index in {settings.index_dir} "
+    store = open_store(settings)
+    fresh = store.version() is None
+    print(f"{'Building' if fresh else 'Checking (incremental update)'} the index in {store.location()} "
           f"from {settings.documents_dir} …", file=sys.stderr)
     report = build_index(settings, progress=True)
     s = report.summary()
@@ -128,7 +130,7 @@ def _calibration_line(calibration: dict) -> str:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """`rag eval`: check the gold file, update the index, answer, score, write the report."""
-    from rag.retrieval import current_index
+    from rag.store import open_store
 
     questions, problems = check_gold(args.gold, settings.documents_dir)
     if problems:
@@ -141,9 +143,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         questions = questions[:args.limit]
     ensure_index(settings)
     records, _ = run_questions(settings, questions, args.k)
-    index = current_index(settings.index_dir)
     out = Path(args.out) if args.out else default_out()
-    results = build_results(records, settings, index, args.gold, args.k)
+    results = build_results(records, settings, open_store(settings), args.gold, args.k)
     calibration = None
     out.mkdir(parents=True, exist_ok=True)
     if args.calibrate:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Sequence
 
-from rag.chunking import Chunk
+from rag.types import Chunk
 from rag.evaluation.metrics import WORD
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.answering.citations import MARKER, QUOTATION, cited_numbers
 from rag.answering.facts import DateMention, find_dates, numbers_in
-from rag.chunking import Chunk
+from rag.types import Chunk
 from rag.evaluation.gold import ALL, EVIDENCE_LANGUAGES, LANGUAGES, GoldQuestion, normalise_space
 
 RECALL_KS = (1, 5, 10)

@@ -19,7 +19,7 @@ from rag.evaluation.run import (TARGETS, QuestionRecord, baseline_headline, head
 from rag.settings import REPO_ROOT, Settings
 
 if TYPE_CHECKING:
-    from rag.index import LoadedIndex
+    from rag.store import Store
 
 # --- writing the results -------------------------------------------------------------------------------
 
@@ -216,11 +216,12 @@ def write_calibration(records: Sequence[QuestionRecord], current: float, out: Pa
     return data
 
 
-def build_results(records: Sequence[QuestionRecord], settings: Settings, index: LoadedIndex, gold_path: Path,
+def build_results(records: Sequence[QuestionRecord], settings: Settings, store: Store, gold_path: Path,
                   k: int) -> dict:
     """The results.json object."""
     metrics = headline(records)
     matrix = matrices(records)
+    meta = store.meta() or {}
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "gold": str(gold_path),
@@ -231,11 +232,11 @@ def build_results(records: Sequence[QuestionRecord], settings: Settings, index: 
         "recall_curve": {"system": recall_curve(records, k), "bm25": recall_curve(records, k, baseline=True)},
         "targets": target_results(metrics, matrix),
         "matrix": matrix,
-        "settings": {"model": index.manifest.get("model", {}), "k": k, "chunking": index.manifest.get("chunking", {}),
+        "settings": {"model": meta.get("model", {}), "k": k, "chunking": meta.get("chunking", {}),
                      "refusal_min_score": settings.refusal_min_score, "answer_passages":
                          getattr(settings, "answer_passages", None), "generator_model": settings.generator_model,
-                     "answerers": sorted({r.answerer for r in records}), "index_dir": str(settings.index_dir),
-                     "index_version": index.version, "documents_dir": str(settings.documents_dir),
+                     "answerers": sorted({r.answerer for r in records}), "store": store.location(),
+                     "index_version": store.version(), "documents_dir": str(settings.documents_dir),
                      "bm25": {"library": "bm25s", "method": "lucene", "k1": 1.5, "b": 0.75,
                               "tokenizer": r"lowercase \w+", "stemming": None}},
     }

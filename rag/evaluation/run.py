@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.answering import Answer
 from rag.answering.citations import cited_numbers, own_words
-from rag.chunking import Chunk
+from rag.types import Chunk
 from rag.evaluation.baseline import BM25Baseline
 from rag.evaluation.gold import LANGUAGES, GoldQuestion
 from rag.evaluation.metrics import (ANSWER_METRICS, RETRIEVAL_METRICS, TWIN_SENTENCES, CitedQuote, _fmt,
@@ -22,7 +22,7 @@ from rag.evaluation.metrics import (ANSWER_METRICS, RETRIEVAL_METRICS, TWIN_SENT
 from rag.settings import Settings
 
 if TYPE_CHECKING:
-    from rag.index import LoadedIndex
+    from rag.store import Store
 
 # The targets of the system (`metric >= threshold`) and the cross-lingual rule (see cross_lingual_target).
 TARGETS = {"recall@5": 0.95, "recall@1": 0.85, "mrr": 0.88, "evidence_hit": 0.90, "citation_precision": 0.90,
@@ -77,24 +77,24 @@ class QuestionRecord:
         return [r.relevant for r in (self.bm25 if baseline else self.retrieved)]
 
 
-def gold_spans(index: LoadedIndex, gold: GoldQuestion) -> dict[str, list[tuple[int, int]]]:
-    """Body spans that count as "the evidence's sentence": the evidence (and the index sentences it
+def gold_spans(store: Store, gold: GoldQuestion) -> dict[str, list[tuple[int, int]]]:
+    """Body spans that count as "the evidence's sentence": the evidence (and the stored sentences it
     overlaps) in ``doc``, and in each ``also_docs`` twin the TWIN_SENTENCES sentences whose embeddings
     are closest to the evidence sentences' (twins are translations or reprints)."""
     if gold.evidence_span is None:
         return {}
-    rows = [r for r in index.sentence_rows.get(gold.doc, [])
-            if spans_overlap((index.sentences[r].start, index.sentences[r].end), gold.evidence_span)]
-    spans = {gold.doc: [gold.evidence_span] + [(index.sentences[r].start, index.sentences[r].end) for r in rows]}
+    rows = [s for s in store.article_sentences(gold.doc)
+            if spans_overlap((s.sentence.start, s.sentence.end), gold.evidence_span)]
+    spans = {gold.doc: [gold.evidence_span] + [(s.sentence.start, s.sentence.end) for s in rows]}
     if not rows:
         return spans
-    target = index.sentence_embeddings[rows].mean(axis=0)
+    target = np.mean([s.vector for s in rows], axis=0)
     for twin in gold.also_docs:
-        twin_rows = index.sentence_rows.get(twin, [])
+        twin_rows = store.article_sentences(twin)
         if twin_rows:
-            sims = index.sentence_embeddings[twin_rows] @ target
-            best = [twin_rows[i] for i in np.argsort(-sims)[:TWIN_SENTENCES]]
-            spans[twin] = [(index.sentences[r].start, index.sentences[r].end) for r in best]
+            sims = np.stack([s.vector for s in twin_rows]) @ target
+            spans[twin] = [(twin_rows[i].sentence.start, twin_rows[i].sentence.end)
+                           for i in np.argsort(-sims)[:TWIN_SENTENCES]]
     return spans
 
 
@@ -113,7 +113,7 @@ def _language_of(text: str, question_language: str) -> str:
     return detect_language(text, fallback=question_language).code
 
 
-def _answer_scores(gold: GoldQuestion, answer: Answer, index: LoadedIndex) -> tuple[dict[str, float], str, list[dict]]:
+def _answer_scores(gold: GoldQuestion, answer: Answer, store: Store) -> tuple[dict[str, float], str, list[dict]]:
     """evidence_hit, answer_match, citation precision/recall of one answer; the match reason; citations."""
     by_n = {p.n: p for p in answer.passages}
     cited = sorted({n for n in cited_numbers(answer.answer) if n in by_n} | {c.n for c in answer.citations})
@@ -124,7 +124,7 @@ def _answer_scores(gold: GoldQuestion, answer: Answer, index: LoadedIndex) -> tu
     if answer.refused:
         return {m: 0.0 for m in ANSWER_METRICS}, "refused", citations
     matched, reason = answer_match(gold.answer, gold.evidence, answer_own_words(answer), quotes,
-                                   gold_spans(index, gold))
+                                   gold_spans(store, gold))
     statements = [[relevant.get(n, False) for n in numbers] for numbers in answer_statements(answer.answer)]
     scores = {"evidence_hit": 1.0 if any(relevant.values()) else 0.0,
               "answer_match": 1.0 if matched else 0.0,
@@ -143,13 +143,13 @@ def _ranked(items: Iterable[tuple[int, float, Chunk]], gold: GoldQuestion) -> li
     return [Retrieved(rank, c.doc, c.chunk_id, round(score, 4), is_relevant(c, gold)) for rank, score, c in items]
 
 
-def score_question(gold: GoldQuestion, answer: Answer, latency_ms: float, index: LoadedIndex, bm25: BM25Baseline,
+def score_question(gold: GoldQuestion, answer: Answer, latency_ms: float, store: Store, bm25: BM25Baseline,
                    k: int, error: str | None = None) -> QuestionRecord:
     """All scores of one answered question."""
     hits = sorted((p.hit for p in answer.passages), key=lambda h: h.rank)  # original retrieval order
     retrieved = _ranked(((h.rank, h.score, h.chunk) for h in hits), gold)
     baseline = _ranked(bm25.search(gold.question, k), gold)
-    n_relevant = sum(is_relevant(c, gold) for c in index.chunks)
+    n_relevant = sum(is_relevant(c, gold) for c in bm25.chunks)
     own = answer_own_words(answer)
     detected = _language_of(own, gold.language)
     scores: dict[str, float | None] = dict.fromkeys((*RETRIEVAL_METRICS, *ANSWER_METRICS))
@@ -158,7 +158,7 @@ def score_question(gold: GoldQuestion, answer: Answer, latency_ms: float, index:
     if gold.answerable:
         scores.update(retrieval_scores([r.relevant for r in retrieved], n_relevant))
         bm25_scores.update(retrieval_scores([r.relevant for r in baseline], n_relevant))
-        answer_part, reason, citations = _answer_scores(gold, answer, index)
+        answer_part, reason, citations = _answer_scores(gold, answer, store)
         scores.update(answer_part)
     else:
         citations = _citation_rows(answer, {})
@@ -213,10 +213,10 @@ def run_questions(settings: Settings, questions: Sequence[GoldQuestion], k: int,
     from tqdm import tqdm
 
     from rag.pipeline import InvalidQuestion, answer_question
-    from rag.retrieval import current_index
+    from rag.store import open_store
 
-    index = current_index(settings.index_dir)
-    bm25 = BM25Baseline(index.chunks)
+    store = open_store(settings)
+    bm25 = BM25Baseline(list(store.chunks()))
     if questions:  # warm-up: loads the model and the answerer's resources outside the timed calls
         answer_question(settings, questions[0].question, k=k)
     records = []
@@ -228,7 +228,7 @@ def run_questions(settings: Settings, questions: Sequence[GoldQuestion], k: int,
         except InvalidQuestion as exc:
             answer, error = _error_answer(gold, str(exc)), str(exc)
         latency = (time.perf_counter() - started) * 1000
-        records.append(score_question(gold, answer, latency, index, bm25, k, error))
+        records.append(score_question(gold, answer, latency, store, bm25, k, error))
     return records, bm25
 
 

@@ -53,7 +53,7 @@ class Frame:
 def _problem_text(exc: BaseException, ui_language: str) -> tuple[str, str]:
     """(message, kind) for a failure, in words a user understands."""
     from rag.embedding import ModelError
-    from rag.index import IndexUnavailable
+    from rag.store import IndexUnavailable
     from rag.pipeline import InvalidQuestion
 
     if isinstance(exc, InvalidQuestion):

@@ -16,6 +16,7 @@ from rag.answering import Answer, Citation, Passage
 from rag.answering.citations import MARKER
 from rag.answering.prompts import message
 from rag.settings import Settings
+from rag.types import StoreStatus
 
 # Interface words that appear next to an answer, in the answer's language (English otherwise).
 LABELS: dict[str, dict[str, str]] = {
@@ -282,20 +283,21 @@ def _when(iso: str | None) -> str:
         return iso
 
 
-def render_status(settings: Settings, manifest: dict | None, error: str | None = None) -> str:
+def render_status(settings: Settings, status: StoreStatus | None, error: str | None = None) -> str:
     """The index's state in one line: articles, passages, when built, which models answer."""
     answerer = f"generator {settings.generator_model}" if settings.generator_model else "extractive (verbatim quotes)"
-    if manifest is None:
+    if status is None:
         return (f'<div class="dr-status dr-status-bad"><span class="dr-status-dot"></span>'
                 f'{esc(error or "No index yet")}</div>')
-    counts = manifest.get("counts", {})
-    model = (manifest.get("model") or {}).get("name") or settings.embedding_model
+    model = status.model or settings.embedding_model
     model = re.sub(r"^.*/(?=[^/]+/[^/]+$)", "", model)  # a local path: keep its last two parts
-    parts = [f"<b>{counts.get('documents', len(manifest.get('documents', {})))}</b> articles",
-             f"<b>{counts.get('chunks', '?')}</b> passages",
-             f"indexed {esc(_when(manifest.get('built_at')))}",
+    parts = [f"<b>{status.articles}</b> articles",
+             f"<b>{status.chunks}</b> passages",
+             f"indexed {esc(_when(status.built_at))}",
              f"embeddings <code>{esc(model)}</code>",
              f"answers: {esc(answerer)}"]
+    if status.backend != "faiss":
+        parts.append(f"store <code>{esc(status.backend)}</code>")
     return ('<div class="dr-status"><span class="dr-status-dot"></span>'
             + '<span class="dr-sep">·</span>'.join(f"<span>{p}</span>" for p in parts) + "</div>")
 
