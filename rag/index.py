@@ -28,15 +28,15 @@ __all__ = ["BuildReport", "IndexUnavailable", "build_index", "texts_to_embed", "
 
 log = logging.getLogger(__name__)
 
-# How sentences are embedded, recorded in the store's metadata so that a change re-embeds everything: each
-# sentence twice, alone and with its article's title, and the two vectors blended. With the title
-# only, every sentence of an on-topic article looked like an answer (the title dominated short
-# sentences); alone, "bilateral trade of $375.2 million" lost the "Kazakhstan and Bulgaria" it is
-# about. On eval/gold.jsonl (answerer weight 0.5), title weight 0 / 0.2 / 0.3 / 0.5 / 1 gave
-# evidence_hit 0.93 / 0.93 / 0.95 / 0.93 / 0.91 and answer_match 0.56 / 0.59 / 0.61 / 0.61 / 0.59;
-# 0.3 was best or tied on both the odd and the even half.
-SENTENCE_TITLE_WEIGHT = 0.3
-SENTENCE_EMBEDDING = f"sentence alone + {SENTENCE_TITLE_WEIGHT} × sentence with title"
+def sentence_layout(settings: Settings) -> str:
+    """How sentences are embedded, recorded in the store's metadata so that a change re-embeds everything:
+    each sentence twice, alone and with its article's title, the two vectors blended by
+    ``settings.sentence_title_weight`` (with the title only, every sentence of an on-topic article looked
+    like an answer; alone, "bilateral trade of $375.2 million" lost the countries it is about)."""
+    return f"sentence alone + {settings.sentence_title_weight} × sentence with title"
+
+
+SENTENCE_EMBEDDING = sentence_layout(Settings())
 
 
 @dataclass
@@ -94,7 +94,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
     store = store or open_store(settings)
     wanted = {"model": embedding.model_identity(settings),
               "chunking": chunking_settings(settings.chunk_tokens, settings.chunk_overlap_tokens),
-              "sentence_embedding": SENTENCE_EMBEDDING}
+              "sentence_embedding": sentence_layout(settings)}
 
     with store.build_lock():
         meta: dict | None = None
@@ -165,9 +165,9 @@ def texts_to_embed(chunks: list[Chunk], sentences: list[Sentence], titles: dict[
             + [document_text(titles[s.doc], s.text) for s in sentences])
 
 
-def sentence_vectors(alone: np.ndarray, titled: np.ndarray) -> np.ndarray:
+def sentence_vectors(alone: np.ndarray, titled: np.ndarray, title_weight: float = 0.3) -> np.ndarray:
     """The stored sentence vectors: the normalised blend of each sentence embedded alone and with its title."""
-    blend = (1 - SENTENCE_TITLE_WEIGHT) * alone + SENTENCE_TITLE_WEIGHT * titled
+    blend = (1 - title_weight) * alone + title_weight * titled
     return (blend / np.linalg.norm(blend, axis=1, keepdims=True)).astype(np.float32)
 
 
@@ -180,7 +180,9 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
     if not len(vectors):
         return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
     n, m = len(chunks), len(sentences)
-    blended = sentence_vectors(vectors[n:n + m], vectors[n + m:]) if m else np.zeros((0, vectors.shape[1]), np.float32)
+    if not m:
+        return vectors[:n], np.zeros((0, vectors.shape[1]), np.float32)
+    blended = sentence_vectors(vectors[n:n + m], vectors[n + m:], settings.sentence_title_weight)
     return vectors[:n], blended
 
 

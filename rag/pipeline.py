@@ -70,7 +70,8 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
     store = open_store(settings)
     query = retrieval_query(text, turns)
     vector = embed_query(settings, query)
-    found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight)
+    found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight,
+                         settings.rerank_depth)
     passages = evidence_passages(store, found)
     retrieved = time.perf_counter()
 
