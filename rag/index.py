@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from rag import knowledge
 from rag.articles import Article, SkippedFile, load_articles
 from rag.chunking import chunk_articles, chunking_settings
 from rag.sentences import split_sentences
@@ -118,7 +119,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         report.removed = sorted(d for d in previous if d not in current)
         report.unchanged = len(articles) - len(changed)
 
-        if meta is not None and not replace_all and not changed and not report.removed:
+        if meta is not None and not replace_all and not changed and not report.removed and "names" in meta:
             if hasattr(store, "remove_old_versions"):
                 store.remove_old_versions()  # leftovers of an interrupted build
             report.chunks = sum(len(r.chunk_ids) for r in previous.values())
@@ -136,7 +137,9 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         report.chunks_embedded = len(new_chunks)
         dim = int(chunk_vecs.shape[1]) if len(chunk_vecs) else int((meta or {}).get("dim") or 768)
         upserts = tuple(_article_data(a, new_chunks, chunk_vecs, new_sentences, sentence_vecs, dim) for a in changed)
-        update = StoreUpdate(meta={**wanted, "dim": dim}, upserts=upserts, removals=tuple(report.removed),
+        names = knowledge.collect_names((f"{a.title}\n{a.body}", a.language) for a in articles)
+        update = StoreUpdate(meta={**wanted, "dim": dim, "names": names.to_json()}, upserts=upserts,
+                             removals=tuple(report.removed),
                              replace_all=replace_all)
         report.version = store.write(update)
         report.chunks = store.status().chunks

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import threading
 import time
 from typing import Callable, Sequence
 
@@ -13,27 +15,64 @@ from rag.language import LanguageGuess, detect_language
 from rag.retrieval import Retrieved, embed_query, search_store
 from rag.settings import SUPPORTED_LANGUAGES, Settings
 from rag.store import Store, open_store
+from rag.knowledge import NameTable
 from rag.types import Filters
 
 log = logging.getLogger(__name__)
 
-# A follow-up this short ("А когда?", "And the trade?") is retrieved together with the previous question.
-FOLLOW_UP_MAX_WORDS = 3
+# Letters that make a word pronounceable; a "word" without one, or with five consonants in a row, is
+# keyboard mashing ("sdfgh", "йцукен" has vowels but "цкнгш" does not).
+_VOWELS = set("aeiouyаеёиоуыэюяәөұүіі")
+_WORD = re.compile(r"[^\W\d_]+")
+_CONSONANT_RUN = re.compile(r"[^aeiouyаеёиоуыэюяәөұүіі]{5,}")
 
 
 class InvalidQuestion(ValueError):
-    """The question cannot be answered as asked (empty, too long); the message says why, for the user."""
+    """The question cannot be answered as asked (empty, too long, no content); the message says why.
+
+    ``kind`` is "empty", "long" or "no_content": the evaluation counts a content-free question as refused."""
+
+    def __init__(self, text: str, kind: str = "empty") -> None:
+        super().__init__(text)
+        self.kind = kind
+
+
+def content_words(question: str) -> list[str]:
+    """The words of ``question`` that carry content: not stopwords or question words of the four
+    languages, and pronounceable (keyboard mashing is no word)."""
+    from rag import knowledge
+    from rag.knowledge.lexicon import all_stopwords
+
+    stop = all_stopwords()
+    asked = {w for m in knowledge.find_terms(question, "question") for w in m.surface.lower().split()}
+    words = []
+    for word in _WORD.findall(question.lower()):
+        if len(word) < 2 or word in stop or word in asked:
+            continue
+        if not set(word) & _VOWELS or _CONSONANT_RUN.search(word):
+            continue
+        words.append(word)
+    return words
 
 
 def validate_question(settings: Settings, question: str | None, ui_language: str = "en") -> str:
-    """The question stripped, or InvalidQuestion with a message in the interface language."""
+    """The question stripped, or InvalidQuestion with a message in the question's language when it can
+    be told, else the interface language."""
     text = (question or "").strip()
     if not text:
-        raise InvalidQuestion(message("empty_question", ui_language))
+        raise InvalidQuestion(message("empty_question", ui_language), "empty")
+    language = _message_language(text, ui_language)
     if len(text) > settings.max_question_chars:
-        raise InvalidQuestion(message("long_question", ui_language, limit=settings.max_question_chars,
-                                      length=len(text)))
+        raise InvalidQuestion(message("long_question", language, limit=settings.max_question_chars,
+                                      length=len(text)), "long")
+    if not content_words(text):
+        raise InvalidQuestion(message("no_content", language), "no_content")
     return text
+
+
+def _message_language(text: str, ui_language: str) -> str:
+    guess = detect_language(text[:1000], fallback=ui_language)
+    return guess.code if guess.reliable and guess.supported else ui_language
 
 
 def answer_language(question: str, ui_language: str) -> tuple[LanguageGuess, str | None]:
@@ -45,22 +84,18 @@ def answer_language(question: str, ui_language: str) -> tuple[LanguageGuess, str
     return guess, None
 
 
-def retrieval_query(question: str, history: Sequence[str]) -> str:
-    """What is embedded: a short follow-up is completed with the previous question (never its answer)."""
-    previous = history[-1] if history else None
-    if previous and len(question.split()) <= FOLLOW_UP_MAX_WORDS:
-        return f"{previous.strip()} {question}"
-    return question
-
-
 def answer_question(settings: Settings, question: str, *, k: int | None = None, filters: Filters | None = None,
                     history: Sequence[str] = (), previous_question: str | None = None,
                     ui_language: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
     """Answer one question with citations, in the question's language (raises InvalidQuestion).
 
     ``history`` holds the conversation's earlier questions, oldest first (``previous_question`` is the
-    one-turn shorthand).
+    one-turn shorthand); a follow-up is resolved with them (:mod:`rag.conversation`), and
+    ``Answer.query`` says what was actually retrieved.
     """
+    from rag.answering.extractive import Context
+    from rag.conversation import resolve
+
     ui = ui_language or settings.ui_language
     turns = list(history) or ([previous_question] if previous_question else [])
     text = validate_question(settings, question, ui)
@@ -68,18 +103,34 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
 
     started = time.perf_counter()
     store = open_store(settings)
-    query = retrieval_query(text, turns)
-    vector = embed_query(settings, query)
+    names = corpus_names(store)
+    turn = resolve(text, turns, guess.code, names)
+    vector = embed_query(settings, turn.query)
     found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight,
                          settings.rerank_depth)
     passages = evidence_passages(store, found)
     retrieved = time.perf_counter()
 
-    answer = _answer(settings, text, guess.code, passages, on_token)
-    answer.guess, answer.note, answer.query = guess, note, query
+    answer = _answer(settings, text, guess.code, passages, on_token, Context(names, turn.carried))
+    answer.guess, answer.note, answer.query = guess, note, turn.query
     answer.timings_ms = {"retrieve": round((retrieved - started) * 1000, 1),
                          "answer": round((time.perf_counter() - retrieved) * 1000, 1)}
     return renumber(answer)
+
+
+_names_lock = threading.Lock()
+_names: dict[tuple[int, str | None], NameTable | None] = {}
+
+
+def corpus_names(store: Store) -> NameTable | None:
+    """The names the corpus mentions (collected at index time), loaded once per store version."""
+    key = (id(store), store.version())
+    with _names_lock:
+        if key not in _names:
+            data = (store.meta() or {}).get("names")
+            _names.clear()
+            _names[key] = NameTable.from_json(data) if data else None
+        return _names[key]
 
 
 def evidence_passages(store: Store, found: Retrieved) -> list[Passage]:
@@ -94,14 +145,14 @@ def evidence_passages(store: Store, found: Retrieved) -> list[Passage]:
 
 
 def _answer(settings: Settings, question: str, language: str, passages: list[Passage],
-            on_token: Callable[[str], None] | None) -> Answer:
+            on_token: Callable[[str], None] | None, context) -> Answer:
     from rag.answering.extractive import answer_extractive
 
     if settings.generator_model:
         from rag.answering.generative import answer_generative
 
         try:
-            return answer_generative(settings, question, language, passages, on_token=on_token)
+            return answer_generative(settings, question, language, passages, on_token=on_token, context=context)
         except Exception as exc:  # a generator that fails to load or run must not take the answer down
             log.warning("The generator failed (%s); answering extractively", exc)
-    return answer_extractive(settings, question, language, passages)
+    return answer_extractive(settings, question, language, passages, context)

@@ -50,6 +50,25 @@ class Passage:
                 "url": c.url}
 
 
+@dataclass(frozen=True)
+class StatedValue:
+    """A value the answer states in its own words (a date, an amount, a person, a post, a country…), and
+    the span of passage ``n``'s text it was read from (``start:end`` into ``passage.hit.chunk.text``)."""
+
+    type: str
+    value: str
+    n: int
+    start: int
+    end: int
+
+    def to_dict(self, passages: list[Passage]) -> dict:
+        by_n = {p.n: p for p in passages}
+        chunk = by_n[self.n].hit.chunk if self.n in by_n else None
+        return {"type": self.type, "value": self.value, "n": self.n,
+                "chunk_id": chunk.chunk_id if chunk else None, "start": self.start, "end": self.end,
+                "source_text": chunk.text[self.start:self.end] if chunk else None}
+
+
 @dataclass
 class Answer:
     """The result of answering one question."""
@@ -68,3 +87,4 @@ class Answer:
     # `confidence is None or confidence < settings.refusal_min_score`, which `rag eval --calibrate` sweeps.
     confidence: float | None = None
     query: str | None = None  # what was actually retrieved (the question, completed from the conversation)
+    values: list[StatedValue] = field(default_factory=list)  # what the answer restates, with its spans

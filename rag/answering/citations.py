@@ -60,4 +60,6 @@ def renumber(answer: Answer) -> Answer:
     unique: dict[int, Citation] = {}
     for c in citations:
         unique.setdefault(c.n, c)
-    return dataclasses.replace(answer, answer=text, passages=passages, citations=list(unique.values()))
+    values = [dataclasses.replace(v, n=mapping[v.n]) for v in answer.values if v.n in mapping]
+    return dataclasses.replace(answer, answer=text, passages=passages, citations=list(unique.values()),
+                               values=values)

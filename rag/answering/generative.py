@@ -415,7 +415,7 @@ def build_citations(text: str, passages: list[Passage]) -> list[Citation]:
 
 
 def answer_generative(settings: Settings, question: str, language: str, passages: list[Passage], *,
-                      on_token: Callable[[str], None] | None = None) -> Answer:
+                      on_token: Callable[[str], None] | None = None, context: Any = None) -> Answer:
     """Answer with the generator, streamed through ``on_token``; validated, else extractive.
 
     Raises GeneratorError when the generator cannot be loaded or run (the pipeline then answers
@@ -433,7 +433,7 @@ def answer_generative(settings: Settings, question: str, language: str, passages
         log.info("Generative answer rejected (%s); answering extractively. It was: %r", verdict.reason, raw[:300])
         from rag.answering.extractive import answer_extractive
 
-        fallback = answer_extractive(settings, question, language, passages)
+        fallback = answer_extractive(settings, question, language, passages, context)
         fallback.answerer = "extractive"
         return fallback
     return Answer(question, language, verdict.text, "generative", False, build_citations(verdict.text, passages),

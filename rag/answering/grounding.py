@@ -1,93 +1,45 @@
-"""What a question pins down, and whether a piece of evidence mentions it.
+"""What a question pins down, and whether a piece of evidence covers it.
 
-A similarity threshold alone cannot tell "trade with Bulgaria in 2021" from "trade with
-Bulgaria in 2023": both score alike. So the answerer checks that every year and number the
-question names appears in the evidence's article, and every place, country or person it names is
-mentioned there, matching names across scripts and languages:
+A similarity threshold alone cannot tell "trade with Bulgaria in 2021" from "trade with Argentina in
+2024": both score alike against the Bulgarian trade statement. So the answerer only answers when the
+cited evidence covers what the question pins down:
 
-* countries and cities through a small multilingual gazetteer of name stems (the names differ
-  between languages: "Черна гора", "Montenegro", "Черногория"), written here because no
-  installable library maps such names across these four languages;
-* other proper names (persons) through a consonant skeleton of their transliteration
-  (``anyascii``): "Токаева", "Тоқаев" and "Tokayev" all reduce to "tkv".
+* every country, city, building and organisation it names, recognised for the whole world in the
+  four languages and their inflections by :mod:`rag.knowledge` (CLDR names, GeoNames cities,
+  curated lexicons); a city counts for its country;
+* every person or other capitalised name that matches nothing known, matched across scripts and case
+  endings (:func:`rag.knowledge.same_name`): an unknown name is a constraint, never ignored;
+* together, in one passage, when it names two or more of them: two entities that the corpus
+  mentions, but never in one report, do not make an answer;
+* its years and numbers, anywhere in the article (or its date);
+* for a visit abroad, a passage that places something in that country.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from anyascii import anyascii
+from rag import knowledge
+from rag.answering.facts import numbers_in
+from rag.knowledge import Mention, NameTable
+from rag.knowledge.lexicon import all_stopwords
 
-from rag.answering.facts import _month_number, numbers_in
+# Always true of this corpus (Kazakhstan's diplomacy), so never a constraint.
+IGNORED_COUNTRIES = frozenset({"KZ"})
+# Kinds of known things a question can pin down (titles, events, areas and documents describe what
+# is asked, they do not identify an event).
+CONSTRAINT_KINDS = ("country", "city", "building", "organisation")
 
-# Stems (lower case, matched at a word start) of places in en, ru, bg, kk.
-GAZETTEER: dict[str, tuple[str, ...]] = {
-    "Albania": ("albani", "албан"), "Bulgaria": ("bulgari", "болгар", "българ"),
-    "Hungary": ("hungar", "венгр", "венгер", "унгар", "мажар"), "Italy": ("ital", "итал"),
-    "Lithuania": ("lithuani", "литв", "литов"), "Latvia": ("latvi", "латви", "латвий", "латвийск"),
-    "Estonia": ("estoni", "эстони", "естони"), "North Macedonia": ("macedon", "македон"),
-    "Russia": ("russia", "росси", "русск", "руск", "ресей"), "Serbia": ("serbi", "серби", "сербск", "сръбск"),
-    "Slovakia": ("slovak", "словак", "словаш"), "Slovenia": ("sloven", "словен"),
-    "Montenegro": ("montenegr", "черногор", "черна гора", "черногори", "черна гор"),
-    "Croatia": ("croati", "хорват", "хърват"), "Greece": ("greece", "greek", "греци", "гърци", "грек"),
-    "Romania": ("romani", "румын", "румъни", "румън"), "Germany": ("german", "герман", "немец", "немецк"),
-    "France": ("franc", "french", "франц", "франция"), "Poland": ("poland", "polish", "польш", "полш", "польск"),
-    "Czechia": ("czech", "чех", "чеш"), "Austria": ("austri", "австри"), "Turkey": ("turkey", "türki", "турци",
-                                                                                      "турск", "түркия"),
-    "China": ("china", "chinese", "кита", "китай", "қытай"), "United States": ("usa", "united states", "сша",
-                                                                             "америк", "америка", "ақш"),
-    "Japan": ("japan", "япон"), "Ukraine": ("ukrain", "украин", "украйн"), "Belarus": ("belarus", "беларус",
-                                                                                    "белорус"),
-    "Uzbekistan": ("uzbek", "узбек", "өзбек"), "Kyrgyzstan": ("kyrgyz", "киргиз", "кыргыз", "қырғыз"),
-    "Tajikistan": ("tajik", "таджик", "тәжік"), "Turkmenistan": ("turkmen", "туркмен", "түрікмен"),
-    "Azerbaijan": ("azerbaij", "азербайдж", "әзірбайжан"), "Georgia": ("georgia", "грузи", "грузин"),
-    "Armenia": ("armeni", "армени", "армян"), "Moldova": ("moldov", "молдов", "молдав"),
-    "Spain": ("spain", "spanish", "испан"), "Portugal": ("portug", "португал"), "Belgium": ("belgi", "бельги",
-                                                                                            "белги"),
-    "Netherlands": ("netherland", "dutch", "нидерланд", "холанд", "голланд"), "Cyprus": ("cypr", "кипр"),
-    "Finland": ("finland", "finnish", "финлянд", "финланд", "финск"), "Sweden": ("swed", "швеци", "швед"),
-    "Norway": ("norw", "норвег"), "Denmark": ("denmark", "danish", "дания", "дании", "данию", "датск"),
-    "Switzerland": ("switzerland", "swiss", "швейцар"), "Iran": ("iran", "иран"), "India": ("india", "индия", "индии", "индию", "индийск", "үндістан"),
-    "Korea": ("korea", "корея", "корее", "корей", "кореи", "корею"), "Mongolia": ("mongol", "монгол", "моңғол"),
-    "United Kingdom": ("britain", "british", "united kingdom", "британ", "великобритан", "ұлыбритан"),
-    "European Union": ("european union", " eu ", " eu'", " eu-", "(eu)", " ес ", " ео ", "евросъюз", "евросоюз", "европейский союз", "европейския съюз", "еуроодақ",
-                       "еуропалық одақ"),
-    "Tirana": ("tiran", "тиран"), "Sofia": ("sofia", "софи"), "Budapest": ("budapest", "будапешт"),
-    "Rome": ("rome", "рим ", "рима", "риме", "римом", "римге", "римде"), "Vilnius": ("vilni", "вильн", "вилн"), "Riga": ("riga", "рига", "риге"),
-    "Skopje": ("skopje", "скопи", "скопј"), "Belgrade": ("belgrad", "белград"),
-    "Bratislava": ("bratislav", "братислав"), "Ljubljana": ("ljubljan", "любляна", "любляне", "люблян"),
-    "Moscow": ("moscow", "москв"), "Brussels": ("brussel", "брюссел", "брюксел"), "Burgas": ("burgas", "бургас"),
-    "Varna": ("varna", "варн"), "Podgorica": ("podgoric", "подгориц"), "Zagreb": ("zagreb", "загреб"),
-    "Bucharest": ("buchar", "бухарест", "букурещ"), "Athens": ("athens", "афин", "атина"),
-    "Berlin": ("berlin", "берлин"), "Paris": ("paris", "париж"), "Warsaw": ("warsaw", "варшав"),
-    "Prague": ("prague", "прага", "праге", "прагу", "прагой"), "Vienna": ("vienna", "виена", "вене", "вену", "веной"), "Ankara": ("ankara", "анкар"),
-    "Beijing": ("beijing", "пекин", "бейжің"), "Tokyo": ("tokyo", "токио"), "Tashkent": ("tashkent", "ташкент"),
-    "Bishkek": ("bishkek", "бишкек"), "Baku": ("baku", "баку"), "Tbilisi": ("tbilisi", "тбилиси"),
-    "Geneva": ("geneva", "женев"), "New York": ("new york", "нью-йорк", "ню йорк", "нью-йорк"),
-    "Almaty": ("almaty", "алмат"), "Astana": ("astana", "астан"), "Akorda": ("akord", "акорд", "ақорд"),
-    "Europe": ("europ", "европ", "еуроп"), "Central Asia": ("central asia", "центральн", "централна азия",
-                                                           "орталық азия"),
-    "Asia": ("asia", "азия", "азии", "азию", "азиат", "азиядағы", "азияд"), "Balkans": ("balkan", "балкан"), "Caspian": ("caspian", "каспи", "каспий"), "Cholpon-Ata": ("cholpon", "чолпон"),
-    # Diplomatic missions are places too: "when did the embassy in Sofia open" is not answered by a
-    # passage about Sofia that names no embassy.
-    "embassy": ("embass", "посольств", "посолств", "елшілі"),
-    "consulate": ("consulate", "consular", "консульств", "консулств", "консулск", "консулд"),
-}
-# Always true of this corpus, so never a constraint.
-IGNORED_PLACES = {"Kazakhstan"}
-# Cities and regions of the gazetteer by country: a visit to Rome is a visit to Italy.
-COUNTRY_OF: dict[str, str] = {
-    "Tirana": "Albania", "Sofia": "Bulgaria", "Burgas": "Bulgaria", "Varna": "Bulgaria", "Budapest": "Hungary",
-    "Rome": "Italy", "Vilnius": "Lithuania", "Riga": "Latvia", "Skopje": "North Macedonia", "Belgrade": "Serbia",
-    "Bratislava": "Slovakia", "Ljubljana": "Slovenia", "Moscow": "Russia", "Podgorica": "Montenegro",
-    "Zagreb": "Croatia", "Bucharest": "Romania", "Athens": "Greece", "Berlin": "Germany", "Paris": "France",
-    "Warsaw": "Poland", "Prague": "Czechia", "Vienna": "Austria", "Ankara": "Turkey", "Beijing": "China",
-    "Tokyo": "Japan", "Tashkent": "Uzbekistan", "Bishkek": "Kyrgyzstan", "Cholpon-Ata": "Kyrgyzstan",
-    "Baku": "Azerbaijan", "Tbilisi": "Georgia", "Almaty": "Kazakhstan", "Astana": "Kazakhstan",
-    "Akorda": "Kazakhstan",
-}
+YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+# "the previous year's $95.2 million", "годом ранее", "былтыр": a year named only relative to another one.
+PREVIOUS_YEAR_RE = re.compile(
+    r"previous year|preceding year|year earlier|year before|last year|"
+    r"предыдущ\w* год|прошл\w* год|годом ранее|год назад|"
+    r"предходн\w* година|предишн\w* година|минал\w* година|година по-рано|"
+    r"былтыр|өткен жыл|алдыңғы жыл|бір жыл бұрын", re.I)
+
 # A question about a visit abroad ("Tokayev's state visit to Bulgaria") is not answered by a report of
 # the other side's visit to Kazakhstan, which names Bulgaria on every line. The evidence must place
 # something in that country: "to/in Bulgaria", "в Болгарию", "в България", "Болгарияға", or a city of it.
@@ -100,207 +52,124 @@ _VISIT_VERB_RE = re.compile(r"visit(?:s|ed|ing)?|посетил\w*|посети�
 # "Ambassador to Slovenia", "посол Казахстана в Словении", "Embassy in Tirana": a posting, not a visit.
 _POSTING_STEMS = ("ambassador", "embass", "envoy", "consul", "посол", "посланик", "посолств", "консул", "елші")
 # Kazakh dative and locative endings: "Словенияға", "Римге", "Италияда".
-_KK_TO_OR_IN = re.compile(r"(?:ға|ге|қа|ке|на|не|да|де|та|те)$")
-_KZ_STEMS = ("kazakh", "казах", "қазақ")
+_KK_TO_OR_IN = re.compile(r"(?:ға|ге|қа|ке|на|не|да|де|та|те|ға|ге)$")
+_WORD_RE = re.compile(r"[\w'’-]+")
+# Diplomatic missions are places too: "when did the embassy in Sofia open" is not answered by a passage
+# about Sofia that names no embassy.
+MISSION_RE = {"embassy": re.compile(r"\b(?:embass\w*|посольств\w*|посолств\w*|елшілі\w*)", re.I),
+              "consulate": re.compile(r"\b(?:consulate\w*|consular|консульств\w*|консулств\w*|консулск\w*|консулд\w*)",
+                                      re.I)}
 
-# Capitalised words that are not names of what a question pins down.
-NOT_NAMES = {
-    "when", "what", "who", "whom", "which", "where", "why", "how", "did", "does", "do", "is", "are", "was", "were",
-    "the", "a", "an", "in", "on", "at", "and", "of", "to", "with", "for", "by", "has", "have", "will", "can",
-    "president", "prime", "minister", "deputy", "foreign", "affairs", "ministry", "head", "state", "government",
-    "senate", "parliament", "embassy", "ambassador", "republic", "council", "commission", "forum", "joint",
-    "statement", "mfa", "un", "osce", "oic", "eu", "nato", "mr", "mrs", "ms",
-    "когда", "что", "кто", "кого", "кем", "кому", "какой", "какие", "какая", "каким", "сколько", "где", "как",
-    "почему", "зачем", "в", "на", "с", "и", "о", "об", "по", "при", "для", "мид", "оон", "обсе",
-    "кога", "какво", "кой", "коя", "кое", "кои", "колко", "къде", "как", "защо", "с", "за", "от", "през",
-    "қашан", "не", "кім", "кімге", "кіммен", "қандай", "қанша", "қайда", "неше", "нешінші", "қалай", "неге", "мен",
-    "оон", "ұұ", "сім",
-}
-NAME_RE = re.compile(r"\b[A-ZА-ЯЁӘҒҚҢӨҰҮҺІÀ-Ý][\w'’-]+", re.UNICODE)
-YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
-# "the previous year's $95.2 million", "годом ранее", "былтыр": a year named only relative to another one.
-PREVIOUS_YEAR_RE = re.compile(
-    r"previous year|preceding year|year earlier|year before|last year|"
-    r"предыдущ\w* год|прошл\w* год|годом ранее|год назад|"
-    r"предходн\w* година|предишн\w* година|минал\w* година|година по-рано|"
-    r"былтыр|өткен жыл|алдыңғы жыл|бір жыл бұрын", re.I)
+
+@dataclass(frozen=True)
+class Named:
+    """Something the question names: a known place or organisation (``id``), or a name (``id`` = its surface)."""
+
+    kind: str  # country | city | building | organisation | mission | name
+    id: str
+    surface: str
+    country: str | None = None
+
+    def label(self, language: str) -> str:
+        """How to name it in a message in ``language``."""
+        if self.kind in ("country", "city", "building", "organisation"):
+            try:
+                return knowledge.term_name(self.kind, self.id, language)
+            except (KeyError, ValueError):
+                return self.surface
+        if self.kind == "name" and language != "en":
+            return knowledge.transliterate(self.surface, language) if _is_latin(self.surface) else self.surface
+        return self.surface
+
+
+def _is_latin(text: str) -> bool:
+    return all(ord(ch) < 0x250 for ch in text if ch.isalpha())
 
 
 @dataclass(frozen=True)
 class Constraints:
     """What the question pins down."""
 
-    years: frozenset[str]
-    numbers: frozenset[str]
-    places: frozenset[str]  # gazetteer keys
-    names: frozenset[str]  # other capitalised words, as written
-    destinations: frozenset[str] = frozenset()  # countries the question asks about a visit to
+    years: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    named: tuple[Named, ...] = ()
+    destinations: frozenset[str] = frozenset()  # country codes the question asks about a visit to
 
     def describe(self) -> list[str]:
-        return sorted(self.years) + sorted(self.numbers) + sorted(self.places) + sorted(self.names)
+        return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
+
+    @property
+    def entities(self) -> tuple[Named, ...]:
+        return self.named
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w'’-]+", text.lower())
+@dataclass(frozen=True)
+class Evidence:
+    """What a text (a passage, or a whole article) mentions, computed once per text."""
 
+    text: str
+    mentions: tuple[Mention, ...]
+    words: tuple[str, ...] = field(repr=False, default=())
 
-@lru_cache(maxsize=1)
-def _territory_codes() -> dict[str, str]:
-    from babel import Locale
-
-    return {name: code for code, name in Locale("en").territories.items()}
-
-
-def place_name(place: str, language: str) -> str:
-    """A gazetteer country's name in ``language`` (Babel's CLDR names), else its English key."""
-    from babel import Locale
-
-    code = _territory_codes().get(place)
-    return Locale(language).territories.get(code, place) if code else place
-
-
-def places_in(text: str) -> set[str]:
-    """Gazetteer places mentioned in ``text`` (any language)."""
-    lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
-    words = _words(text)
-    words += [part for w in words if "-" in w for part in w.split("-")[1:]]  # "Kazakhstan-Bulgaria", "казахско-албанского"
-    found = set()
-    for place, stems in GAZETTEER.items():
-        for stem in stems:
-            if (" " in stem and stem in lowered) or any(w.startswith(stem) for w in words):
-                found.add(place)
-                break
-    return found
-
-
-def _places_of_word(word: str) -> set[str]:
-    w = word.lower()
-    # a stem with a trailing space ("рим ") is a whole word, so that "римск…" is not Rome
-    return {place for place, stems in GAZETTEER.items() for stem in stems if " " not in stem.strip()
-            and (w == stem.strip() if stem.endswith(" ") else w.startswith(stem))}
-
-
-def destinations_in(text: str, language: str) -> set[str]:
-    """Countries ``text`` places something in or sends someone to ("visit to Rome" → Italy)."""
-    words = _words(text)
-    found = set()
-    for i, word in enumerate(words):
-        places = _places_of_word(word)
-        if not places:
-            continue
-        before = words[i - 1] if i > 0 else ""
-        if any(w.startswith(_POSTING_STEMS) for w in words[max(0, i - 4):i]):
-            continue
-        # "visit to X", "в Болгарию", "visited X", "посетил Черногорию", "Словенияға"
-        if before in _TO_OR_IN or _VISIT_VERB_RE.fullmatch(before) or (language == "kk" and _KK_TO_OR_IN.search(word)):
-            found |= {COUNTRY_OF.get(p, p) for p in places}
-    return found
-
-
-def visit_destinations(question: str, language: str) -> frozenset[str]:
-    """The foreign countries a question asks about a visit to (empty when it asks about no visit)."""
-    if not VISIT_RE.search(question):
-        return frozenset()
-    return frozenset(destinations_in(question, language) - IGNORED_PLACES)
-
-
-def missing_destinations(destinations: frozenset[str], text: str, language: str) -> list[str]:
-    """The asked-about destinations that ``text`` places nothing in (a city of them counts)."""
-    if not destinations:
-        return []
-    return sorted(destinations - destinations_in(text, language))
-
-
-def _is_place_word(word: str) -> bool:
-    w = word.lower()
-    return w.startswith(_KZ_STEMS) or any(w.startswith(s) for stems in GAZETTEER.values() for s in stems
-                                          if " " not in s)
+    @property
+    def countries(self) -> frozenset[str]:
+        return frozenset(m.country for m in self.mentions if m.country)
 
 
 @lru_cache(maxsize=4096)
-def skeleton(word: str) -> str:
-    """A script-independent key for a name: consonants of its transliteration ("Тоқаева" → "tkv")."""
-    w = anyascii(word).lower()
-    for a, b in (("zh", "j"), ("kh", "h"), ("ts", "c"), ("ch", "c"), ("sh", "s"), ("q", "k"), ("x", "ks"),
-                 ("w", "v"), ("ph", "f")):
-        w = w.replace(a, b)
-    w = re.sub(r"[^a-z]", "", w)
-    w = re.sub(r"[aeiouyjh]", "", w)
-    return re.sub(r"(.)\1+", r"\1", w)
+def evidence_of(text: str) -> Evidence:
+    """The mentions of ``text`` (cached: passages recur across questions)."""
+    return Evidence(text, tuple(knowledge.entities_in(text)),
+                    tuple(w for _, _, w in knowledge.capitalised_runs(text, min_words=1)))
 
 
-def question_constraints(question: str, language: str = "") -> Constraints:
-    """Years, numbers, places, names and visit destinations that the question names."""
+def question_constraints(question: str, language: str = "", names: NameTable | None = None) -> Constraints:
+    """Years, numbers, places, organisations, names and visit destinations that the question names."""
     years = frozenset(YEAR_RE.findall(question))
-    numbers = frozenset(n for n in numbers_in(YEAR_RE.sub(" ", question)))
-    places = frozenset(places_in(question) - IGNORED_PLACES)
-    names = frozenset(" ".join(run) for run in _name_runs(question, skip_first=True))
-    return Constraints(years, numbers, places, names, visit_destinations(question, language))
-
-
-def _is_name_word(word: str) -> bool:
-    return (len(word) >= 2 and word.lower() not in NOT_NAMES and not _is_place_word(word)
-            and _month_number(word) is None and len(skeleton(word)) >= 2)
-
-
-def _name_runs(text: str, *, skip_first: bool = False) -> list[list[str]]:
-    """Runs of two or more consecutive capitalised name words (places, titles, months split runs)."""
-    runs: list[list[str]] = []
-    current: list[str] = []
-    last_end = -1
-    for i, m in enumerate(NAME_RE.finditer(text)):
-        parts = [p for p in m.group(0).strip("-'’").split("-") if p]
-        adjacent = last_end >= 0 and text[last_end:m.start()].strip(" ") == ""
-        if not adjacent or (skip_first and m.start() == _first_word_start(text)):
-            if len(current) >= 2:
-                runs.append(current)
-            current = []
-        if skip_first and m.start() == _first_word_start(text):
-            last_end = m.end()
+    numbers = frozenset(numbers_in(YEAR_RE.sub(" ", question)))
+    named: list[Named] = []
+    for m in knowledge.entities_in(question, language):
+        if m.kind not in CONSTRAINT_KINDS:
             continue
-        for part in parts:
-            if _is_name_word(part):
-                current.append(part)
-            else:
-                if len(current) >= 2:
-                    runs.append(current)
-                current = []
-        last_end = m.end()
-    if len(current) >= 2:
-        runs.append(current)
-    return runs
+        if m.kind == "country" and m.id in IGNORED_COUNTRIES:
+            continue
+        named.append(Named(m.kind, m.id, m.surface, m.country))
+    for kind, pattern in MISSION_RE.items():
+        if pattern.search(question):
+            named.append(Named("mission", kind, pattern.search(question).group(0)))
+    for surface in knowledge.unknown_names(question, language, names):
+        named.append(Named("name", surface, surface))
+    unique = {(n.kind, n.id): n for n in named}
+    return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language))
 
 
-def name_words(question: str) -> frozenset[str]:
-    """Every name word of the question but its first word, surnames standing alone included
-    ("Тоқаев пен Бегай…" → {"Бегай"})."""
-    first = _first_word_start(question)
-    words = (m.group(0).strip("-'’") for m in NAME_RE.finditer(question) if m.start() != first)
-    return frozenset(w for w in words if "-" not in w and _is_name_word(w) and len(skeleton(w)) >= 2)
+def is_mentioned(named: Named, evidence: Evidence) -> bool:
+    """Whether ``evidence`` mentions what the question names (a city of a country counts for the
+    country; a name is matched across scripts and case endings)."""
+    if named.kind == "country":
+        return named.id in evidence.countries
+    if named.kind in ("city", "building", "organisation"):
+        return any(m.kind == named.kind and m.id == named.id for m in evidence.mentions) or (
+            named.kind == "city" and any(m.kind == "building" and knowledge.building_city(m.id) == named.id
+                                         for m in evidence.mentions))
+    if named.kind == "mission":
+        return bool(MISSION_RE[named.id].search(evidence.text))
+    return any(knowledge.same_name(named.surface, word) for word in evidence.words) or _name_in_compound(
+        named.surface, evidence.text)
 
 
-def names_mentioned(names: frozenset[str], text: str) -> float:
-    """The share of ``names`` that ``text`` mentions (matched across scripts)."""
-    if not names:
-        return 0.0
-    skeletons = {skeleton(p) for w in NAME_RE.findall(text) for p in w.split("-") if p}
-    return sum(_word_mentioned(n, skeletons) for n in names) / len(names)
+def _name_in_compound(name: str, text: str) -> bool:
+    """A lower-case adjective made of the name ("казахско-албанского" for a name "Албания" the
+    knowledge did not classify) still mentions it."""
+    words = [w for w in _WORD_RE.findall(text) if "-" in w]
+    return any(knowledge.same_word(name, part) for w in words for part in w.split("-") if len(part) > 3)
 
 
-def _first_word_start(text: str) -> int:
-    m = re.search(r"\w", text)
-    return m.start() if m else 0
-
-
-def _word_mentioned(word: str, skeletons: set[str]) -> bool:
-    key = skeleton(word)
-    stem = key[:max(2, len(key) - 1)]  # tolerate a case ending ("Радева", "Бегаем")
-    return any(s.startswith(stem) or (len(s) >= 3 and key.startswith(s)) for s in skeletons)
-
-
-def _name_mentioned(name: str, skeletons: set[str]) -> bool:
-    """A multi-word name is mentioned when any of its words is (the surname alone, the first name alone)."""
-    return any(_word_mentioned(word, skeletons) for word in name.split() if len(skeleton(word)) >= 2)
+def missing_entities(constraints: Constraints, evidence: Evidence) -> list[Named]:
+    """What the question names that ``evidence`` (the candidate's passage with its title) does not
+    mention. All of them must stand in one passage: two names the corpus has, but never together,
+    are not one event."""
+    return [n for n in constraints.named if not is_mentioned(n, evidence)]
 
 
 def years_mentioned(text: str, date: str | None = None) -> set[str]:
@@ -313,29 +182,76 @@ def years_mentioned(text: str, date: str | None = None) -> set[str]:
     return years
 
 
-def missing_constraints(constraints: Constraints, text: str, date: str | None = None) -> list[str]:
-    """What the question names that ``text`` (an article's title and body, with its date) does not mention."""
+def missing_facts(constraints: Constraints, text: str, date: str | None = None) -> list[str]:
+    """The years and numbers the question names that ``text`` (an article's title and body, with its
+    date) does not mention."""
     missing: list[str] = []
     haystack_years = set(YEAR_RE.findall(text)) | ({date[:4]} if date else set())
     missing += [y for y in sorted(constraints.years) if y not in haystack_years]
     if constraints.numbers:
         present = numbers_in(text)
         missing += [n for n in sorted(constraints.numbers) if n not in present]
-    if constraints.places:
-        present_places = places_in(text)
-        missing += [p for p in sorted(constraints.places) if p not in present_places]
-    if constraints.names:
-        skeletons = {skeleton(p) for w in NAME_RE.findall(text) for p in w.split("-") if p}
-        missing += [n for n in sorted(constraints.names) if not _name_mentioned(n, skeletons)]
     return missing
 
 
-def person_names(text: str) -> list[tuple[int, int, str]]:
-    """Likely person names in ``text``: runs of two or more capitalised words that are not places or titles."""
-    found = []
-    for run in _name_runs(text):
-        pattern = r"[\s-]+".join(re.escape(w) for w in run)
-        m = re.search(pattern, text)
-        if m:
-            found.append((m.start(), m.end(), m.group(0)))
+def _word_places(text: str) -> list[tuple[int, str]]:
+    """(word index, country code) of every place mentioned in ``text``, with word indexes."""
+    spans = [(m.start(), m.group(0)) for m in _WORD_RE.finditer(text)]
+    out = []
+    for m in knowledge.entities_in(text):
+        if m.kind in ("country", "city", "building") and m.country:
+            index = next((i for i, (s, w) in enumerate(spans) if s <= m.start < s + len(w)), None)
+            if index is not None:
+                out.append((index, m.country))
+    return out
+
+
+def destinations_in(text: str, language: str) -> set[str]:
+    """Countries ``text`` places something in or sends someone to ("visit to Rome" → IT)."""
+    words = [w.lower() for w in _WORD_RE.findall(text)]
+    found = set()
+    for i, country in _word_places(text):
+        before = words[i - 1] if i > 0 else ""
+        if any(w.startswith(_POSTING_STEMS) for w in words[max(0, i - 4):i]):
+            continue
+        # "visit to X", "в Болгарию", "visited X", "посетил Черногорию", "Словенияға"
+        if before in _TO_OR_IN or _VISIT_VERB_RE.fullmatch(before) or (language == "kk" and _KK_TO_OR_IN.search(words[i])):
+            found.add(country)
     return found
+
+
+def visit_destinations(question: str, language: str) -> frozenset[str]:
+    """The foreign countries a question asks about a visit to (empty when it asks about no visit)."""
+    if not VISIT_RE.search(question):
+        return frozenset()
+    return frozenset(destinations_in(question, language) - IGNORED_COUNTRIES)
+
+
+def missing_destinations(destinations: frozenset[str], text: str, language: str) -> list[str]:
+    """The asked-about destinations that ``text`` places nothing in (a city of them counts)."""
+    if not destinations:
+        return []
+    return sorted(destinations - destinations_in(text, language))
+
+
+def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, int, str]]:
+    """Likely person names in ``text``: capitalised names that are no known place, organisation or term
+    (runs of two or more words, or one word the corpus's name table knows)."""
+    known = [(m.start, m.end) for m in knowledge.entities_in(text)]
+    out = []
+    for start, end, surface in knowledge.capitalised_runs(text, min_words=1):
+        if any(s <= start < e or start <= s < end for s, e in known):
+            # "President Tokayev": keep the part after the known words
+            rest = [(s, e, w) for s, e, w in _sub_words(text, start, end) if not any(ks <= s < ke for ks, ke in known)]
+            if len(rest) >= 2 or (rest and names and names.lookup(rest[0][2])):
+                out.append((rest[0][0], rest[-1][1], text[rest[0][0]:rest[-1][1]]))
+            continue
+        words = surface.split()
+        if len(words) >= 2 or (names is not None and names.lookup(surface)):
+            if not any(w.lower() in all_stopwords() for w in words):
+                out.append((start, end, surface))
+    return out
+
+
+def _sub_words(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    return [(start + m.start(), start + m.end(), m.group(0)) for m in re.finditer(r"\S+", text[start:end])]

@@ -19,6 +19,7 @@ def answer_to_json(answer: Answer) -> dict:
         "timings_ms": answer.timings_ms,
         "note": answer.note,
         "query": answer.query,
+        "values": [v.to_dict(answer.passages) for v in answer.values],
     }
 
 

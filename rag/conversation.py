@@ -1,0 +1,90 @@
+"""Follow-up questions: one mechanism for the app's chat, `rag ask --previous Q` and the gold ``history``.
+
+A question leans on the conversation when it starts with a conjunction ("And what did they discuss?",
+"А когда?"), uses a pronoun for someone named before ("Что они подписали?", "Олар не туралы келісті?"),
+or names nobody and nothing at all (its subject is missing). Such a follow-up, whatever its length, is
+completed with what the earlier turns pinned down: their entities must hold in the evidence too, and the
+retrieved query is the follow-up with the question it continues. A question naming its own people,
+countries or organisations without leaning on anything stands alone and is not polluted by history;
+when it leans *and* names something ("And with Bulgaria?"), its own names replace the earlier ones of
+the same kind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Sequence
+
+from rag.answering.grounding import Named, question_constraints
+from rag.knowledge import NameTable
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, frozenset[str]]:
+    data = json.loads(resources.files("rag.knowledge").joinpath("data/followups.json").read_text(encoding="utf-8"))
+    return {kind: frozenset(w for forms in by_language.values() for w in forms)
+            for kind, by_language in data["entries"].items()}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A question as retrieved and checked: the query embedded, the entities carried from earlier turns."""
+
+    question: str
+    query: str
+    carried: tuple[Named, ...] = ()
+    follow_up: bool = False
+    entities: tuple[Named, ...] = ()  # every entity this turn is about (its own and the carried ones)
+
+
+def leans_on_context(question: str) -> bool:
+    """Whether the wording leans on an earlier turn: a leading conjunction or an anaphoric pronoun."""
+    words = [w.lower() for w in _WORD.findall(question)]
+    if not words:
+        return False
+    lexicon = _lexicon()
+    text = " " + " ".join(words) + " "
+    if any(text.startswith(f" {c} ") for c in lexicon["conjunction"]):
+        return True
+    return any(f" {p} " in text for p in lexicon["pronoun"])
+
+
+def resolve(question: str, history: Sequence[str], language: str, names: NameTable | None = None) -> Turn:
+    """The turn ``question`` makes after ``history`` (earlier questions, oldest first)."""
+    previous: Turn | None = None
+    for earlier in history:
+        if earlier and earlier.strip():
+            previous = _turn(earlier.strip(), previous, language, names)
+    return _turn(question, previous, language, names)
+
+
+def _turn(question: str, previous: Turn | None, language: str, names: NameTable | None) -> Turn:
+    own = question_constraints(question, language, names).named
+    if previous is None or not previous.entities or (own and not leans_on_context(question)):
+        return Turn(question, question, (), False, own)
+    if not own and not leans_on_context(question) and len(_WORD.findall(question)) > 12:
+        return Turn(question, question, (), False, own)  # a long question with no names stands alone
+    own_kinds = {_kind_group(n) for n in own}
+    carried = tuple(n for n in previous.entities if _kind_group(n) not in own_kinds)
+    replaced = [n for n in previous.entities if _kind_group(n) in own_kinds]
+    context = previous.query if not previous.follow_up else _base(previous)
+    for n in replaced:
+        context = context.replace(n.surface, " ")
+    query = f"{' '.join(context.split())} {question}"
+    return Turn(question, query, carried, True, own + carried)
+
+
+def _base(turn: Turn) -> str:
+    """The part of a follow-up's query that came from earlier turns (its own question stripped)."""
+    return turn.query[: -len(turn.question)].strip() if turn.query.endswith(turn.question) else turn.query
+
+
+def _kind_group(n: Named) -> str:
+    """Kinds that replace each other in a follow-up: a new country replaces a country or its cities."""
+    return "place" if n.kind in ("country", "city", "building") else n.kind
