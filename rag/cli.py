@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--calibrate", action="store_true", help="sweep the refusal threshold and report the trade-off")
     p.add_argument("--limit", type=int, help="only the first N questions (quick checks)")
+    p.add_argument("--split", choices=("tune", "test"), help="only the questions of this half (see eval/README.md)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="start the chat app")

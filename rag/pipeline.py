@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -55,8 +55,13 @@ def retrieval_query(question: str, previous_question: str | None) -> str:
 
 def answer_question(settings: Settings, question: str, *, k: int | None = None, filters: Filters | None = None,
                     previous_question: str | None = None, ui_language: str | None = None,
-                    on_token: Callable[[str], None] | None = None) -> Answer:
-    """Answer one question with citations, in the question's language (raises InvalidQuestion)."""
+                    on_token: Callable[[str], None] | None = None, history: Sequence[str] = ()) -> Answer:
+    """Answer one question with citations, in the question's language (raises InvalidQuestion).
+
+    ``history``: the conversation's earlier questions, oldest first; for now only the last one is used,
+    as ``previous_question`` (when that is not given)."""
+    if history and previous_question is None:
+        previous_question = history[-1]
     ui = ui_language or settings.ui_language
     text = validate_question(settings, question, ui)
     guess, note = answer_language(text, ui)
