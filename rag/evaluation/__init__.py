@@ -7,7 +7,8 @@ The run has four steps:
 2. **Bring the index up to date** with :func:`rag.index.build_index` (incremental: only new or changed
    articles are embedded), so that chunk offsets match the articles the gold set quotes.
 3. **Answer every question** through :func:`rag.pipeline.answer_question` — the one path the CLI and the
-   app use, given the question's ``history`` (earlier questions of its conversation) — and rank the same chunks with BM25 for the baseline.
+   app use, given the question's ``history`` (earlier questions of its conversation) — and rank the
+   same chunks with BM25 for the baseline.
 4. **Score and write** ``report.md``, ``results.json``, ``per_question.jsonl`` and plots (and, with
    ``--calibrate``, the refusal-threshold sweep) to the output folder.
 

@@ -183,7 +183,8 @@ def check_gold(path: Path, documents_dir: Path) -> tuple[list[GoldQuestion], lis
     """Read and validate the gold file against the documents folder: (questions, problems).
 
     Checked per line: valid JSON object, exactly the known fields, types, language code, id (any
-    non-empty string) uniqueness, ``history`` (a list of non-empty strings) and ``split`` (tune/test), answer/doc/evidence all null or all set, ``doc`` and ``also_docs`` are article files in
+    non-empty string) uniqueness, ``history`` (a list of non-empty strings) and ``split`` (tune/test),
+    answer/doc/evidence all null or all set, ``doc`` and ``also_docs`` are article files in
     ``documents_dir``, and the evidence stands verbatim (whitespace runs aside) in the doc's cleaned
     body or, failing that, in the raw file. Questions come back only for lines without problems.
     """
