@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from rag.settings import Settings, load_settings
+from rag.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("rag")
 
@@ -162,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--calibrate", action="store_true", help="sweep the refusal threshold and report the trade-off")
     p.add_argument("--limit", type=int, help="only the first N questions (quick checks)")
+    p.add_argument("--split", choices=("tune", "test"), help="only the questions of this half (see eval/README.md)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=V1[,V2…]",
+                   help="run with a setting changed (rag/settings.py); several values sweep it and print each "
+                        "half's figures per value (repeatable: every combination)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="start the chat app")
@@ -186,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return args.func(args)
-    except (IndexUnavailable, ModelError, ArticleError) as exc:
+    except (IndexUnavailable, ModelError, ArticleError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -355,10 +355,83 @@ def test_check_gold_accepts_evidence_found_only_in_the_raw_file(tmp_path: Path):
     assert problems == [] and questions[0].evidence_span is None
 
 
+def _write_gold(tmp_path: Path, rows: list[dict]) -> Path:
+    path = tmp_path / "gold.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+UNANSWERABLE_ROW = {"question": "When did the president visit Peru?", "language": "en", "answer": None,
+                    "doc": None, "evidence": None}
+
+
+def test_check_gold_accepts_any_unique_id(tmp_path: Path):
+    rows = [{"id": i, **UNANSWERABLE_ROW} for i in ("h001", "abc-7", "Ж 1", "q5")]
+    questions, problems = ev.check_gold(_write_gold(tmp_path, rows), DOCUMENTS)
+    assert problems == [] and [q.id for q in questions] == ["h001", "abc-7", "Ж 1", "q5"]
+    rows.append({"id": "abc-7", **UNANSWERABLE_ROW})
+    rows.append({"id": " ", **UNANSWERABLE_ROW})
+    _, problems = ev.check_gold(_write_gold(tmp_path, rows), DOCUMENTS)
+    assert [str(p) for p in problems] == ["line 5: duplicate id 'abc-7' (first on line 2)",
+                                          "line 6: 'id' must be a non-empty string"]
+
+
+def test_history_is_validated_and_kept_oldest_first(tmp_path: Path):
+    good = {"id": "f1", **UNANSWERABLE_ROW, "question": "And what did they sign?",
+            "history": ["When did Lavrov visit Astana?", "Whom did he meet?"]}
+    questions, problems = ev.check_gold(_write_gold(tmp_path, [good]), DOCUMENTS)
+    assert problems == []
+    assert questions[0].history == ("When did Lavrov visit Astana?", "Whom did he meet?")
+    bad = [{**good, "id": "f2", "history": "When did Lavrov visit Astana?"}, {**good, "id": "f3", "history": []},
+           {**good, "id": "f4", "history": ["ok", "  "]}, {**good, "id": "f5", "history": [3]}]
+    questions, problems = ev.check_gold(_write_gold(tmp_path, bad), DOCUMENTS)
+    assert questions == [] and [p.line for p in problems] == [1, 2, 3, 4]
+    assert all("'history' must be a non-empty list" in p.message for p in problems)
+    opening = ev.check_gold(_write_gold(tmp_path, [{"id": "f6", **UNANSWERABLE_ROW}]), DOCUMENTS)[0][0]
+    assert opening.history == ()
+
+
+def test_split_rule_old_ids_by_parity_others_by_sha256():
+    import hashlib
+
+    assert [ev.derive_split(i) for i in ("q001", "q002", "q003", "q100", "q0")] == \
+        ["tune", "test", "tune", "test", "test"]
+    for qid in ("u001", "u002", "h001", "abc-7", "q12a", "Q1"):
+        digest = int(hashlib.sha256(qid.encode()).hexdigest(), 16)
+        assert ev.derive_split(qid) == ("tune" if digest % 2 == 0 else "test"), qid
+    ids = [f"u{i:03d}" for i in range(1, 201)]
+    tune = sum(ev.derive_split(i) == "tune" for i in ids)
+    assert 60 < tune < 140  # a hash, not a constant: both halves get questions
+    assert gold(id="q007").split == "tune" and gold(id="q008").split == "test"
+    assert gold(id="q007", split="test").split == "test"
+
+
+def test_split_field_overrides_the_derived_half(tmp_path: Path):
+    rows = [{"id": "q001", **UNANSWERABLE_ROW, "split": "test"}, {"id": "q002", **UNANSWERABLE_ROW},
+            {"id": "q003", **UNANSWERABLE_ROW, "split": "dev"}]
+    questions, problems = ev.check_gold(_write_gold(tmp_path, rows), DOCUMENTS)
+    assert [(q.id, q.split) for q in questions] == [("q001", "test"), ("q002", "test")]
+    assert [p.line for p in problems] == [3] and "unknown split 'dev'" in problems[0].message
+
+
 def test_the_shipped_gold_set_is_valid():
     questions, problems = ev.check_gold(REPO / "eval" / "gold.jsonl", REPO / "documents")
     assert problems == []
     assert len(questions) >= 100
+    # the halves earlier work used: odd numbers tune, even numbers test
+    assert {q.split for q in questions if int(q.id[1:]) % 2} == {"tune"}
+
+
+def test_the_held_out_gold_set_is_valid():
+    questions, problems = ev.check_gold(REPO / "eval" / "gold_unseen.jsonl", REPO / "documents")
+    assert problems == []
+    assert len(questions) >= 70
+    assert {q.language for q in questions} == set(ev.LANGUAGES)
+    assert sum(not q.answerable for q in questions) >= 30
+    assert sum(bool(q.history) for q in questions) >= 10
+    assert {q.split for q in questions} == {"tune", "test"}
+    old = {q.question for q in ev.check_gold(REPO / "eval" / "gold.jsonl", REPO / "documents")[0]}
+    assert not old & {q.question for q in questions}  # held out: no question of the tuning set again
 
 
 def test_eval_stops_on_a_broken_gold_file_before_loading_anything(monkeypatch, capsys):
@@ -368,12 +441,158 @@ def test_eval_stops_on_a_broken_gold_file_before_loading_anything(monkeypatch, c
     monkeypatch.setattr(ev, "ensure_index", fail)
     monkeypatch.setattr(ev, "run_questions", fail)
     args = argparse.Namespace(gold=FIXTURES / "gold_broken.jsonl", index=None, documents=DOCUMENTS, k=10, out=None,
-                              json=True, calibrate=False, limit=None)
+                              json=True, calibrate=False, limit=None, split=None)
     settings = SimpleNamespace(documents_dir=DOCUMENTS)
     assert ev.main(args, settings) == 2
     err = capsys.readouterr().err
     assert "gold_broken.jsonl:2: invalid JSON" in err and "gold_broken.jsonl:11:" in err
     assert "9 problem(s)" in err
+
+
+# --- halves, targets without a value, the report ---------------------------------------------------------
+
+
+def record(qid: str, split: str, answerable: bool = True, refused: bool = False, hit: float = 1.0,
+           latency: float = 10.0, language: str = "en") -> ev.QuestionRecord:
+    """A hand-made record: ``hit`` is the value of every retrieval and answer metric of an answerable one."""
+    scores = dict.fromkeys((*ev.RETRIEVAL_METRICS, *ev.ANSWER_METRICS), hit if answerable else None)
+    scores["language_match"] = 1.0
+    bm25 = dict.fromkeys(ev.RETRIEVAL_METRICS, 0.5 if answerable else None)
+    evidence = "en" if answerable else ev.NO_EVIDENCE
+    return ev.QuestionRecord(qid, "?", language, evidence, answerable, "ref" if answerable else None,
+                             TRADE if answerable else None, [], "answer", "answer", language, "extractive", refused,
+                             0.5, latency, {}, 1, [], [], [], scores, bm25, split=split)
+
+
+def test_headline_on_each_half_and_the_gap():
+    records = [record("a", "tune", hit=1.0, latency=10), record("b", "tune", hit=0.0, latency=30),
+               record("c", "tune", answerable=False, refused=True),
+               record("d", "test", hit=1.0, latency=50), record("e", "test", answerable=False, refused=False),
+               record("f", "test", answerable=False, refused=True)]
+    by_half = ev.halves(records)
+    assert by_half["tune"]["recall@5"] == 0.5 and by_half["test"]["recall@5"] == 1.0
+    assert by_half["tune"]["refusal_recall"] == 1.0 and by_half["test"]["refusal_recall"] == 0.5
+    gap = ev.split_gap(by_half)
+    assert set(gap) == set(ev.HEADLINE_METRICS)
+    assert gap["recall@5"] == 0.5 and gap["refusal_recall"] == 0.5 and gap["language_match"] == 0.0
+    assert ev.headline(records)["recall@5"] == pytest.approx(2 / 3)
+    # a half without answerable questions has no recall: its gap is None, not 0
+    only_refusals = ev.halves([record("a", "tune"), record("b", "test", answerable=False, refused=True)])
+    assert only_refusals["test"]["recall@5"] is None and ev.split_gap(only_refusals)["recall@5"] is None
+    empty = ev.halves([record("a", "tune")])["test"]
+    assert set(empty) == set(ev.HEADLINE_METRICS) and all(v is None for v in empty.values())
+
+
+def test_a_target_without_a_value_is_not_applicable_rather_than_missed():
+    records = [record("a", "tune"), record("b", "test", hit=0.0)]  # no unanswerable question
+    metrics = ev.headline(records)
+    targets = {t["target"]: t for t in ev.target_results(metrics, ev.matrices(records))}
+    assert metrics["refusal_recall"] is None and metrics["refusal_precision"] is None
+    assert targets["refusal_recall ≥ 0.80"]["passed"] is None
+    assert targets["refusal_precision ≥ 0.80"]["passed"] is None
+    assert targets["recall@5 ≥ 0.95"]["passed"] is False  # 0.5: a real miss
+    cross = targets["dense ahead of BM25 on recall@5 in every cross-lingual cell"]
+    assert cross["passed"] is None  # every question is en→en: no cross-lingual cell to judge
+    met, applicable, missed, not_applicable = ev.target_counts(list(targets.values()))
+    assert (met, applicable) == (1, 6) and "recall@5 ≥ 0.95" in missed  # only language_match ≥ 0.98 is met
+    assert sorted(not_applicable) == sorted(["refusal_recall ≥ 0.80", "refusal_precision ≥ 0.80", cross["target"]])
+
+
+def _results(records, split=None):
+    from rag.evaluation.report import build_results
+
+    import tempfile
+
+    from rag.settings import load_settings
+
+    folder = Path(tempfile.mkdtemp(prefix="rag-test-results-")) / "index"
+    store = store_of(folder, [chunk(TRADE, "Trade grew.")])
+    settings = load_settings(index_dir=folder, documents_dir=DOCUMENTS, refusal_min_score=0.4)
+    return build_results(records, settings, store, Path("eval/gold.jsonl"), 10, split=split)
+
+
+def test_results_report_json_and_summary_show_both_halves(tmp_path: Path):
+    from rag.evaluation import _summary, headline_json
+    from rag.evaluation.report import render_report
+
+    records = [record("a", "tune", hit=1.0), record("b", "tune", hit=0.0), record("c", "test", hit=1.0),
+               record("d", "test", answerable=False, refused=True)]
+    results = _results(records)
+    assert results["split"] is None and results["split_questions"] == {"tune": 2, "test": 2}
+    assert results["halves"]["tune"]["recall@1"] == 0.5 and results["halves"]["test"]["recall@1"] == 1.0
+    assert results["gap"]["recall@1"] == 0.5
+    data = headline_json(results, tmp_path)
+    assert set(data["halves"]) == {"tune", "test"} and set(data["halves"]["test"]) == set(ev.HEADLINE_METRICS)
+    assert data["gap"]["recall@1"] == 0.5 and data["recall@1"] == pytest.approx(2 / 3, abs=1e-4)
+    json.dumps(data)  # the --json line must serialise
+    report = render_report(results, records)
+    assert "| metric | system | tune | test | gap | BM25 | target |" in report
+    assert "| recall@1 | 0.667 | 0.500 | 1.000 | 0.500 | 0.500 | ≥ 0.85 |" in report
+    summary = _summary(results, tmp_path, None)
+    assert "recall@1 0.667 [test 1.000]" in summary and "(test half: 2)" in summary
+    assert "refusal P/R 1.000 [test 1.000]/1.000 [test 1.000]" in summary  # only "d" is refused
+    assert "missed: recall@5 ≥ 0.95" in summary
+
+
+def test_summary_marks_missing_values_not_applicable(tmp_path: Path):
+    from rag.evaluation import _summary
+    from rag.evaluation.report import render_report
+
+    records = [record("a", "tune"), record("b", "tune")]  # like `rag eval --limit 2`: all answerable, one half
+    results = _results(records, split="tune")
+    summary = _summary(results, tmp_path, None)
+    assert "[test" not in summary and "(tune half)" in summary
+    assert "missed" not in summary and "n/a (no value for these questions): refusal_recall ≥ 0.80" in summary
+    assert "Targets: 6/6 met" in summary  # 9 targets, 3 without a value
+    report = render_report(results, records)
+    assert "| refusal_recall ≥ 0.80 | n/a | n/a |" in report and "**FAIL**" not in report
+
+
+def test_eval_split_runs_only_that_half(monkeypatch, tmp_path: Path, capsys):
+    gold_path = _write_gold(tmp_path, [{"id": f"q{i:03d}", **UNANSWERABLE_ROW} for i in range(1, 7)])
+    seen = []
+
+    def run(settings, questions, k):  # stands in for the model: the records are hand-made
+        seen.extend(q.id for q in questions)
+        return [record(q.id, q.split, answerable=False, refused=True) for q in questions], None
+
+    from rag.settings import load_settings
+
+    monkeypatch.setattr(ev, "ensure_index", lambda settings: None)
+    monkeypatch.setattr(ev, "run_questions", run)
+    store_of(tmp_path / "index", [chunk(TRADE, "Trade grew.")])
+    settings = load_settings(documents_dir=DOCUMENTS, refusal_min_score=0.4, index_dir=tmp_path / "index")
+    args = argparse.Namespace(gold=gold_path, index=None, documents=DOCUMENTS, k=10, out=tmp_path / "out",
+                              json=True, calibrate=False, limit=None, split="test")
+    assert ev.main(args, settings) == 0
+    assert seen == ["q002", "q004", "q006"]
+    data = json.loads(capsys.readouterr().out)
+    assert data["questions"] == 3 and data["split"] == "test" and data["refusal_recall"] == 1.0
+    assert data["halves"]["tune"]["refusal_recall"] is None and data["gap"]["refusal_recall"] is None
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert results["split_questions"] == {"tune": 0, "test": 3}
+
+
+def test_run_questions_gives_the_pipeline_each_questions_history(monkeypatch, tmp_path):
+    import rag.pipeline
+
+    calls = []
+
+    def answer_question(settings, question, *, k=None, history=()):
+        calls.append((question, list(history)))
+        return Answer(question, "en", "No answer.", "extractive", True, [], [])
+
+    from rag.settings import load_settings
+
+    store_of(tmp_path / "index", [chunk(TRADE, "Trade grew.")])
+    monkeypatch.setattr(rag.pipeline, "answer_question", answer_question)
+    follow_up = gold(id="f1", question="And the trade?", history=("When did Radev visit?", "Whom did he meet?"),
+                     answer=None, doc=None, evidence=None, also_docs=(), evidence_span=None)
+    records, _ = ev.run_questions(load_settings(index_dir=tmp_path / "index"), [UNANSWERABLE, follow_up], k=5,
+                                  progress=False)
+    assert calls[1:] == [("Which ports?", []), ("And the trade?", ["When did Radev visit?", "Whom did he meet?"])]
+    assert records[1].history == ["When did Radev visit?", "Whom did he meet?"]
+    assert [r.split for r in records] == ["tune", ev.derive_split("f1")]
 
 
 # --- end to end -----------------------------------------------------------------------------------------
@@ -388,7 +607,7 @@ def test_eval_end_to_end_on_real_articles(real_index, tmp_path: Path, capsys):
                  "--index", str(real_index.index_dir)])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    expected = {*ev.HEADLINE_METRICS, "questions", "baseline", "out", "calibration"}
+    expected = {*ev.HEADLINE_METRICS, "questions", "split", "halves", "gap", "baseline", "out", "calibration"}
     assert set(data) == expected
     assert data["questions"] == 6 and data["out"] == str(out)
     assert set(data["baseline"]) == set(ev.RETRIEVAL_METRICS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -16,8 +17,19 @@ EVIDENCE_LANGUAGES = (*LANGUAGES, NO_EVIDENCE)
 ALL = "all"
 
 REQUIRED_FIELDS = ("id", "question", "language", "answer", "doc", "evidence")
-OPTIONAL_FIELDS = ("also_docs",)
-ID_PATTERN = re.compile(r"^q\d{3,}$")
+OPTIONAL_FIELDS = ("also_docs", "history", "split")
+SPLITS = ("tune", "test")
+# The old ids ("q001"): their split is the number's parity, the halves earlier work tuned and tested on.
+ID_PATTERN = re.compile(r"^q(\d+)$")
+
+
+def derive_split(question_id: str) -> str:
+    """The half a question belongs to when its line names none: old ``q<number>`` ids by parity (odd →
+    tune, even → test), any other id by its SHA-256 (even → tune, odd → test), so it never changes."""
+    old = ID_PATTERN.match(question_id)
+    if old:
+        return "tune" if int(old.group(1)) % 2 else "test"
+    return "tune" if int(hashlib.sha256(question_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
 
 
 # --- the gold set ----------------------------------------------------------------------------------
@@ -37,6 +49,12 @@ class GoldQuestion:
     line: int = 0
     evidence_language: str = NO_EVIDENCE  # the doc's language
     evidence_span: tuple[int, int] | None = None  # where the evidence stands in the doc's cleaned body
+    history: tuple[str, ...] = ()  # earlier questions of the same conversation, oldest first
+    split: str | None = None  # "tune" or "test"; None → derived from the id (derive_split)
+
+    def __post_init__(self) -> None:
+        if self.split is None:
+            object.__setattr__(self, "split", derive_split(self.id))
 
     @property
     def answerable(self) -> bool:
@@ -83,14 +101,21 @@ def _field_problems(obj: dict) -> list[str]:
     for name in ("answer", "doc", "evidence"):
         if obj.get(name) is not None and (not isinstance(obj[name], str) or not obj[name].strip()):
             problems.append(f"'{name}' must be a non-empty string or null")
-    if isinstance(obj.get("id"), str) and obj["id"].strip() and not ID_PATTERN.match(obj["id"]):
-        problems.append(f"id {obj['id']!r} is not like 'q001'")
     if isinstance(obj.get("language"), str) and obj["language"].strip() and obj["language"] not in LANGUAGES:
         problems.append(f"unknown language {obj['language']!r} (use one of {', '.join(LANGUAGES)})")
     if "also_docs" in obj:
         also = obj["also_docs"]
         if not isinstance(also, list) or not also or not all(isinstance(d, str) and d for d in also):
             problems.append("'also_docs' must be a non-empty list of file names")
+    if "history" in obj:
+        history = obj["history"]
+        if not isinstance(history, list) or not history or \
+                not all(isinstance(h, str) and h.strip() for h in history):
+            problems.append("'history' must be a non-empty list of the earlier questions (non-empty strings, "
+                            "oldest first); leave it out for a question that opens a conversation")
+    if "split" in obj and obj["split"] not in SPLITS:
+        problems.append(f"unknown split {obj['split']!r} (use one of {', '.join(SPLITS)}, or leave it out to "
+                        "derive it from the id)")
     if all(f in obj for f in ("answer", "doc", "evidence")):
         nulls = [obj[f] is None for f in ("answer", "doc", "evidence")]
         if any(nulls) and not all(nulls):
@@ -150,14 +175,16 @@ def _gold_question(obj: dict, line: int, articles: _ArticleCache) -> GoldQuestio
         assert isinstance(article, Article)
         language, span = article.language, locate(obj["evidence"], article.body)
     return GoldQuestion(obj["id"], obj["question"], obj["language"], obj["answer"], obj["doc"], obj["evidence"],
-                        tuple(obj.get("also_docs") or ()), line, language, span)
+                        tuple(obj.get("also_docs") or ()), line, language, span,
+                        history=tuple(obj.get("history") or ()), split=obj.get("split"))
 
 
 def check_gold(path: Path, documents_dir: Path) -> tuple[list[GoldQuestion], list[GoldProblem]]:
     """Read and validate the gold file against the documents folder: (questions, problems).
 
-    Checked per line: valid JSON object, exactly the known fields, types, language code, id format and
-    uniqueness, answer/doc/evidence all null or all set, ``doc`` and ``also_docs`` are article files in
+    Checked per line: valid JSON object, exactly the known fields, types, language code, id (any
+    non-empty string) uniqueness, ``history`` (a list of non-empty strings) and ``split`` (tune/test),
+    answer/doc/evidence all null or all set, ``doc`` and ``also_docs`` are article files in
     ``documents_dir``, and the evidence stands verbatim (whitespace runs aside) in the doc's cleaned
     body or, failing that, in the raw file. Questions come back only for lines without problems.
     """

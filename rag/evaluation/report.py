@@ -14,9 +14,9 @@ from rag.evaluation.calibration import (CALIBRATION_MIN_PRECISION, CalibrationPo
                                         refused_at, sweep)
 from rag.evaluation.gold import ALL, EVIDENCE_LANGUAGES, LANGUAGES
 from rag.evaluation.metrics import HEADLINE_METRICS, RETRIEVAL_METRICS, _fmt, is_cross_lingual
-from rag.evaluation.run import (TARGETS, QuestionRecord, baseline_headline, headline, matrices, recall_curve,
-                                target_results)
-from rag.settings import REPO_ROOT, Settings
+from rag.evaluation.run import (TARGETS, QuestionRecord, baseline_headline, halves, headline, matrices,
+                                recall_curve, split_gap, target_results)
+from rag.settings import REPO_ROOT, Settings, describe_settings
 
 if TYPE_CHECKING:
     from rag.store import Store
@@ -80,16 +80,28 @@ def render_report(results: dict, records: Sequence[QuestionRecord]) -> str:
              f"answerer {', '.join(s['answerers']) or 'n/a'}; model `{s['model'].get('name')}`; k={s['k']}; "
              f"chunks {s['chunking'].get('chunk_tokens')} tokens / {s['chunking'].get('overlap_tokens')} overlap; "
              f"refusal_min_score {s['refusal_min_score']}; index `{s['index_version']}`.", "",
-             "## Headline", "", "| metric | system | BM25 | target |", "|---|---|---|---|"]
+             "## Headline", "", _split_note(results), "",
+             "| metric | system | tune | test | gap | BM25 | target |", "|---|---|---|---|---|---|---|"]
+    by_half, gap = results["halves"], results["gap"]
     for metric in HEADLINE_METRICS:
         target = f"≥ {TARGETS[metric]:.2f}" if metric in TARGETS else ""
         digits = 0 if metric.startswith("latency") else 3
-        lines.append(f"| {metric} | {_fmt(m[metric], digits)} | {_fmt(b.get(metric)) if metric in b else ''} "
-                     f"| {target} |")
-    lines += ["", "## Targets", "", "| target | value | |", "|---|---|---|"]
+        lines.append(f"| {metric} | {_fmt(m[metric], digits)} | {_fmt(by_half['tune'][metric], digits)} "
+                     f"| {_fmt(by_half['test'][metric], digits)} | {_fmt(gap[metric], digits)} "
+                     f"| {_fmt(b.get(metric)) if metric in b else ''} | {target} |")
+    lines += ["", "## Targets", "", "n/a: the selected questions give the metric no value (e.g. refusal metrics "
+              "without an unanswerable question); such a target is neither met nor missed.", "",
+              "| target | value | |", "|---|---|---|"]
     for t in results["targets"]:
         value = t["value"] if isinstance(t["value"], str) else _fmt(t["value"])
-        lines.append(f"| {t['target']} | {value} | {'PASS' if t['passed'] else '**FAIL**'} |")
+        verdict = "n/a" if t["passed"] is None else "PASS" if t["passed"] else "**FAIL**"
+        lines.append(f"| {t['target']} | {value} | {verdict} |")
+    lines += ["", "## Tuned settings", "", "Every weight and threshold of retrieval, answering and refusal "
+              "(rag/settings.py), with where its value was chosen.", "",
+              "| setting | group | value | bounds | chosen |", "|---|---|---|---|---|"]
+    for row in results.get("tuned_settings", []):
+        bounds = row["bounds"] or row["choices"] or ""
+        lines.append(f"| `{row['name']}` | {row['group']} | {row['value']} | {bounds} | {row['chosen'] or ''} |")
     mx = results["matrix"]
     lines += ["", "## Language matrix", "",
               "Rows: question language; columns: evidence language (the gold doc's; — = unanswerable). "
@@ -110,6 +122,15 @@ def render_report(results: dict, records: Sequence[QuestionRecord]) -> str:
         lines += _failure_section(r)
     lines += ["## Plots", "", "![recall@k](recall_at_k.png)", "", "![recall@5 by language](language_matrix.png)", ""]
     return "\n".join(lines)
+
+
+def _split_note(results: dict) -> str:
+    """One sentence on the halves: their sizes and which one this run selected."""
+    n = results["split_questions"]
+    chosen = results.get("split")
+    note = (f"Halves (`split`, see eval/README.md): tune {n['tune']} questions, test {n['test']}; "
+            "gap = |tune − test|.")
+    return note + (f" This run selected the **{chosen}** half only." if chosen else "")
 
 
 def plot_recall_curves(system: Sequence[float | None], bm25: Sequence[float | None], path: Path) -> None:
@@ -217,21 +238,27 @@ def write_calibration(records: Sequence[QuestionRecord], current: float, out: Pa
 
 
 def build_results(records: Sequence[QuestionRecord], settings: Settings, store: Store, gold_path: Path,
-                  k: int) -> dict:
-    """The results.json object."""
+                  k: int, split: str | None = None) -> dict:
+    """The results.json object (``split``: the half the run was restricted to, None for both)."""
     metrics = headline(records)
     matrix = matrices(records)
     meta = store.meta() or {}
+    by_half = halves(records)
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "gold": str(gold_path),
         "questions": len(records),
         "answerable": sum(r.answerable for r in records),
+        "split": split,
+        "split_questions": {half: sum(r.split == half for r in records) for half in by_half},
         "metrics": metrics,
+        "halves": by_half,
+        "gap": split_gap(by_half),
         "baseline": baseline_headline(records),
         "recall_curve": {"system": recall_curve(records, k), "bm25": recall_curve(records, k, baseline=True)},
         "targets": target_results(metrics, matrix),
         "matrix": matrix,
+        "tuned_settings": describe_settings(settings),
         "settings": {"model": meta.get("model", {}), "k": k, "chunking": meta.get("chunking", {}),
                      "refusal_min_score": settings.refusal_min_score, "answer_passages":
                          getattr(settings, "answer_passages", None), "generator_model": settings.generator_model,

@@ -13,7 +13,7 @@ from rag.answering import Answer
 from rag.answering.citations import cited_numbers, own_words
 from rag.types import Chunk
 from rag.evaluation.baseline import BM25Baseline
-from rag.evaluation.gold import LANGUAGES, GoldQuestion
+from rag.evaluation.gold import LANGUAGES, SPLITS, GoldQuestion
 from rag.evaluation.metrics import (ANSWER_METRICS, RETRIEVAL_METRICS, TWIN_SENTENCES, CitedQuote, _fmt,
                                     answer_match, answer_statements, citation_precision, citation_recall,
                                     dense_ahead, is_cross_lingual, is_relevant, language_matrix, mean, percentile,
@@ -72,6 +72,8 @@ class QuestionRecord:
     answer_match_reason: str = ""
     failures: list[str] = field(default_factory=list)
     error: str | None = None
+    split: str = ""  # the gold question's half: "tune" or "test"
+    history: list[str] = field(default_factory=list)  # the earlier questions the pipeline was given
 
     def relevance(self, baseline: bool = False) -> list[bool]:
         return [r.relevant for r in (self.bm25 if baseline else self.retrieved)]
@@ -167,7 +169,8 @@ def score_question(gold: GoldQuestion, answer: Answer, latency_ms: float, store:
                             gold.answer, gold.doc, list(gold.also_docs), answer.answer, own, detected,
                             answer.answerer, answer.refused, answer.confidence, round(latency_ms, 1),
                             dict(answer.timings_ms), n_relevant, retrieved, baseline, citations, scores,
-                            bm25_scores, reason, error=error)
+                            bm25_scores, reason, error=error, split=gold.split or "",
+                            history=list(gold.history))
     record.failures = failure_reasons(record)
     return record
 
@@ -218,15 +221,16 @@ def run_questions(settings: Settings, questions: Sequence[GoldQuestion], k: int,
     store = open_store(settings)
     bm25 = BM25Baseline(list(store.chunks()))
     if questions:  # warm-up: loads the model and the answerer's resources outside the timed calls
-        answer_question(settings, questions[0].question, k=k)
+        answer_question(settings, questions[0].question, k=k, history=list(questions[0].history))
     records = []
     for gold in tqdm(questions, desc="Evaluating", unit="question", file=sys.stderr, disable=not progress):
         started = time.perf_counter()
         error = None
         try:
-            answer = answer_question(settings, gold.question, k=k)
+            answer = answer_question(settings, gold.question, k=k, history=list(gold.history))
         except InvalidQuestion as exc:
-            answer, error = _error_answer(gold, str(exc)), str(exc)
+            # a content-free question gets a message, which is how the system declines it: a refusal
+            answer, error = _error_answer(gold, str(exc)), None if exc.kind == "no_content" else str(exc)
         latency = (time.perf_counter() - started) * 1000
         records.append(score_question(gold, answer, latency, store, bm25, k, error))
     return records, bm25
@@ -247,6 +251,22 @@ def headline(records: Sequence[QuestionRecord]) -> dict[str, float | None]:
     metrics["latency_p50_ms"] = percentile(latencies, 50)
     metrics["latency_p95_ms"] = percentile(latencies, 95)
     return metrics
+
+
+def split_records(records: Sequence[QuestionRecord]) -> dict[str, list[QuestionRecord]]:
+    """The records of each half, ``{"tune": [...], "test": [...]}`` (a half may be empty)."""
+    return {half: [r for r in records if r.split == half] for half in SPLITS}
+
+
+def halves(records: Sequence[QuestionRecord]) -> dict[str, dict[str, float | None]]:
+    """The headline metrics on each half (every metric None on an empty half)."""
+    return {half: headline(part) for half, part in split_records(records).items()}
+
+
+def split_gap(by_half: dict[str, dict[str, float | None]]) -> dict[str, float | None]:
+    """|tune − test| per metric; None where either half has no value (a half with no such question)."""
+    tune, test = by_half["tune"], by_half["test"]
+    return {m: None if tune.get(m) is None or test.get(m) is None else abs(tune[m] - test[m]) for m in tune}
 
 
 def baseline_headline(records: Sequence[QuestionRecord]) -> dict[str, float | None]:
@@ -276,6 +296,12 @@ def matrices(records: Sequence[QuestionRecord]) -> dict[str, dict]:
     return out
 
 
+def cross_lingual_cells(matrix: dict[str, dict]) -> int:
+    """How many cross-lingual cells of the recall@5 matrix hold at least one question."""
+    return sum(1 for q in LANGUAGES for e in LANGUAGES
+               if is_cross_lingual(q, e) and matrix["recall@5"][q][e]["n"])
+
+
 def cross_lingual_target(matrix: dict[str, dict]) -> tuple[bool, list[str]]:
     """Dense ahead of BM25 on recall@5 in every non-empty cross-lingual cell; the cells where it is not."""
     behind = []
@@ -288,10 +314,21 @@ def cross_lingual_target(matrix: dict[str, dict]) -> tuple[bool, list[str]]:
 
 
 def target_results(metrics: dict, matrix: dict) -> list[dict]:
-    """Each target with its value and pass/fail."""
+    """Each target with its value and ``passed``: True, False, or None ("n/a") when the selected questions
+    give the metric no value (no unanswerable question for the refusal metrics, no cross-lingual cell)."""
     results = [{"target": f"{m} ≥ {t:.2f}", "metric": m, "value": metrics.get(m),
-                "passed": metrics.get(m) is not None and metrics[m] >= t} for m, t in TARGETS.items()]
+                "passed": None if metrics.get(m) is None else metrics[m] >= t} for m, t in TARGETS.items()]
     passed, behind = cross_lingual_target(matrix)
+    applies = cross_lingual_cells(matrix) > 0
     results.append({"target": "dense ahead of BM25 on recall@5 in every cross-lingual cell", "metric": None,
-                    "value": "; ".join(behind) or "all cells", "passed": passed})
+                    "value": ("; ".join(behind) or "all cells") if applies else None,
+                    "passed": passed if applies else None})
     return results
+
+
+def target_counts(targets: Sequence[dict]) -> tuple[int, int, list[str], list[str]]:
+    """(met, applicable, missed targets, n/a targets): a target without a value is neither met nor missed."""
+    missed = [t["target"] for t in targets if t["passed"] is False]
+    not_applicable = [t["target"] for t in targets if t["passed"] is None]
+    applicable = len(targets) - len(not_applicable)
+    return applicable - len(missed), applicable, missed, not_applicable
