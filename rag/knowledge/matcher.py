@@ -27,29 +27,32 @@ VOWELS = set("aeiouyаеёиоуыэюяәөұүі")
 
 _RU_NOUN = "а я у ю е и ы о ой ей ою ею ом ем ам ям ах ях ами ями ию ии ией ье ья ью ьи ьей ьем".split()
 # adjectives and demonyms: -ский/-ской…, also after ь/й/и/ан ("бразильский", "кенийский", "мексиканский")
-_RU_ADJ_CORE = "ский ская ское ские ского ской скому ским ских скую скими ско".split()
+_RU_ADJ_CORE = "ский ская ское ские ского ской скому ском ским ских скую скими ско".split()
 _RU_ADJ = [p + a for p in ("", "ь", "й", "и", "ий", "ан", "ян", "ен", "ин") for a in _RU_ADJ_CORE]
 _RU_DEMONYM = [p + d for p in ("", "и", "ь", "ан", "ян") for d in
                "ец ца цу цем це цы цев цам цами цах ка ки ке ку кой цами".split()]
 # adjectives' own endings, after a stem without them: "Саудовск|ой", "Европейск|им", "государственн|ого"
 _RU_ADJ_INFLECTION = "ый ий ой ая яя ое ее ые ие ого его ому ему ым им ом ем ую юю ых их ыми ими ей".split()
 # Bulgarian definite and plural forms: "посолство|то", "европейск|ите", "министър|ът", "Египет|", "Бразилия|та"
-_BG = ("ът ят та то те а ия ият ията ии ите ата ото ове овете еве евете ски ска ско ските ския ският ската ското "
-       "ец ци ка ки ката ките ийски ийска ийско ийските ийския ийският ьски ьска").split()
-# Kazakh: plural and possessive, then case (after vowel or consonant, voiced or not), then "-дағы";
-# the derivational -лық/-дық/-тық (adjective, "жапондық") may come first.
+_BG_INFLECTION = "ът ят та то те а ия ият ията ии ите ата ото ове овете еве евете".split()
+_BG = _BG_INFLECTION + ("ски ска ско ските ския ският ската ското ец ци ка ки ката ките "
+                        "ийски ийска ийско ийските ийския ийският ьски ьска").split()
 _KK_CASE = ("ға ге қа ке а е на не ны ні ды ді ты ті н да де та те нда нде дан ден тан тен нан нен "
             "ның нің дың дің тың тің мен пен бен дағы дегі тағы тегі ндағы ндегі дай дей тай тей "
             "ға дейін ге дейін").split()
 _KK_POSS = ["", "сы", "сі", "ы", "і"]
 _KK_PLURAL = ["", "лар", "лер", "дар", "дер", "тар", "тер"]
 _KK_DERIV = ["", "лық", "лік", "дық", "дік", "тық", "тік", "лы", "лі", "дікі", "дағы", "дегі", "тағы", "тегі"]
-_KK = {d + pl + po + c for d in _KK_DERIV for pl in _KK_PLURAL for po in _KK_POSS for c in [""] + _KK_CASE} - {""}
+_KK_INFLECTION = {pl + po + c for pl in _KK_PLURAL for po in _KK_POSS for c in [""] + _KK_CASE} - {""}
+_KK = {d + e for d in _KK_DERIV for e in _KK_INFLECTION | {""}} - {""}
 # After "-лық": "-тың", "-қа" and their kin: "жапондықтың", "жапондыққа".
 _KK |= {d + c for d in ("лық", "лік", "дық", "дік", "тық", "тік") for c in
         "тың тің қа ке та те тан тен ты ті пен тар тер тары тері".split()}
 
 CYRILLIC_ENDINGS = frozenset(_RU_NOUN + _RU_ADJ_INFLECTION + _RU_ADJ + _RU_DEMONYM + _BG) | frozenset(_KK)
+# A common term only inflects: "елші" (ambassador) + "лік" is another word (embassy).
+CYRILLIC_TERM_ENDINGS = frozenset(_RU_NOUN + _RU_ADJ_INFLECTION + _BG_INFLECTION) | frozenset(_KK_INFLECTION)
+PLURAL_ENDINGS = frozenset("ов ев ам ям ах ях ами ями".split())
 SHORT_CASE_ENDINGS = frozenset("ы и е у ю ой ей ою ею ии ию ией".split())
 ADJECTIVE_INFLECTION = frozenset(_RU_ADJ_INFLECTION + "и а о е ия ият ата ото ите".split())
 # Endings that make an adjective or demonym, which is written in lower case ("бразильский",
@@ -102,6 +105,9 @@ def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive
         # a short name declines too ("Азия" → "Азии", "Куба" → "Кубе"), but only with a capital and
         # a case ending of its own (not "Мали" → "Малой", which Russian does not decline)
         out.append(Pattern(w[:-1], SHORT_CASE_ENDINGS, False, True, not_initial))
+    if derive and cyr and len(w) >= 6 and w[-1] in "ыи":
+        # a plural name: "Эмираты" → "Эмиратов", "Нидерланды" → "Нидерландах"
+        out.append(Pattern(w[:-1], PLURAL_ENDINGS, False, capital, not_initial))
     if derive and len(w) >= 5:
         # a Cyrillic stem under 5 letters needs a capital ("Инди" + "е"), except before an adjective ending
         # Russian and Bulgarian decline a foreign name by its -а/-я/-й/-ь ("Москв|ы", "Кита|е"); one in
@@ -121,16 +127,21 @@ def term_patterns(word: str) -> list[Pattern]:
     """Patterns for one word of a common term ("министр", "иностранных", "visit"): its stem is the
     word without its longest known ending (at least 3 letters left), and any known ending follows."""
     w = word.lower()
-    endings = CYRILLIC_ENDINGS if is_cyrillic(w) else LATIN_TERM_ENDINGS
+    endings = CYRILLIC_TERM_ENDINGS if is_cyrillic(w) else LATIN_TERM_ENDINGS
     if len(w) <= 3:
         return [Pattern(w, NO_ENDINGS, True)]
-    stem = w
-    for cut in range(min(MAX_ENDING, len(w) - 3), 0, -1):
-        if w[-cut:] in endings:
-            stem = w[:-cut]
-            break
-    # the whole word takes endings too: Bulgarian articles ("посолство|то"), Kazakh cases ("сапар|мен")
-    return [Pattern(stem, endings, True)] + ([Pattern(w, endings, True)] if stem != w else [])
+    if w[-1] in "ьй" and len(w) >= 5:
+        # "руководитель" → "руководителем", "рабочий" → "рабочего"
+        return [Pattern(w, endings, True), Pattern(w[:-1], endings, False),
+                *([Pattern(w[:-2], endings, False)] if w[-2] in "иы" else [])]
+    # every reading of the word as stem + ending ("карт|а", not "кар|та"; "дорожн|ая"), the stem
+    # keeping 4 letters (3 before a one-letter ending: "виз|а"); and the whole word, which takes
+    # endings too: Bulgarian articles ("посолство|то"), Kazakh cases ("сапар|мен")
+    out = [Pattern(w, endings, True)]
+    for cut in range(1, min(MAX_ENDING, len(w) - 3) + 1):
+        if w[-cut:] in endings and (len(w) - cut >= 4 or cut == 1):
+            out.append(Pattern(w[:-cut], endings, True))
+    return out
 
 
 def exact_patterns(word: str) -> list[Pattern]:
@@ -363,14 +374,20 @@ def is_acronym(word: str) -> bool:
 def entry_for_form(key: tuple[str, str], form: str, *, proper: bool, always_capital: bool = False,
                    not_initial: frozenset[str] = frozenset(), priority: int = 0, exact: bool = False) -> Entry | None:
     """The entry that matches ``form`` (a name when ``proper``, else a common term) in any of its
-    inflections; ``form`` ending in "-" is a stem that only takes endings ("египт-", "итальянск-").
+    inflections; ``form`` ending in "-" is a stem that only takes endings ("египт-", "итальянск-"),
+    one ending in "=" is matched only as written.
     None for a form to be matched as a literal (see :data:`LITERAL_RE`)."""
+    if form.endswith("="):  # a form matched only as written: "посла=" (not "посл" + "е", "после")
+        form, exact = form[:-1], True
     words = tokens(form)
     if not words or LITERAL_RE.search(form):
         return None
     if form.endswith("-") and len(words) == 1:
         stem = words[0].lower()
         endings = CYRILLIC_ENDINGS if is_cyrillic(stem) else LATIN_ENDINGS
+        if not proper:
+            return Entry(key, ((Pattern(stem, CYRILLIC_TERM_ENDINGS if is_cyrillic(stem) else LATIN_TERM_ENDINGS,
+                                        False),),), priority)
         capital = always_capital or not is_cyrillic(stem) or len(stem) < 5
         return Entry(key, ((Pattern(stem, endings, False, capital),),), priority)
     options: list[tuple[Pattern, ...]] = []
