@@ -17,6 +17,7 @@ Inflected forms are found through endings, per language: "Бразилию", "в
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 from rag.knowledge.lexicon import (CALENDAR, LEXICONS, all_stopwords, lexicon, lexicon_index, month_number,
@@ -124,9 +125,11 @@ def unknown_names(text: str, language: str | None = None, names: NameTable | Non
     capitalised run, or when ``names`` knows it ("Тоқаев пен Бегай…" → ["Бегай"] without a table).
     The answerer requires these to be found in the evidence."""
     words = words_of(text)
+    starts = [s for s, _ in words.spans]
     covered: set[int] = set()
     for m in _mentions(words):
-        covered.update(i for i, (s, e) in enumerate(words.spans) if s < m.end and m.start < e)
+        # the words from the one the mention starts in to the last that starts before its end
+        covered.update(range(max(0, bisect_right(starts, m.start) - 1), bisect_left(starts, m.end)))
     stop = all_stopwords()
     runs: list[list[int]] = []
     for i, raw in enumerate(words.raw):

@@ -44,7 +44,9 @@ _KK_POSS = ["", "сы", "сі", "ы", "і"]
 _KK_PLURAL = ["", "лар", "лер", "дар", "дер", "тар", "тер"]
 _KK_DERIV = ["", "лық", "лік", "дық", "дік", "тық", "тік", "лы", "лі", "дікі", "дағы", "дегі", "тағы", "тегі"]
 _KK_INFLECTION = {pl + po + c for pl in _KK_PLURAL for po in _KK_POSS for c in [""] + _KK_CASE} - {""}
-_KK = {d + e for d in _KK_DERIV for e in _KK_INFLECTION | {""}} - {""}
+# after a derivational ending, a case or a plural with one ("жапондықтар", "жапондықтардың")
+_KK_AFTER_DERIV = {pl + c for pl in _KK_PLURAL for c in [""] + _KK_CASE} | {"ы", "і", "сы", "сі"}
+_KK = _KK_INFLECTION | {d + e for d in _KK_DERIV for e in _KK_AFTER_DERIV} - {""}
 # After "-лық": "-тың", "-қа" and their kin: "жапондықтың", "жапондыққа".
 _KK |= {d + c for d in ("лық", "лік", "дық", "дік", "тық", "тік") for c in
         "тың тің қа ке та те тан тен ты ті пен тар тер тары тері".split()}
