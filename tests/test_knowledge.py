@@ -79,6 +79,8 @@ def test_short_forms_multi_word_and_hyphenated(text, expected):
     "Совета Безопасности",
     "china plates and a guinea pig",
     "Chad is a name here.",
+    "Верный выбор. Горький вкус.",
+    "Answer in English, please.",
 ])
 def test_common_words_are_no_places(text):
     assert [m for m in kn.entities_in(text) if m.kind in ("country", "city")] == []
@@ -178,6 +180,7 @@ LEXICON_CASES = [
     ("question", "amount", {"en": "How much", "ru": "Сколько", "bg": "Колко", "kk": "Қанша"}),
     ("question", "areas", {"en": "Which areas", "ru": "в каких областях", "bg": "В кои области", "kk": "Қандай салаларда"}),
     ("month", "6", {"en": "June", "ru": "июня", "bg": "юни", "kk": "маусымда"}),
+    ("language", "la", {"en": "in Latin", "ru": "на латинском", "bg": "на латински", "kk": "латын тілінде"}),
 ]
 
 

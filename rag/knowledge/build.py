@@ -123,7 +123,11 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
                                    if c["countrycode"] == "KZ" else None) or russian
         names = {"en": c["name"], "ru": russian, "bg": bulgarian, "kk": kazakh}
         latin = sorted({c["name"], fold(c["name"])} | ({own["en"], fold(own["en"])} if own.get("en") else set()))
-        cyr_forms = sorted(set(cyrillic) | {n for n in (russian, bulgarian, kazakh) if n})
+        shown = {n for n in (russian, bulgarian, kazakh) if n}
+        # a one-word other name shaped like an adjective is an old name or a common word ("Верный" for
+        # Almaty, "Горький" for Nizhny Novgorod): it would read "Горький вкус" as a city
+        cyr_forms = sorted(shown | {a for a in cyrillic if not (
+            len(WORD_RE.findall(a)) == 1 and re.search("(ый|ий|ой|ая|ое|ые)$", a.lower()))})
         out.append({"id": str(gid), "country": c["countrycode"], "population": c["population"],
                     "capital": c["capital"], "names": names, "latin": latin, "cyrillic": cyr_forms})
     return out + extra["manual"]
