@@ -106,6 +106,14 @@ def test_city_names_per_language():
     assert kn.term_name("city", cairo, "ru") == "Каир"
 
 
+def test_every_city_has_a_country_and_four_names():
+    data = kn.cities()
+    assert 1000 < len(data) < 3000  # bounded: capitals, big cities, the corpus's towns
+    for city in data.values():
+        assert city["country"] in kn.countries()
+        assert all(city["names"][lang] for lang in ("en", "ru", "bg", "kk")), city["names"]
+
+
 def test_buildings_with_their_city():
     for text, building, country in [("Ақордада келіссөздер", "akorda", "KZ"), ("в Акорде", "akorda", "KZ"),
                                     ("Дворец Независимости", "independence_palace", "KZ"),

@@ -18,9 +18,13 @@ import argparse
 import json
 import re
 import unicodedata
+from difflib import SequenceMatcher
 from pathlib import Path
 
+from anyascii import anyascii
+
 from rag.knowledge.matcher import WORD_RE
+from rag.knowledge.names import transliterate
 
 DATA = Path(__file__).with_name("data")
 LANGUAGES = ("en", "ru", "bg", "kk")
@@ -116,14 +120,19 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
         cyrillic = sorted({a for a in c["alternatenames"] if OUR_CYRILLIC.match(a) and len(a) >= 3
                            and WORD_RE.findall(a)[-1][0].isupper()
                            and a.lower() not in stopwords and a.lower() not in country_forms})
+        # GeoNames does not say which language a name is in: the one that sounds most like the English
+        # name comes first ("Нижний Новгород", not "Горький")
+        cyrillic.sort(key=lambda a: -SequenceMatcher(None, anyascii(a).lower(), fold(c["name"]).lower()).ratio())
         russian = own.get("ru") or next((a for a in cyrillic if RUSSIAN_ONLY.match(a)), None) or (cyrillic or [None])[0]
         bulgarian = own.get("bg") or next((a for a in cyrillic if "ъ" in a), None) or next(
             (a for a in cyrillic if not re.search("[ыэё]", a)), None) or russian
         kazakh = own.get("kk") or (next((a for a in cyrillic if re.search("[әғқңөұүһі]", a)), None)
                                    if c["countrycode"] == "KZ" else None) or russian
-        names = {"en": c["name"], "ru": russian, "bg": bulgarian, "kk": kazakh}
+        # a city GeoNames has no Cyrillic name for is shown transliterated (and matched in Latin only)
+        names = {"en": c["name"], "ru": russian or transliterate(c["name"], "ru"),
+                 "bg": bulgarian or transliterate(c["name"], "bg"), "kk": kazakh or transliterate(c["name"], "kk")}
         latin = sorted({c["name"], fold(c["name"])} | ({own["en"], fold(own["en"])} if own.get("en") else set()))
-        shown = {n for n in (russian, bulgarian, kazakh) if n}
+        shown = {n for n in (russian, bulgarian, kazakh) if n}  # GeoNames' own, not transliterations
         # a one-word other name shaped like an adjective is an old name or a common word ("Верный" for
         # Almaty, "Горький" for Nizhny Novgorod): it would read "Горький вкус" as a city
         cyr_forms = sorted(shown | {a for a in cyrillic if not (
