@@ -92,10 +92,12 @@ class Pattern:
 
 
 def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive: bool = True) -> list[Pattern]:
-    """Patterns for one word of a proper name: the word itself, and (``derive``) its stem without the
-    final vowel and without "-ия" ("Бразилия" → "бразили", "бразил"), which only take endings.
+    """Patterns for one word of a proper name: the word itself with any ending, and (``derive``) the
+    stems its inflections and derivations are built on, each with the endings it takes: "Бразилия" →
+    "бразили|и", "бразил|ьский"; "Саудовская" → "саудовск|ой"; "Эмираты" → "эмират|ов".
 
-    Short stems (under 4 letters) are not derived: "Того" → "тог" + "да" would read "Тогда"."""
+    A name of three letters or fewer, or one Russian does not decline ("Того", "Мали", "Токио"), is
+    not cut: "Того" → "тог" + "да" would read "Тогда"."""
     w = word.lower()
     cyr = is_cyrillic(w)
     endings = CYRILLIC_ENDINGS if cyr else LATIN_ENDINGS
@@ -111,8 +113,8 @@ def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive
         # a plural name: "Эмираты" → "Эмиратов", "Нидерланды" → "Нидерландах"
         out.append(Pattern(w[:-1], PLURAL_ENDINGS, False, capital, not_initial))
     if derive and len(w) >= 5:
-        # a Cyrillic stem under 5 letters needs a capital ("Инди" + "е"), except before an adjective ending
-        # Russian and Bulgarian decline a foreign name by its -а/-я/-й/-ь ("Москв|ы", "Кита|е"); one in
+        # a Cyrillic stem under 5 letters needs a capital ("Инди" + "е"), except before an adjective
+        # ending. Russian and Bulgarian decline a foreign name by its -а/-я/-й/-ь ("Москв|ы", "Кита|е"); one in
         # -о/-е/-и/-у stays as it is ("Совето" is no "Совет|а", "Токио" takes only Kazakh endings)
         if (w[-1] in "аяйь") if cyr else (w[-1] in VOWELS):
             out.append(Pattern(w[:-1], endings if cyr else LATIN_DERIVED_ENDINGS, False,
@@ -126,8 +128,9 @@ def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive
 
 
 def term_patterns(word: str) -> list[Pattern]:
-    """Patterns for one word of a common term ("министр", "иностранных", "visit"): its stem is the
-    word without its longest known ending (at least 3 letters left), and any known ending follows."""
+    """Patterns for one word of a common term ("министр", "иностранных", "visit"): the word and each
+    stem it reads as (the word without an inflectional ending), followed by any inflectional ending.
+    Words of three letters or fewer match only as written."""
     w = word.lower()
     endings = CYRILLIC_TERM_ENDINGS if is_cyrillic(w) else LATIN_TERM_ENDINGS
     if len(w) <= 3:
@@ -369,7 +372,7 @@ LITERAL_RE = re.compile(r"\d|[^\w\s\-–—'’&.]")
 
 
 def is_acronym(word: str) -> bool:
-    """"США", "UN", "МВнР", "BiH": two or more capitals in a short word."""
+    """An acronym ("США", "UN", "МВнР", "BiH"): two or more capitals in a short word."""
     return 2 <= len(word) <= 6 and sum(c.isupper() for c in word) >= 2
 
 
