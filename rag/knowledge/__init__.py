@@ -17,6 +17,7 @@ Inflected forms are found through endings, per language: "Бразилию", "в
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 from rag.knowledge.lexicon import (CALENDAR, LEXICONS, all_stopwords, lexicon, lexicon_index, month_number,
@@ -25,11 +26,11 @@ from rag.knowledge.matcher import Entry, Index, Mention, Words, find, words_of
 from rag.knowledge.names import (Name, NameTable, capitalised_runs, collect_names, same_name, same_word,
                                  transliterate)
 from rag.knowledge.places import (building_city, city_name, cities, countries, country_name, country_of,
-                                  place_index, region_name)
+                                  implied, place_index, region_name)
 
 PLACE_KINDS = ("country", "city", "region", "building")
 ENTITY_KINDS = PLACE_KINDS + ("organisation", "title", "document", "event", "area")
-KINDS = ENTITY_KINDS + ("question",) + CALENDAR
+KINDS = ENTITY_KINDS + ("question", "language") + CALENDAR
 # Between entries of the same length at the same place: "Kazakh Invest" the organisation, "Senate"
 # the body rather than a title.
 _PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city": 1}
@@ -37,7 +38,7 @@ _PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city"
 __all__ = [
     "Mention", "Name", "NameTable", "KINDS", "ENTITY_KINDS", "PLACE_KINDS",
     "entities_in", "unknown_names", "find_terms", "term_name", "country_name", "city_name", "country_of",
-    "building_city", "collect_names", "same_name", "same_word", "transliterate", "stopwords", "month_number",
+    "building_city", "implied", "places_in", "collect_names", "same_name", "same_word", "transliterate", "stopwords", "month_number",
     "lexicon", "countries", "cities", "capitalised_runs", "warm_up",
 ]
 
@@ -47,19 +48,11 @@ def _all_index() -> tuple[Index, list]:
     """Places and every lexicon in one index (one pass over a text finds them all), and the
     lexicons' literal patterns."""
     index = Index()
-    for pattern_entries in place_index().by_stem.values():
-        for pattern, entry in pattern_entries:
-            index.by_stem.setdefault(pattern.stem, []).append((pattern, entry))
-    index.min_stem = place_index().min_stem
+    index.merge(place_index())
     literals = []
     for kind in list(LEXICONS) + list(CALENDAR):
         sub, regex, ids = lexicon_index(kind)
-        priority = _PRIORITY.get(kind, 0)
-        for stem, pairs in sub.by_stem.items():
-            for pattern, entry in pairs:
-                e = Entry(entry.key, entry.words, priority) if entry.priority != priority else entry
-                index.by_stem.setdefault(stem, []).append((pattern, e))
-        index.min_stem = min(index.min_stem, sub.min_stem)
+        index.merge(sub, _PRIORITY.get(kind, 0))
         if regex is not None:
             literals.append((kind, regex, ids))
     return index, literals
@@ -97,6 +90,14 @@ def entities_in(text: str, language: str | None = None) -> list[Mention]:
     return [m for m in _mentions(words_of(text)) if m.kind in ENTITY_KINDS]
 
 
+def places_in(text: str) -> set[tuple[str, str]]:
+    """Every place ``text`` mentions or implies, as (kind, id): "Каирде" gives the city and ("country", "EG")."""
+    found = {(m.kind, m.id) for m in entities_in(text) if m.kind in PLACE_KINDS}
+    for kind, id in list(found):
+        found |= implied(kind, id)
+    return found
+
+
 def find_terms(text: str, kind: str) -> list[Mention]:
     """Mentions of one kind (see :data:`KINDS`) in ``text``."""
     if kind not in KINDS:
@@ -124,9 +125,11 @@ def unknown_names(text: str, language: str | None = None, names: NameTable | Non
     capitalised run, or when ``names`` knows it ("Тоқаев пен Бегай…" → ["Бегай"] without a table).
     The answerer requires these to be found in the evidence."""
     words = words_of(text)
+    starts = [s for s, _ in words.spans]
     covered: set[int] = set()
     for m in _mentions(words):
-        covered.update(i for i, (s, e) in enumerate(words.spans) if s < m.end and m.start < e)
+        # the words from the one the mention starts in to the last that starts before its end
+        covered.update(range(max(0, bisect_right(starts, m.start) - 1), bisect_left(starts, m.end)))
     stop = all_stopwords()
     runs: list[list[int]] = []
     for i, raw in enumerate(words.raw):

@@ -1,5 +1,5 @@
 """Multilingual lexicons: titles, organisations, documents, events, areas of cooperation, question
-words (one curated JSON file each, every entry in en, ru, bg, kk), month and weekday names (Babel),
+words (one curated JSON file each, every entry in en, ru, bg, kk), language, month and weekday names (Babel),
 and stopwords (stopwordsiso for en, ru, bg; curated for Kazakh, which no package covers).
 """
 
@@ -19,6 +19,7 @@ LEXICONS = {
     "event": "events.json",
     "area": "areas.json",
     "question": "questions.json",
+    "language": "languages.json",
 }
 CALENDAR = ("month", "weekday")
 

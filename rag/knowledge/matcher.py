@@ -27,26 +27,36 @@ VOWELS = set("aeiouyаеёиоуыэюяәөұүі")
 
 _RU_NOUN = "а я у ю е и ы о ой ей ою ею ом ем ам ям ах ях ами ями ию ии ией ье ья ью ьи ьей ьем".split()
 # adjectives and demonyms: -ский/-ской…, also after ь/й/и/ан ("бразильский", "кенийский", "мексиканский")
-_RU_ADJ_CORE = "ский ская ское ские ского ской скому ским ских скую скими ско".split()
+_RU_ADJ_CORE = "ский ская ское ские ского ской скому ском ским ских скую скими ско".split()
 _RU_ADJ = [p + a for p in ("", "ь", "й", "и", "ий", "ан", "ян", "ен", "ин") for a in _RU_ADJ_CORE]
 _RU_DEMONYM = [p + d for p in ("", "и", "ь", "ан", "ян") for d in
                "ец ца цу цем це цы цев цам цами цах ка ки ке ку кой цами".split()]
-_BG = ("ът та то те а ия ият ията ии ски ска ско ските ския ският ската ското ец ци ка ки ката ките "
-       "ийски ийска ийско ийските ийския ийският ьски ьска").split()
-# Kazakh: plural and possessive, then case (after vowel or consonant, voiced or not), then "-дағы";
-# the derivational -лық/-дық/-тық (adjective, "жапондық") may come first.
+# adjectives' own endings, after a stem without them: "Саудовск|ой", "Европейск|им", "государственн|ого"
+_RU_ADJ_INFLECTION = "ый ий ой ая яя ое ее ые ие ого его ому ему ым им ом ем ую юю ых их ыми ими ей".split()
+# Bulgarian definite and plural forms: "посолство|то", "европейск|ите", "министър|ът", "Египет|", "Бразилия|та"
+_BG_INFLECTION = "ът ят та то те а ия ият ията ии ите ата ото ове овете еве евете".split()
+_BG = _BG_INFLECTION + ("ски ска ско ските ския ският ската ското ец ци ка ки ката ките "
+                        "ийски ийска ийско ийските ийския ийският ьски ьска").split()
 _KK_CASE = ("ға ге қа ке а е на не ны ні ды ді ты ті н да де та те нда нде дан ден тан тен нан нен "
             "ның нің дың дің тың тің мен пен бен дағы дегі тағы тегі ндағы ндегі дай дей тай тей "
             "ға дейін ге дейін").split()
 _KK_POSS = ["", "сы", "сі", "ы", "і"]
 _KK_PLURAL = ["", "лар", "лер", "дар", "дер", "тар", "тер"]
 _KK_DERIV = ["", "лық", "лік", "дық", "дік", "тық", "тік", "лы", "лі", "дікі", "дағы", "дегі", "тағы", "тегі"]
-_KK = {d + pl + po + c for d in _KK_DERIV for pl in _KK_PLURAL for po in _KK_POSS for c in [""] + _KK_CASE} - {""}
+_KK_INFLECTION = {pl + po + c for pl in _KK_PLURAL for po in _KK_POSS for c in [""] + _KK_CASE} - {""}
+# after a derivational ending, a case or a plural with one ("жапондықтар", "жапондықтардың")
+_KK_AFTER_DERIV = {pl + c for pl in _KK_PLURAL for c in [""] + _KK_CASE} | {"ы", "і", "сы", "сі"}
+_KK = _KK_INFLECTION | {d + e for d in _KK_DERIV for e in _KK_AFTER_DERIV} - {""}
 # After "-лық": "-тың", "-қа" and their kin: "жапондықтың", "жапондыққа".
 _KK |= {d + c for d in ("лық", "лік", "дық", "дік", "тық", "тік") for c in
         "тың тің қа ке та те тан тен ты ті пен тар тер тары тері".split()}
 
-CYRILLIC_ENDINGS = frozenset(_RU_NOUN + _RU_ADJ + _RU_DEMONYM + _BG) | frozenset(_KK)
+CYRILLIC_ENDINGS = frozenset(_RU_NOUN + _RU_ADJ_INFLECTION + _RU_ADJ + _RU_DEMONYM + _BG) | frozenset(_KK)
+# A common term only inflects: "елші" (ambassador) + "лік" is another word (embassy).
+CYRILLIC_TERM_ENDINGS = frozenset(_RU_NOUN + _RU_ADJ_INFLECTION + _BG_INFLECTION) | frozenset(_KK_INFLECTION)
+PLURAL_ENDINGS = frozenset("ов ев ам ям ах ях ами ями".split())
+SHORT_CASE_ENDINGS = frozenset("ы и е у ю ой ей ою ею ии ию ией".split())
+ADJECTIVE_INFLECTION = frozenset(_RU_ADJ_INFLECTION + "и а о е ия ият ата ото ите".split())
 # Endings that make an adjective or demonym, which is written in lower case ("бразильский",
 # "жапондық", "иранский"): a stem that needs a capital as a name does not need one with these.
 ADJECTIVE_ENDINGS = frozenset(e for e in CYRILLIC_ENDINGS if "ск" in e or e.startswith(
@@ -59,6 +69,7 @@ _EN_NOUN = "s es ed ing al".split()
 LATIN_TERM_ENDINGS = frozenset(_EN_NOUN) | LATIN_ENDINGS
 NO_ENDINGS: frozenset[str] = frozenset()
 MAX_ENDING = max(len(e) for e in CYRILLIC_ENDINGS | LATIN_ENDINGS)
+MAX_LATIN_ENDING = max(len(e) for e in LATIN_TERM_ENDINGS)
 
 
 def is_cyrillic(word: str) -> bool:
@@ -81,17 +92,31 @@ class Pattern:
 
 
 def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive: bool = True) -> list[Pattern]:
-    """Patterns for one word of a proper name: the word itself, and (``derive``) its stem without the
-    final vowel and without "-ия" ("Бразилия" → "бразили", "бразил"), which only take endings.
+    """Patterns for one word of a proper name: the word itself with any ending, and (``derive``) the
+    stems its inflections and derivations are built on, each with the endings it takes: "Бразилия" →
+    "бразили|и", "бразил|ьский"; "Саудовская" → "саудовск|ой"; "Эмираты" → "эмират|ов".
 
-    Short stems (under 4 letters) are not derived: "Того" → "тог" + "да" would read "Тогда"."""
+    A name of three letters or fewer, or one Russian does not decline ("Того", "Мали", "Токио"), is
+    not cut: "Того" → "тог" + "да" would read "Тогда"."""
     w = word.lower()
     cyr = is_cyrillic(w)
     endings = CYRILLIC_ENDINGS if cyr else LATIN_ENDINGS
     out = [Pattern(w, endings, True, capital, not_initial)]
+    if derive and cyr and len(w) >= 6 and w[-2:] in ("ий", "ый", "ой", "ая", "ое", "ие", "ые", "яя"):
+        # an adjective of a name: "Саудовская" → "Саудовской", "Европейский" → "Европейским"
+        out.append(Pattern(w[:-2], ADJECTIVE_INFLECTION, False, capital, not_initial))
+    if derive and cyr and len(w) == 4 and w[-1] in "аяйь":
+        # a short name declines too ("Азия" → "Азии", "Куба" → "Кубе"), but only with a capital and
+        # a case ending of its own (not "Мали" → "Малой", which Russian does not decline)
+        out.append(Pattern(w[:-1], SHORT_CASE_ENDINGS, False, True, not_initial))
+    if derive and cyr and len(w) >= 6 and w[-1] in "ыи":
+        # a plural name: "Эмираты" → "Эмиратов", "Нидерланды" → "Нидерландах"
+        out.append(Pattern(w[:-1], PLURAL_ENDINGS, False, capital, not_initial))
     if derive and len(w) >= 5:
-        # a Cyrillic stem under 5 letters needs a capital ("Инди" + "е"), except before an adjective ending
-        if w[-1] in VOWELS or w[-1] in "йь":
+        # a Cyrillic stem under 5 letters needs a capital ("Инди" + "е"), except before an adjective
+        # ending. Russian and Bulgarian decline a foreign name by its -а/-я/-й/-ь ("Москв|ы", "Кита|е"); one in
+        # -о/-е/-и/-у stays as it is ("Совето" is no "Совет|а", "Токио" takes only Kazakh endings)
+        if (w[-1] in "аяйь") if cyr else (w[-1] in VOWELS):
             out.append(Pattern(w[:-1], endings if cyr else LATIN_DERIVED_ENDINGS, False,
                                capital or (cyr and len(w) - 1 < 5), not_initial))
         # without "-ия"/"-ia", only adjectives and demonyms follow: "бразил|ьский", "япон|дық", "Bulgar|ian"
@@ -103,18 +128,25 @@ def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive
 
 
 def term_patterns(word: str) -> list[Pattern]:
-    """Patterns for one word of a common term ("министр", "иностранных", "visit"): its stem is the
-    word without its longest known ending (at least 3 letters left), and any known ending follows."""
+    """Patterns for one word of a common term ("министр", "иностранных", "visit"): the word and each
+    stem it reads as (the word without an inflectional ending), followed by any inflectional ending.
+    Words of three letters or fewer match only as written."""
     w = word.lower()
-    endings = CYRILLIC_ENDINGS if is_cyrillic(w) else LATIN_TERM_ENDINGS
+    endings = CYRILLIC_TERM_ENDINGS if is_cyrillic(w) else LATIN_TERM_ENDINGS
     if len(w) <= 3:
         return [Pattern(w, NO_ENDINGS, True)]
-    stem = w
-    for cut in range(min(MAX_ENDING, len(w) - 3), 0, -1):
-        if w[-cut:] in endings:
-            stem = w[:-cut]
-            break
-    return [Pattern(stem, endings, True)]
+    if w[-1] in "ьй" and len(w) >= 5:
+        # "руководитель" → "руководителем", "рабочий" → "рабочего"
+        return [Pattern(w, endings, True), Pattern(w[:-1], endings, False),
+                *([Pattern(w[:-2], endings, False)] if w[-2] in "иы" else [])]
+    # every reading of the word as stem + ending ("карт|а", not "кар|та"; "дорожн|ая"), the stem
+    # keeping 4 letters (3 before a one-letter ending: "виз|а"); and the whole word, which takes
+    # endings too: Bulgarian articles ("посолство|то"), Kazakh cases ("сапар|мен")
+    out = [Pattern(w, endings, True)]
+    for cut in range(1, min(MAX_ENDING, len(w) - 3) + 1):
+        if w[-cut:] in endings and (len(w) - cut >= 4 or cut == 1):
+            out.append(Pattern(w[:-cut], endings, True))
+    return out
 
 
 def exact_patterns(word: str) -> list[Pattern]:
@@ -152,20 +184,50 @@ class Hit:
 
 @dataclass
 class Index:
-    """Entries by the stem of their first word."""
+    """Entries by the stem of their first word: for each stem, the one-word entries and the
+    multi-word ones by the first letters of their second word's stems (so that a frequent first word,
+    "в" or "San", costs one look-up). ``lengths`` gives, for the first three letters of a stem, the
+    shortest and longest stem that begins with them: a word is looked up at those lengths only."""
 
-    by_stem: dict[str, list[tuple[Pattern, Entry]]] = field(default_factory=dict)
-    min_stem: int = 99
+    table: dict[str, tuple[list, dict[str, list]]] = field(default_factory=dict)
+    lengths: dict[str, tuple[int, int]] = field(default_factory=dict)
+    short: set[str] = field(default_factory=set)  # stems of one or two letters
+
+    def _slot(self, stem: str) -> tuple[list, dict[str, list]]:
+        slot = self.table.get(stem)
+        if slot is None:
+            slot = self.table[stem] = ([], {})
+            if len(stem) < 3:
+                self.short.add(stem)
+            else:
+                lo, hi = self.lengths.get(stem[:3], (99, 0))
+                self.lengths[stem[:3]] = (min(lo, len(stem)), max(hi, len(stem)))
+        return slot
 
     def add(self, entry: Entry) -> None:
         for pattern in entry.words[0]:
-            self.by_stem.setdefault(pattern.stem, []).append((pattern, entry))
-            self.min_stem = min(self.min_stem, len(pattern.stem))
+            singles, multi = self._slot(pattern.stem)
+            if len(entry.words) == 1:
+                singles.append((pattern, entry))
+            else:
+                for key in {p.stem[:2] for p in entry.words[1]}:
+                    multi.setdefault(key, []).append((pattern, entry))
 
     def extend(self, entries) -> "Index":
         for e in entries:
             self.add(e)
         return self
+
+    def merge(self, other: "Index", priority: int | None = None) -> None:
+        """Add every entry of ``other`` (with ``priority`` instead of their own, when given)."""
+        def re_prioritised(entry: Entry) -> Entry:
+            return entry if priority is None or entry.priority == priority else Entry(entry.key, entry.words, priority)
+
+        for stem, (singles, multi) in other.table.items():
+            mine_singles, mine_multi = self._slot(stem)
+            mine_singles.extend((p, re_prioritised(e)) for p, e in singles)
+            for key, pairs in multi.items():
+                mine_multi.setdefault(key, []).extend((p, re_prioritised(e)) for p, e in pairs)
 
 
 @dataclass(frozen=True)
@@ -232,28 +294,46 @@ def find(index: Index, words: Words) -> list[Hit]:
     """Non-overlapping matches of ``index`` in ``words``, leftmost first, longest (then highest
     priority) at each position."""
     hits: list[Hit] = []
-    n = len(words.lower)
+    lower = words.lower
+    n = len(lower)
+    table, lengths, short = index.table, index.lengths, index.short
     i = 0
-    by_stem = index.by_stem
-    lo = index.min_stem
     while i < n:
-        w = words.lower[i]
+        w = lower[i]
+        size_w = len(w)
+        reach = MAX_LATIN_ENDING if w.isascii() else MAX_ENDING
+        ks: list[int] = []
+        span = lengths.get(w[:3]) if size_w >= 3 else None
+        if span is not None:
+            ks = list(range(min(size_w, span[1]), max(span[0], size_w - reach) - 1, -1))
+        if w[:2] in short and size_w - 2 <= reach:
+            ks.append(2)
+        if w[:1] in short and size_w - 1 <= reach:
+            ks.append(1)
         best: tuple[int, int, int, Entry] | None = None  # (words, priority, stem length, entry)
-        for k in range(len(w), max(lo, len(w) - MAX_ENDING) - 1, -1):
-            cands = by_stem.get(w[:k])
-            if not cands:
+        nxt = lower[i + 1] if i + 1 < n else None
+        for k in ks:
+            slot = table.get(w[:k])
+            if slot is None:
                 continue
             ending = w[k:]
-            for pattern, entry in cands:
-                if not _fits(pattern, words, i, ending):
-                    continue
+            singles, multi = slot
+            for pattern, entry in singles:
+                if _fits(pattern, words, i, ending):
+                    rank = (1, entry.priority, k)
+                    if best is None or rank > best[:3]:
+                        best = (1, entry.priority, k, entry)
+            if nxt is None or not multi:
+                continue
+            candidates = multi.get(nxt[:1], [])
+            if len(nxt) > 1:
+                candidates = candidates + multi.get(nxt[:2], [])
+            for pattern, entry in candidates:
                 size = len(entry.words)
-                if size > 1:
-                    if i + size > n or not all(words.joined(i + j) and _word_fits(entry.words[j], words, i + j)
-                                               for j in range(1, size)):
-                        continue
-                rank = (size, entry.priority, k)
-                if best is None or rank > best[:3]:
+                if best is not None and (size, entry.priority, k) <= best[:3]:
+                    continue
+                if (i + size <= n and _fits(pattern, words, i, ending)
+                        and all(words.joined(i + j) and _word_fits(entry.words[j], words, i + j) for j in range(1, size))):
                     best = (size, entry.priority, k, entry)
         if best is None:
             i += 1
@@ -292,21 +372,27 @@ LITERAL_RE = re.compile(r"\d|[^\w\s\-–—'’&.]")
 
 
 def is_acronym(word: str) -> bool:
-    """"США", "UN", "МВнР", "BiH": two or more capitals in a short word."""
+    """An acronym ("США", "UN", "МВнР", "BiH"): two or more capitals in a short word."""
     return 2 <= len(word) <= 6 and sum(c.isupper() for c in word) >= 2
 
 
 def entry_for_form(key: tuple[str, str], form: str, *, proper: bool, always_capital: bool = False,
                    not_initial: frozenset[str] = frozenset(), priority: int = 0, exact: bool = False) -> Entry | None:
     """The entry that matches ``form`` (a name when ``proper``, else a common term) in any of its
-    inflections; ``form`` ending in "-" is a stem that only takes endings ("египт-", "итальянск-").
+    inflections; ``form`` ending in "-" is a stem that only takes endings ("египт-", "итальянск-"),
+    one ending in "=" is matched only as written.
     None for a form to be matched as a literal (see :data:`LITERAL_RE`)."""
+    if form.endswith("="):  # a form matched only as written: "посла=" (not "посл" + "е", "после")
+        form, exact = form[:-1], True
     words = tokens(form)
     if not words or LITERAL_RE.search(form):
         return None
     if form.endswith("-") and len(words) == 1:
         stem = words[0].lower()
         endings = CYRILLIC_ENDINGS if is_cyrillic(stem) else LATIN_ENDINGS
+        if not proper:
+            return Entry(key, ((Pattern(stem, CYRILLIC_TERM_ENDINGS if is_cyrillic(stem) else LATIN_TERM_ENDINGS,
+                                        False),),), priority)
         capital = always_capital or not is_cyrillic(stem) or len(stem) < 5
         return Entry(key, ((Pattern(stem, endings, False, capital),),), priority)
     options: list[tuple[Pattern, ...]] = []

@@ -65,7 +65,7 @@ _DIACRITICS = {"č": "ч", "ć": "ч", "š": "ш", "ś": "ш", "ž": "ж", "ź":
                "ö": "ё", "ä": "э", "é": "е", "è": "е", "ë": "е", "á": "а", "í": "и", "ó": "о", "ú": "у",
                "ý": "и", "ô": "о", "â": "а", "î": "и", "ș": "ш", "ş": "ш", "ț": "ц", "ţ": "ц", "ă": "э"}
 # longest first
-_LATIN_CYR = [("shch", "щ"), ("sch", "ш"), ("dzh", "дж"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"),
+_LATIN_CYR = [("shch", "щ"), ("sch", "ш"), ("dzh", "дж"), ("sh", "ш"), ("ch", "ч"), ("cz", "ч"), ("dj", "дж"), ("zh", "ж"), ("kh", "х"),
               ("ts", "ц"), ("tz", "ц"), ("ph", "ф"), ("th", "т"), ("ck", "к"), ("qu", "кв"), ("ya", "я"),
               ("yu", "ю"), ("yo", "ё"), ("ye", "е"), ("ja", "я"), ("ju", "ю"), ("jo", "йо"), ("je", "е"),
               ("x", "кс"), ("w", "в"), ("q", "к"), ("a", "а"), ("b", "б"), ("d", "д"), ("e", "е"), ("f", "ф"),
@@ -92,9 +92,9 @@ def _to_cyrillic(word: str, language: str) -> str:
             piece, size = "я", 2
         elif rest[0] in "iy" and prev in _LAT_VOWELS and prev and (not nxt or nxt not in _LAT_VOWELS):
             piece, size = "й", 1  # "Begaj", "Mykolaitis": a vowel then i/j/y before a consonant
-        elif rest[0] == "c":
-            piece, size = ("ц" if nxt in "eiy" else "к"), 1
-        elif rest[0] == "e" and language != "bg" and (not prev or prev in _LAT_VOWELS):
+        elif rest[0] == "c" and nxt not in ("h", "k", "z"):
+            piece, size = ("ц" if nxt and nxt in "eiy" else "к"), 1
+        elif rest[0] == "e" and language != "bg" and (not prev or prev in "aou"):
             piece, size = "э", 1  # ru and kk write "Эрмал", "Габриэлюс"; Bulgarian has no э
         else:
             piece, size = next(((c, len(lat)) for lat, c in _LATIN_CYR if rest.startswith(lat)), (rest[0], 1))
@@ -166,12 +166,13 @@ def _key(word: str) -> str:
 @lru_cache(maxsize=8192)
 def word_keys(word: str) -> frozenset[str]:
     """Keys of a name word and of its stems without a case ending."""
-    keys = {_key(word)}
+    bases = [word]
     if is_cyrillic(word):
         lower = word.lower()
-        for ending in _NAME_ENDINGS:
-            if lower.endswith(ending) and len(lower) - len(ending) >= 3:
-                keys.add(_key(word[:-len(ending)]))
+        bases += [word[:-len(e)] for e in _NAME_ENDINGS if lower.endswith(e) and len(lower) - len(e) >= 3]
+    keys = {_key(b) for b in bases}
+    # consonants alone, for a long enough name: Kazakh "Нұртілеу" is written "Nurtleu"
+    keys |= {c for c in (k.replace("a", "") for k in keys) if len(c) >= 4}
     return frozenset(k for k in keys if k)
 
 
@@ -220,13 +221,17 @@ class Name:
         """The name as the corpus writes it in ``language`` (a form seen in that language's text, in
         its script), else transliterated."""
         cyrillic = language != "en"
-        for lang, surface in self.forms:
-            if lang == language and is_cyrillic(surface) == cyrillic:
-                return surface
-        for lang, surface in self.forms:
-            if is_cyrillic(surface) == cyrillic and (language == "en" or lang in ("ru", "bg", "kk")):
-                return transliterate(surface, language, lang) if cyrillic else surface
-        return transliterate(self.canonical, language)
+        # the shortest form: case endings lengthen a name ("Бегаймен", "Сергеем Лавровым")
+        own = [s for lang, s in self.forms if lang == language and is_cyrillic(s) == cyrillic]
+        if own:
+            return min(own, key=len)
+        if not cyrillic:
+            return transliterate(min((s for _, s in self.forms), key=len), "en")
+        latin = [s for _, s in self.forms if not is_cyrillic(s)]
+        if latin:
+            return transliterate(min(latin, key=len), language)
+        lang, surface = min(self.forms, key=lambda f: len(f[1]))
+        return transliterate(surface, language, lang)
 
 
 @dataclass(frozen=True)
@@ -299,23 +304,44 @@ def capitalised_runs(text: str, min_words: int = 2) -> list[tuple[int, int, str]
 def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
     """The capitalised multi-word names of a corpus (``(text, language)`` pairs) that are no known
     place, organisation, title or other term, grouped across scripts and case endings into one
-    :class:`Name` per person ("Ramona Strugariu" with "Рамона Стругариу")."""
+    :class:`Name` per person ("Ramona Strugariu" with "Рамона Стругариу").
+
+    A capitalised word the corpus also writes in lower case is a common word, not a name (headlines
+    capitalise "Hold First Round"; "Според Румен Радев" starts with "според"): such words are cut
+    from a run's ends and split it inside."""
     from collections import Counter
 
     from rag.knowledge import entities_in
+
+    texts = list(texts)
+    lower_words = {w for text, _ in texts for w in WORD_RE.findall(text) if w[0].islower()}
+
+    def common_word(part: str) -> bool:
+        w = part.lower()
+        if is_cyrillic(w):
+            return w in lower_words
+        # headline verbs and nouns: "Signs" beside "signed", "Holds" beside "hold"
+        stems = {w, w[:-1] if w.endswith("s") else w, w[:-2] if w.endswith("es") else w}
+        return any(s in lower_words or s + "s" in lower_words or s + "ed" in lower_words or s + "d" in lower_words
+                   or s + "ing" in lower_words for s in stems)
 
     counts: Counter[tuple[str, str]] = Counter()
     for text, language in texts:
         known = [(m.start, m.end) for m in entities_in(text, language)]
         for start, end, surface in capitalised_runs(text):
-            words = [m for m in _CAPITAL_WORD.finditer(surface)]
-            # drop known words from the run's ends ("President Tokayev" → "Tokayev")
-            kept = [w for w in words if not any(s <= start + w.start() < e for s, e in known)]
-            if len(kept) < 2 or len(kept) != len(words) and not _contiguous(words, kept):
-                continue
-            name = surface[kept[0].start():kept[-1].end()]
-            if len(_words(name)) >= 2:
-                counts[(language, name)] += 1
+            piece: list[re.Match] = []
+            for w in list(_CAPITAL_WORD.finditer(surface)) + [None]:
+                usable = w is not None and not (
+                    any(s <= start + w.start() < e for s, e in known)
+                    or all(common_word(part) for part in re.split(r"[-’']", w.group(0)) if part))
+                if usable:
+                    piece.append(w)
+                    continue
+                if len(piece) >= 2:
+                    name = re.sub(r"['’]s$", "", surface[piece[0].start():piece[-1].end()])
+                    if len(_words(name)) >= 2:
+                        counts[(language, name)] += 1
+                piece = []
     groups: list[list[tuple[tuple[str, str], int]]] = []
     for (language, surface), n in counts.most_common():
         for group in groups:

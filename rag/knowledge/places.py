@@ -203,3 +203,26 @@ def region_name(kind: str, id: str, language: str) -> str:
     data = load("regions.json" if kind == "region" else "venues.json")
     forms = data["entries"][id]
     return next((f for f in forms.get(language, []) if not f.endswith("-")), forms["en"][0])
+
+
+def implied(kind: str, id: str) -> set[tuple[str, str]]:
+    """The larger places a place lies in, as (kind, id): a city's or building's country (and a
+    building's city), a region's larger regions ("central_asia" → asia)."""
+    out: set[tuple[str, str]] = set()
+    if kind == "building":
+        city = building_city(id)
+        if city:
+            out.add(("city", city))
+    if kind in ("city", "building"):
+        country = country_of(kind, id)
+        if country:
+            out.add(("country", country))
+    if kind in ("region", "country"):
+        todo = list(load("regions.json")["entries"].get(id, {}).get("part_of", []) if kind == "region"
+                    else load("country_forms.json")["part_of"].get(id, []))
+        while todo:
+            parent = todo.pop()
+            if ("region", parent) not in out:
+                out.add(("region", parent))
+                todo += load("regions.json")["entries"][parent].get("part_of", [])
+    return out

