@@ -54,18 +54,11 @@ _POSTING_STEMS = ("ambassador", "embass", "envoy", "consul", "посол", "по
 # Kazakh dative and locative endings: "Словенияға", "Римге", "Италияда".
 _KK_TO_OR_IN = re.compile(r"(?:ға|ге|қа|ке|на|не|да|де|та|те|ға|ге)$")
 _WORD_RE = re.compile(r"[\w'’-]+")
-# Diplomatic missions are places too: "when did the embassy in Sofia open" is not answered by a passage
-# about Sofia that names no embassy.
-MISSION_RE = {"embassy": re.compile(r"\b(?:embass\w*|посольств\w*|посолств\w*|елшілі\w*)", re.I),
-              "consulate": re.compile(r"\b(?:consulate\w*|consular|консульств\w*|консулств\w*|консулск\w*|консулд\w*)",
-                                      re.I)}
-
-
 @dataclass(frozen=True)
 class Named:
     """Something the question names: a known place or organisation (``id``), or a name (``id`` = its surface)."""
 
-    kind: str  # country | city | building | organisation | mission | name
+    kind: str  # country | city | building | organisation (embassies and consulates too) | name
     id: str
     surface: str
     country: str | None = None
@@ -134,9 +127,6 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
         if m.kind == "country" and m.id in IGNORED_COUNTRIES:
             continue
         named.append(Named(m.kind, m.id, m.surface, m.country))
-    for kind, pattern in MISSION_RE.items():
-        if pattern.search(question):
-            named.append(Named("mission", kind, pattern.search(question).group(0)))
     for surface in knowledge.unknown_names(question, language, names):
         named.append(Named("name", surface, surface))
     unique = {(n.kind, n.id): n for n in named}
@@ -152,8 +142,6 @@ def is_mentioned(named: Named, evidence: Evidence) -> bool:
         return any(m.kind == named.kind and m.id == named.id for m in evidence.mentions) or (
             named.kind == "city" and any(m.kind == "building" and knowledge.building_city(m.id) == named.id
                                          for m in evidence.mentions))
-    if named.kind == "mission":
-        return bool(MISSION_RE[named.id].search(evidence.text))
     return any(knowledge.same_name(named.surface, word) for word in evidence.words) or _name_in_compound(
         named.surface, evidence.text)
 
