@@ -55,17 +55,19 @@ def leans_on_context(question: str) -> bool:
     return any(f" {p} " in text for p in lexicon["pronoun"])
 
 
-def resolve(question: str, history: Sequence[str], language: str, names: NameTable | None = None) -> Turn:
+def resolve(question: str, history: Sequence[str], language: str, names: NameTable | None = None,
+            common: frozenset[str] = frozenset()) -> Turn:
     """The turn ``question`` makes after ``history`` (earlier questions, oldest first)."""
     previous: Turn | None = None
     for earlier in history:
         if earlier and earlier.strip():
-            previous = _turn(earlier.strip(), previous, language, names)
-    return _turn(question, previous, language, names)
+            previous = _turn(earlier.strip(), previous, language, names, common)
+    return _turn(question, previous, language, names, common)
 
 
-def _turn(question: str, previous: Turn | None, language: str, names: NameTable | None) -> Turn:
-    own = question_constraints(question, language, names).named
+def _turn(question: str, previous: Turn | None, language: str, names: NameTable | None,
+          common: frozenset[str]) -> Turn:
+    own = question_constraints(question, language, names, common).named
     if previous is None or not previous.entities or (own and not leans_on_context(question)):
         return Turn(question, question, (), False, own)
     if not own and not leans_on_context(question) and len(_WORD.findall(question)) > 12:

@@ -10,6 +10,7 @@ article), so an interrupted build leaves the previous index searchable.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -138,7 +139,8 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         dim = int(chunk_vecs.shape[1]) if len(chunk_vecs) else int((meta or {}).get("dim") or 768)
         upserts = tuple(_article_data(a, new_chunks, chunk_vecs, new_sentences, sentence_vecs, dim) for a in changed)
         names = knowledge.collect_names((f"{a.title}\n{a.body}", a.language) for a in articles)
-        update = StoreUpdate(meta={**wanted, "dim": dim, "names": names.to_json()}, upserts=upserts,
+        update = StoreUpdate(meta={**wanted, "dim": dim, "names": names.to_json(),
+                                   "lowercase_words": lowercase_words(articles)}, upserts=upserts,
                              removals=tuple(report.removed),
                              replace_all=replace_all)
         report.version = store.write(update)
@@ -148,6 +150,16 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
              report.version, report.documents, len(report.added), len(report.updated), len(report.removed),
              report.unchanged, report.chunks, report.chunks_embedded, report.seconds)
     return report
+
+
+_LOWER_WORD = re.compile(r"(?<![\w-])[^\W\d_A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][^\W\d_]{3,}")
+
+
+def lowercase_words(articles: list[Article]) -> list[str]:
+    """Every word of four letters or more that the corpus writes in lower case: a capitalised word of a
+    question that the corpus also writes in lower case ("Дүниежүзілік" in a day's name) is a common
+    word, not a name that the evidence must contain."""
+    return sorted({m.group(0) for a in articles for m in _LOWER_WORD.finditer(a.body)})
 
 
 def _article_data(article: Article, chunks: list[Chunk], chunk_vecs: np.ndarray, sentences: list[Sentence],

@@ -103,15 +103,15 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
 
     started = time.perf_counter()
     store = open_store(settings)
-    names = corpus_names(store)
-    turn = resolve(text, turns, guess.code, names)
+    names, common = corpus_names(store)
+    turn = resolve(text, turns, guess.code, names, common)
     vector = embed_query(settings, turn.query)
     found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight,
                          settings.rerank_depth)
     passages = evidence_passages(store, found)
     retrieved = time.perf_counter()
 
-    answer = _answer(settings, text, guess.code, passages, on_token, Context(names, turn.carried))
+    answer = _answer(settings, text, guess.code, passages, on_token, Context(names, turn.carried, common))
     answer.guess, answer.note, answer.query = guess, note, turn.query
     answer.timings_ms = {"retrieve": round((retrieved - started) * 1000, 1),
                          "answer": round((time.perf_counter() - retrieved) * 1000, 1)}
@@ -119,27 +119,29 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
 
 
 _names_lock = threading.Lock()
-_names: dict[tuple[int, str | None], NameTable | None] = {}
+_names: dict[tuple[int, str | None], tuple[NameTable | None, frozenset[str]]] = {}
 
 
-def corpus_names(store: Store) -> NameTable | None:
-    """The names the corpus mentions (collected at index time), loaded once per store version."""
+def corpus_names(store: Store) -> tuple[NameTable | None, frozenset[str]]:
+    """The names the corpus mentions and the words it writes in lower case (both collected at index
+    time), loaded once per store version."""
     key = (id(store), store.version())
     with _names_lock:
         if key not in _names:
-            data = (store.meta() or {}).get("names")
+            meta = store.meta() or {}
             _names.clear()
-            _names[key] = NameTable.from_json(data) if data else None
+            _names[key] = (NameTable.from_json(meta["names"]) if meta.get("names") else None,
+                           frozenset(meta.get("lowercase_words") or ()))
         return _names[key]
 
 
 def evidence_passages(store: Store, found: Retrieved) -> list[Passage]:
     """The hits as numbered passages, each with its scored sentences and its article's text."""
-    texts: dict[str, str] = {}
+    texts: dict[str, tuple[str, ...]] = {}
     for hit in found.hits:
         doc = hit.chunk.doc
         if doc not in texts:
-            texts[doc] = hit.chunk.title + "\n" + " ".join(s.sentence.text for s in store.article_sentences(doc))
+            texts[doc] = tuple(s.sentence.text for s in store.article_sentences(doc))
     return [Passage(i, hit, tuple(found.sentences.get(hit.chunk.chunk_id, ())), texts[hit.chunk.doc])
             for i, hit in enumerate(found.hits, start=1)]
 

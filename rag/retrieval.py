@@ -6,6 +6,7 @@ ranking. The sentences fetched for re-scoring are handed on as evidence for the 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,10 +55,27 @@ def _blend(score: float, sentences: list[ScoredSentence], weight: float) -> floa
 
 
 def embed_query(settings: Settings, text: str) -> np.ndarray:
-    """The normalised query embedding."""
+    """The normalised query embedding (the last few thousand are remembered: a question asked again,
+    or a sweep of the evaluation over settings, is not embedded again)."""
     from rag.embedding import encode_queries, load_embedder
 
-    return encode_queries(load_embedder(settings), [text])[0]
+    key = (settings.embedding_model, str(settings.models_dir), text)
+    with _cache_lock:
+        cached = _query_cache.get(key)
+    if cached is not None:
+        return cached
+    vector = encode_queries(load_embedder(settings), [text])[0]
+    vector.setflags(write=False)
+    with _cache_lock:
+        if len(_query_cache) >= QUERY_CACHE_SIZE:
+            _query_cache.pop(next(iter(_query_cache)))
+        _query_cache[key] = vector
+    return vector
+
+
+QUERY_CACHE_SIZE = 4096
+_cache_lock = threading.Lock()
+_query_cache: dict[tuple[str, str, str], np.ndarray] = {}
 
 
 def retrieve(settings: Settings, query: str, k: int | None = None, filters: Filters | None = None,

@@ -34,14 +34,18 @@ class Passage:
     """A retrieved passage as shown to the user; ``n`` is the number [n] refers to.
 
     The evidence comes with it, so that answerers never need the store: ``sentences`` are the
-    chunk's sentences scored against the question, ``article_text`` its article's title and text
+    chunk's sentences scored against the question, ``article_sentences`` every sentence of its article
     (years and numbers may stand anywhere in the article).
     """
 
     n: int
     hit: Hit
     sentences: tuple[ScoredSentence, ...] = field(default=(), compare=False, repr=False)
-    article_text: str = field(default="", compare=False, repr=False)
+    article_sentences: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def article_text(self) -> str:
+        return self.hit.chunk.title + "\n" + " ".join(self.article_sentences)
 
     def to_dict(self) -> dict:
         c = self.hit.chunk

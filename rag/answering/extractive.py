@@ -26,8 +26,8 @@ from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
 from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
-                                     missing_entities, missing_facts, person_names, question_constraints,
-                                     years_mentioned)
+                                     missing_entities, missing_facts, missing_in_event, person_names,
+                                     question_constraints, years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import OPEN, asked_type, wants_percent
 from rag.knowledge import NameTable
@@ -69,6 +69,7 @@ class Context:
 
     names: NameTable | None = None
     carried: tuple[Named, ...] = ()
+    common: frozenset[str] = frozenset()  # words the corpus writes in lower case (never names)
 
 
 def question_kind(question: str) -> str:
@@ -310,13 +311,12 @@ class Gaps:
 
 
 def _passage_gaps(constraints: Constraints, passage: Passage, language: str) -> Gaps:
-    """What the question names must be mentioned in the passage itself (with its title), all of it
-    together: an article that names Sofia once does not make every passage of it about Sofia, and two
-    names of the corpus that never meet in one report are not one event. A visit abroad that the
-    question asks about must be placed there by the passage."""
+    """What the question names must all be in one event of the passage's article
+    (:func:`missing_in_event`). A visit abroad that the question asks about must be placed there by
+    the passage."""
     chunk = passage.hit.chunk
     text = _passage_text(passage)
-    missing = missing_entities(constraints, evidence_of(text))
+    missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text)
     return Gaps(tuple(n.label(language) for n in missing),
                 tuple(missing_destinations(constraints.destinations, text, chunk.language)))
 
@@ -385,7 +385,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                       context: Context | None = None) -> Answer:
     """Answer from the passages' evidence sentences, or refuse when they do not answer."""
     context = context or Context()
-    constraints = question_constraints(question, language, context.names)
+    constraints = question_constraints(question, language, context.names, context.common)
     if context.carried:
         have = {(n.kind, n.id) for n in constraints.named}
         constraints = dataclasses.replace(constraints, named=constraints.named + tuple(

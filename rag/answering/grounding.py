@@ -116,8 +116,12 @@ def evidence_of(text: str) -> Evidence:
                     tuple(w for _, _, w in knowledge.capitalised_runs(text, min_words=1)))
 
 
-def question_constraints(question: str, language: str = "", names: NameTable | None = None) -> Constraints:
-    """Years, numbers, places, organisations, names and visit destinations that the question names."""
+def question_constraints(question: str, language: str = "", names: NameTable | None = None,
+                         common: frozenset[str] = frozenset()) -> Constraints:
+    """Years, numbers, places, organisations, names and visit destinations that the question names.
+
+    ``common`` holds the words the corpus writes in lower case: such a word, capitalised in the question,
+    is not a name."""
     years = frozenset(YEAR_RE.findall(question))
     numbers = frozenset(numbers_in(YEAR_RE.sub(" ", question)))
     named: list[Named] = []
@@ -128,7 +132,9 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
             continue
         named.append(Named(m.kind, m.id, m.surface, m.country))
     for surface in knowledge.unknown_names(question, language, names):
-        named.append(Named("name", surface, surface))
+        kept = [w for w in surface.split() if w.lower() not in common]
+        if kept:
+            named.append(Named("name", " ".join(kept), " ".join(kept)))
     unique = {(n.kind, n.id): n for n in named}
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language))
 
@@ -154,10 +160,45 @@ def _name_in_compound(name: str, text: str) -> bool:
 
 
 def missing_entities(constraints: Constraints, evidence: Evidence) -> list[Named]:
-    """What the question names that ``evidence`` (the candidate's passage with its title) does not
-    mention. All of them must stand in one passage: two names the corpus has, but never together,
-    are not one event."""
+    """What the question names that ``evidence`` does not mention."""
     return [n for n in constraints.named if not is_mentioned(n, evidence)]
+
+
+def merged(parts: list[Evidence]) -> Evidence:
+    """The evidence of several texts taken together."""
+    return Evidence(" ".join(p.text for p in parts), tuple(m for p in parts for m in p.mentions),
+                    tuple(w for p in parts for w in p.words))
+
+
+def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str, ...], passage: str,
+                     window: int = 4) -> list[Named]:
+    """What the question names that one event of the article does not have together.
+
+    Everything the question names must be in the article; the candidate's passage must mention some
+    of it (else it is about something else); and when the question names two or more, they must stand
+    together in the article's title or in a few consecutive sentences (one report's event): two names
+    the corpus has, but never together, are not one event ("When did Putin visit Albania?")."""
+    named = constraints.named
+    if not named:
+        return []
+    article = merged([evidence_of(title)] + [evidence_of(s) for s in sentences])
+    missing = missing_entities(constraints, article)
+    if missing:
+        return missing
+    if not any(is_mentioned(n, evidence_of(passage)) for n in named):
+        return list(named)
+    if len(named) < 2:
+        return []
+    head = evidence_of(title)
+    rest = [n for n in named if not is_mentioned(n, head)]
+    if not rest:
+        return []
+    spans = [evidence_of(s) for s in sentences]
+    for start in range(max(1, len(spans) - window + 1)):
+        together = merged(spans[start:start + window])
+        if all(is_mentioned(n, together) for n in rest):
+            return []
+    return rest
 
 
 def years_mentioned(text: str, date: str | None = None) -> set[str]:

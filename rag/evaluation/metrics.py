@@ -17,7 +17,7 @@ from rag.evaluation.gold import ALL, EVIDENCE_LANGUAGES, LANGUAGES, GoldQuestion
 RECALL_KS = (1, 5, 10)
 NDCG_K = 10
 RETRIEVAL_METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10")
-ANSWER_METRICS = ("evidence_hit", "answer_match", "citation_precision", "citation_recall")
+ANSWER_METRICS = ("evidence_hit", "answer_match", "own_words", "citation_precision", "citation_recall")
 HEADLINE_METRICS = (*RETRIEVAL_METRICS, *ANSWER_METRICS, "language_match", "refusal_precision",
                     "refusal_recall", "latency_p50_ms", "latency_p95_ms")
 
@@ -235,6 +235,43 @@ def answer_match(reference: str, evidence: str, own_text: str, quotes: Sequence[
         if any(spans_overlap((quote.start, quote.end), span) for span in gold_spans.get(quote.doc, [])):
             return True, f"a quote is the evidence's sentence in {quote.doc}"
     return False, "no quote overlaps the gold evidence" if quotes else "the answer quotes nothing"
+
+
+# --- own words (pure) ------------------------------------------------------------------------------------
+
+
+def key_facts(reference: str) -> tuple[Facts, list[str], list[tuple[str, str]]]:
+    """What a reference answer's first paragraph must state: its dates and numbers, its names (capitalised
+    words that are no known term), and the known things it names (countries, posts, documents, areas…)."""
+    from rag import knowledge
+    from rag.knowledge.lexicon import all_stopwords
+
+    text = re.sub(r"\([^)]*\)", " ", reference)
+    facts = stated_facts(text)
+    known = knowledge.entities_in(text)
+    names = [w for w in knowledge.unknown_names(text) if w.lower() not in all_stopwords()]
+    terms = list(dict.fromkeys((m.kind, m.id) for m in known if not (m.kind == "country" and m.id == "KZ")))
+    return facts, names, terms
+
+
+def own_words_match(reference: str | None, first_paragraph: str) -> tuple[float | None, list[str]]:
+    """1.0 when the answer's first paragraph (quotations removed) states every key fact of the reference
+    in its own words, 0.0 when it misses some (listed), None when the reference has no key fact."""
+    from rag import knowledge
+
+    if not reference:
+        return None, []
+    facts, names, terms = key_facts(reference)
+    if not facts and not names and not terms:
+        return None, []
+    missing = missing_facts(facts, first_paragraph) if facts else []
+    words = [w for _, _, w in knowledge.capitalised_runs(first_paragraph, min_words=1)] + \
+        WORD.findall(first_paragraph)
+    missing += [n for n in names if not any(knowledge.same_name(n, w) for w in words)]
+    stated = {(m.kind, m.id) for m in knowledge.entities_in(first_paragraph)}
+    stated |= {(m.country and "country", m.country) for m in knowledge.entities_in(first_paragraph) if m.country}
+    missing += [f"{kind}:{id}" for kind, id in terms if (kind, id) not in stated]
+    return (0.0 if missing else 1.0), missing
 
 
 # --- language matrix (pure) ---------------------------------------------------------------------------

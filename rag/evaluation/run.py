@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from rag.evaluation.baseline import BM25Baseline
 from rag.evaluation.gold import LANGUAGES, SPLITS, GoldQuestion
 from rag.evaluation.metrics import (ANSWER_METRICS, RETRIEVAL_METRICS, TWIN_SENTENCES, CitedQuote, _fmt,
                                     answer_match, answer_statements, citation_precision, citation_recall,
+                                    own_words_match,
                                     dense_ahead, is_cross_lingual, is_relevant, language_matrix, mean, percentile,
                                     recall_at_k, refusal_precision, refusal_recall, retrieval_scores,
                                     spans_overlap)
@@ -127,9 +129,16 @@ def _answer_scores(gold: GoldQuestion, answer: Answer, store: Store) -> tuple[di
         return {m: 0.0 for m in ANSWER_METRICS}, "refused", citations
     matched, reason = answer_match(gold.answer, gold.evidence, answer_own_words(answer), quotes,
                                    gold_spans(store, gold))
+    first = answer_own_words(dataclasses.replace(answer, answer=answer.answer.split("\n\n")[0]))
+    own, not_stated = own_words_match(gold.answer, first)
+    if own is not None and _language_of(first, gold.language) != gold.language:
+        own, not_stated = 0.0, not_stated + [f"first paragraph not in {gold.language}"]
+    reason += "; own words: " + ("all key facts stated" if own == 1.0 else "n/a" if own is None
+                                 else "missing " + ", ".join(not_stated))
     statements = [[relevant.get(n, False) for n in numbers] for numbers in answer_statements(answer.answer)]
     scores = {"evidence_hit": 1.0 if any(relevant.values()) else 0.0,
               "answer_match": 1.0 if matched else 0.0,
+              "own_words": own,
               "citation_precision": citation_precision(list(relevant.values())),
               "citation_recall": citation_recall(statements)}
     return scores, reason, citations

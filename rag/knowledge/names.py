@@ -159,6 +159,7 @@ def _key(word: str) -> str:
                  ("x", "ks"), ("q", "k"), ("y", "i"), ("j", "i")):
         w = w.replace(a, b)
     w = re.sub(r"[^a-z]", "", w)
+    w = re.sub(r"c(?![ei])", "k", w)  # Latin c before a back vowel or a consonant is k ("Marco", "Caspian")
     w = re.sub(r"[aeiou]+", "a", w)
     return re.sub(r"(.)\1+", r"\1", w)
 
@@ -180,9 +181,35 @@ def _words(name: str) -> list[str]:
     return [w for w in WORD_RE.findall(name) if len(w) > 1 or w.isupper()]
 
 
+@lru_cache(maxsize=65536)
 def same_word(a: str, b: str) -> bool:
-    """Whether two name words are one name, across scripts and case endings."""
-    return bool(word_keys(a) & word_keys(b))
+    """Whether two name words are one name, across scripts and case endings.
+
+    Keys equal; or, for consonant skeletons of four or more letters, one edit apart (transliterations
+    disagree on one sound: Slovak "Chovanec" is Cyrillic "Хованец", "Koshcherbayev" is "Кошербаев"), or
+    one a prefix of the other from five letters on (a name and the adjective made of it:
+    "Trans-Caspian", "Транскаспийския")."""
+    ka, kb = word_keys(a), word_keys(b)
+    if ka & kb:
+        return True
+    sa = [k for k in ka if "a" not in k]
+    sb = [k for k in kb if "a" not in k]
+    return any(_near(x, y) for x in sa for y in sb)
+
+
+def _near(x: str, y: str) -> bool:
+    short, long_ = sorted((x, y), key=len)
+    if len(short) < 4:
+        return False
+    if len(short) >= 5 and long_.startswith(short[:max(5, len(short) - 1)]):
+        return True
+    if len(long_) - len(short) > 1:
+        return False
+    # one substitution, insertion or deletion
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i + (len(short) == len(long_)):] == long_[i + 1:]
 
 
 def same_name(a: str, b: str) -> bool:
