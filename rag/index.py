@@ -120,7 +120,8 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         report.removed = sorted(d for d in previous if d not in current)
         report.unchanged = len(articles) - len(changed)
 
-        if meta is not None and not replace_all and not changed and not report.removed and "names" in meta:
+        if (meta is not None and not replace_all and not changed and not report.removed
+                and meta.get("corpus_tables") == CORPUS_TABLES):
             if hasattr(store, "remove_old_versions"):
                 store.remove_old_versions()  # leftovers of an interrupted build
             report.chunks = sum(len(r.chunk_ids) for r in previous.values())
@@ -139,7 +140,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         dim = int(chunk_vecs.shape[1]) if len(chunk_vecs) else int((meta or {}).get("dim") or 768)
         upserts = tuple(_article_data(a, new_chunks, chunk_vecs, new_sentences, sentence_vecs, dim) for a in changed)
         names = knowledge.collect_names((f"{a.title}\n{a.body}", a.language) for a in articles)
-        update = StoreUpdate(meta={**wanted, "dim": dim, "names": names.to_json(),
+        update = StoreUpdate(meta={**wanted, "dim": dim, "corpus_tables": CORPUS_TABLES, "names": names.to_json(),
                                    "lowercase_words": lowercase_words(articles)}, upserts=upserts,
                              removals=tuple(report.removed),
                              replace_all=replace_all)
@@ -152,6 +153,9 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
     return report
 
 
+# What the build collects from the whole corpus beside the vectors (names, lower-case words); a store
+# written with other tables gets them anew on the next build, without re-embedding anything.
+CORPUS_TABLES = "names+lowercase/1"
 _LOWER_WORD = re.compile(r"(?<![\w-])[^\W\d_A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][^\W\d_]{3,}")
 
 

@@ -350,3 +350,11 @@ def test_generated_data_is_what_the_packages_give():
     assert build.build_months() == stored("months.json")
     assert build.build_languages() == stored("languages.json")
     assert build.build_cities(countries, DOCUMENTS, {w for ws in stopwords.values() for w in ws}) == stored("cities.json")
+
+
+def test_every_lexicon_entry_has_a_displayable_name_in_every_language():
+    for kind in ("title", "organisation", "document", "event", "area"):
+        for id, forms in kn.lexicon(kind).items():
+            for language in ("en", "ru", "bg", "kk"):
+                name = kn.term_name(kind, id, language)
+                assert name and not name.endswith("-"), (kind, id, language, name)

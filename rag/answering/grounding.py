@@ -109,11 +109,19 @@ class Evidence:
         return frozenset(m.country for m in self.mentions if m.country)
 
 
-@lru_cache(maxsize=4096)
+# Sentences of an article that, with its title, say who met whom: the event every other sentence is about.
+LEAD_SENTENCES = 2
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+@lru_cache(maxsize=8192)
 def evidence_of(text: str) -> Evidence:
-    """The mentions of ``text`` (cached: passages recur across questions)."""
-    return Evidence(text, tuple(knowledge.entities_in(text)),
-                    tuple(w for _, _, w in knowledge.capitalised_runs(text, min_words=1)))
+    """The mentions of ``text`` (cached: passages recur across questions). Its words for name matching
+    are its capitalised runs and every capitalised word on its own, hyphenated compounds whole
+    ("Trans-Caspian")."""
+    runs = [w for _, _, w in knowledge.capitalised_runs(text, min_words=1)]
+    singles = [m.group(0) for m in _TOKEN.finditer(text) if m.group(0)[0].isupper()]
+    return Evidence(text, tuple(knowledge.entities_in(text)), tuple(dict.fromkeys(runs + singles)))
 
 
 def question_constraints(question: str, language: str = "", names: NameTable | None = None,
@@ -148,6 +156,9 @@ def is_mentioned(named: Named, evidence: Evidence) -> bool:
         return any(m.kind == named.kind and m.id == named.id for m in evidence.mentions) or (
             named.kind == "city" and any(m.kind == "building" and knowledge.building_city(m.id) == named.id
                                          for m in evidence.mentions))
+    if " " not in named.surface.strip():  # one word: matched whole against each word, compounds included
+        return any(knowledge.same_word(named.surface, word) for word in evidence.words if " " not in word) or \
+            _name_in_compound(named.surface, evidence.text)
     return any(knowledge.same_name(named.surface, word) for word in evidence.words) or _name_in_compound(
         named.surface, evidence.text)
 
@@ -176,8 +187,9 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
 
     Everything the question names must be in the article; the candidate's passage must mention some
     of it (else it is about something else); and when the question names two or more, they must stand
-    together in the article's title or in a few consecutive sentences (one report's event): two names
-    the corpus has, but never together, are not one event ("When did Putin visit Albania?")."""
+    together: those the title and lead do not name, in a few consecutive sentences (one report's
+    event): two names the corpus has, but never together, are not one event ("When did Putin visit
+    Albania?")."""
     named = constraints.named
     if not named:
         return []
@@ -189,7 +201,8 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
         return list(named)
     if len(named) < 2:
         return []
-    head = evidence_of(title)
+    # the title and the lead (the press release's who, what and where) name the event's participants
+    head = merged([evidence_of(title)] + [evidence_of(s) for s in sentences[:LEAD_SENTENCES]])
     rest = [n for n in named if not is_mentioned(n, head)]
     if not rest:
         return []
