@@ -68,11 +68,12 @@ def resolve(question: str, history: Sequence[str], language: str, names: NameTab
 def _turn(question: str, previous: Turn | None, language: str, names: NameTable | None,
           common: frozenset[str]) -> Turn:
     own = question_constraints(question, language, names, common).named
-    if previous is None or not previous.entities or (own and not leans_on_context(question)):
+    subject = [n for n in own if _kind_group(n) != "home"]  # "в Астане" alone does not say who or with whom
+    if previous is None or not previous.entities or (subject and not leans_on_context(question)):
         return Turn(question, question, (), False, own)
     if not own and not leans_on_context(question) and len(_WORD.findall(question)) > 12:
         return Turn(question, question, (), False, own)  # a long question with no names stands alone
-    own_kinds = {_kind_group(n) for n in own}
+    own_kinds = {_kind_group(n) for n in own} - {"home"}
     carried = tuple(n for n in previous.entities if _kind_group(n) not in own_kinds)
     replaced = [n for n in previous.entities if _kind_group(n) in own_kinds]
     context = previous.query if not previous.follow_up else _base(previous)
@@ -88,5 +89,8 @@ def _base(turn: Turn) -> str:
 
 
 def _kind_group(n: Named) -> str:
-    """Kinds that replace each other in a follow-up: a new country replaces a country or its cities."""
-    return "place" if n.kind in ("country", "city", "building") else n.kind
+    """Kinds that replace each other in a follow-up: a new foreign country replaces a country or its
+    cities. Kazakhstan's own places ("в Астане") are the backdrop of every report, never a replacement."""
+    if n.kind in ("country", "city", "building"):
+        return "home" if n.country == "KZ" else "place"
+    return n.kind

@@ -55,9 +55,11 @@ def content_words(question: str) -> list[str]:
     return words
 
 
-def validate_question(settings: Settings, question: str | None, ui_language: str = "en") -> str:
+def validate_question(settings: Settings, question: str | None, ui_language: str = "en",
+                      follow_up: bool = False) -> str:
     """The question stripped, or InvalidQuestion with a message in the question's language when it can
-    be told, else the interface language."""
+    be told, else the interface language. A ``follow_up`` ("And when?") takes its content from the
+    conversation, so it is not checked for content of its own."""
     text = (question or "").strip()
     if not text:
         raise InvalidQuestion(message("empty_question", ui_language), "empty")
@@ -65,7 +67,7 @@ def validate_question(settings: Settings, question: str | None, ui_language: str
     if len(text) > settings.max_question_chars:
         raise InvalidQuestion(message("long_question", language, limit=settings.max_question_chars,
                                       length=len(text)), "long")
-    if not content_words(text):
+    if not follow_up and not content_words(text):
         raise InvalidQuestion(message("no_content", language), "no_content")
     return text
 
@@ -98,13 +100,15 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
 
     ui = ui_language or settings.ui_language
     turns = list(history) or ([previous_question] if previous_question else [])
-    text = validate_question(settings, question, ui)
+    text = validate_question(settings, question, ui, follow_up=any(t and t.strip() for t in turns))
     guess, note = answer_language(text, ui)
 
     started = time.perf_counter()
     store = open_store(settings)
     names, common = corpus_names(store)
     turn = resolve(text, turns, guess.code, names, common)
+    if not content_words(turn.query):  # nothing to ask about, even with the conversation
+        raise InvalidQuestion(message("no_content", guess.code), "no_content")
     vector = embed_query(settings, turn.query)
     found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight,
                          settings.rerank_depth)

@@ -110,7 +110,8 @@ def format_date_mention(d: DateMention, language: str) -> str:
     if d.month:
         if language == "ru":
             return f"В {RU_MONTHS_PREPOSITIONAL[d.month - 1]} {d.year} года"
-        month = get_month_names("wide", context="stand-alone", locale=language)[d.month].lower()
+        month = get_month_names("wide", context="stand-alone", locale=language)[d.month]
+        month = month if language == "en" else month.lower()  # English capitalises month names
         return {"en": f"In {month} {d.year}", "bg": f"През {month} {d.year} г.",
                 "kk": f"{d.year} жылғы {month}"}.get(language, f"{month} {d.year}")
     return {"en": f"In {d.year}", "ru": f"В {d.year} году", "bg": f"През {d.year} г.",

@@ -159,8 +159,12 @@ def is_mentioned(named: Named, evidence: Evidence) -> bool:
     if " " not in named.surface.strip():  # one word: matched whole against each word, compounds included
         return any(knowledge.same_word(named.surface, word) for word in evidence.words if " " not in word) or \
             _name_in_compound(named.surface, evidence.text)
-    return any(knowledge.same_name(named.surface, word) for word in evidence.words) or _name_in_compound(
-        named.surface, evidence.text)
+    # several words ("Сергей Лавров", "Байрам Бегай Тоқаевты" where two names run together): all but
+    # one of them must be found, so that a passage naming "Tokayev" alone does not count for Begaj
+    words = named.surface.split()
+    singles = [w for w in evidence.words if " " not in w]
+    found = sum(any(knowledge.same_word(w, e) for e in singles) for w in words)
+    return found >= max(1, len(words) - 1)
 
 
 def _name_in_compound(name: str, text: str) -> bool:
