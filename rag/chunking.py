@@ -30,6 +30,7 @@ class Chunk:
     date: str | None
     source: str | None
     language: str
+    url: str | None = None  # the article's page, for links in answers
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,7 +78,7 @@ def chunk_article(article: Article, split: Callable[[str], list[str]]) -> list[C
             limit += 1
         stem = article.doc.rsplit(".", 1)[0]
         chunks.append(Chunk(f"{stem}#{position}", article.doc, position, start, end, piece, article.title,
-                            article.date, article.source, article.language))
+                            article.date, article.source, article.language, article.url))
     return chunks
 
 

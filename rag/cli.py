@@ -64,7 +64,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = retrieve(settings, args.query, args.k)
     results = [{"rank": h.rank, "doc": h.chunk.doc, "title": h.chunk.title, "date": h.chunk.date,
                 "language": h.chunk.language, "score": round(h.score, 4), "chunk_id": h.chunk.chunk_id,
-                "text": h.chunk.text} for h in hits]
+                "url": h.chunk.url, "text": h.chunk.text} for h in hits]
     if args.json:
         _print_json({"query": args.query, "results": results})
         return 0

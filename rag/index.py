@@ -225,7 +225,7 @@ def _remove_old_versions(index_dir: Path, keep: str) -> None:
 
 def _article_entry(article: Article, chunk_ids: list[str]) -> dict:
     return {"content_hash": article.content_hash, "title": article.title, "date": article.date,
-            "source": article.source, "language": article.language, "chunk_ids": chunk_ids}
+            "source": article.source, "language": article.language, "url": article.url, "chunk_ids": chunk_ids}
 
 
 def build_index(settings: Settings, *, full: bool = False, progress: bool = True) -> BuildReport:

@@ -27,7 +27,7 @@ class Citation:
     def to_dict(self) -> dict:
         c = self.hit.chunk
         return {"n": self.n, "doc": c.doc, "title": c.title, "date": c.date, "source": c.source,
-                "language": c.language, "chunk_id": c.chunk_id, "quote": self.quote}
+                "language": c.language, "chunk_id": c.chunk_id, "url": c.url, "quote": self.quote}
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class Passage:
     def to_dict(self) -> dict:
         c = self.hit.chunk
         return {"n": self.n, "doc": c.doc, "chunk_id": c.chunk_id, "score": round(self.hit.score, 4),
-                "text": c.text, "title": c.title, "date": c.date, "source": c.source, "language": c.language}
+                "text": c.text, "title": c.title, "date": c.date, "source": c.source, "language": c.language,
+                "url": c.url}
 
 
 @dataclass
