@@ -76,8 +76,8 @@ class DuplicateFinder:
     """Articles kept so far, indexed by shingle, to match new ones against (incremental)."""
 
     threshold: float = THRESHOLD
-    _sizes: dict[str, int] = field(default_factory=dict)
-    _postings: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (language, shingle) -> docs
+    _kept: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)  # doc -> (language, shingles)
+    _postings: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (language, shingle) -> docs
 
     def match(self, article: Article) -> Match | None:
         """The kept article ``article`` duplicates (the most similar one at or above the threshold), or None."""
@@ -91,18 +91,25 @@ class DuplicateFinder:
         for doc, inter in overlap.items():
             if doc == article.doc:
                 continue
-            score = inter / (len(own) + self._sizes[doc] - inter)
+            score = inter / (len(own) + len(self._kept[doc][1]) - inter)
             # ties go to the earlier name, so the result does not depend on dict order
             if score >= self.threshold and (best is None or (score, best.same_as) > (best.score, doc)):
                 best = Match(article.doc, doc, score)
         return best
 
     def add(self, article: Article) -> None:
-        """Keep ``article`` as an original later articles are matched against."""
+        """Keep ``article`` as an original later articles are matched against (replacing an older version)."""
+        self.remove(article.doc)
         own = shingles(article.body)
-        self._sizes[article.doc] = len(own)
+        self._kept[article.doc] = (article.language, own)
         for s in own:
-            self._postings.setdefault((article.language, s), []).append(article.doc)
+            self._postings.setdefault((article.language, s), set()).add(article.doc)
+
+    def remove(self, doc: str) -> None:
+        """Forget ``doc`` (no error when it was not kept)."""
+        language, own = self._kept.pop(doc, ("", frozenset()))
+        for s in own:
+            self._postings[(language, s)].discard(doc)
 
 
 def find_duplicates(articles: list[Article], threshold: float = THRESHOLD) -> dict[str, str]:
