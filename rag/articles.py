@@ -443,6 +443,9 @@ def parse_article(text: str, doc: str, content_hash: str = "") -> Article:
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w\-:.]+)""", re.I)
 # Meta tags that carry a publication date, as publishers and CMSs write them.
+# trafilatura falls back to whatever text a page has (a menu, "Page not found"); fewer words
+# than a one-sentence release is not an article.
+MIN_HTML_WORDS = 8
 _DATE_META = {"article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
               "date", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date"}
 
@@ -546,6 +549,9 @@ def parse_html(html: str, doc: str, content_hash: str = "", url: str | None = No
     body = clean_body("\n\n".join(paragraphs), title=title or None)
     if not body:
         raise ArticleError("no article text after removing page furniture")
+    if len(body.split()) < MIN_HTML_WORDS:
+        raise ArticleError(f"no article text found in the page (only {len(body.split())} words outside the "
+                           "menus and footers: an index, error or login page?)")
     language = _detected_language(body)
     return Article(
         doc=doc,

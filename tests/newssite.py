@@ -15,6 +15,7 @@ import hashlib
 import html
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -174,6 +175,7 @@ class NewsSite:
     def __init__(self, huge_bytes: int = 3_000_000) -> None:
         self.routes: dict[str, Route] = {}
         self.log: list[tuple[str, dict[str, str]]] = []
+        self.times: list[tuple[str, float]] = []  # (path, time.monotonic() on arrival)
         self._lock = threading.Lock()
         site = self
 
@@ -183,6 +185,7 @@ class NewsSite:
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 with site._lock:
                     site.log.append((self.path, dict(self.headers)))
+                    site.times.append((self.path, time.monotonic()))
                     route = site.routes.get(self.path)
                     if route is not None and route.fail_first > 0:
                         route.fail_first -= 1
