@@ -234,15 +234,24 @@ def test_upload_by_url(site, tmp_path):
 
 @pytest.mark.model
 def test_a_fetched_article_is_answered_citing_its_url(site, tmp_path):
-    from rag.index import build_index
+    from rag.index import build_index, load_index
     from rag.pipeline import answer_question
     from rag.settings import load_settings
+    from rag.ui.uploads import fetch_url_into_documents
 
     settings = load_settings(documents_dir=tmp_path / "documents", index_dir=tmp_path / "index")
-    report = fetch(settings.documents_dir, urls=[site.url("/news/kz-bg-transport"), site.url("/news/water-management"),
-                                                 site.url("/news/stipendia")], config=FAST)
-    assert len(report.fetched) == 3
+    report = fetch(settings.documents_dir, urls=[site.url("/news/water-management"), site.url("/news/stipendia")],
+                   config=FAST)
+    assert len(report.fetched) == 2
     build_index(settings, progress=False)
+    # the app's URL field: fetch one page and index it
+    added = fetch_url_into_documents(settings, site.url("/news/kz-bg-transport"))
+    assert [(f.status, f.title) for f in added.files] == [("added", TRANSPORT_RU["title"])], added.to_dict()
+    assert added.index_summary["added"] == 1 and added.error is None
+    copy = fetch_url_into_documents(settings, site.url("/second-channel/2025/06/09/astana-sofia"))
+    assert copy.files[0].status == "rejected" and added.files[0].name in copy.files[0].reason
+    assert len(load_index(settings.index_dir).documents) == 3  # the copy is not indexed
+
     answer = answer_question(settings, "Which ports did Kazakhstan and Bulgaria discuss?")
     assert not answer.refused
     assert "Burgas" in answer.answer or "Бургас" in answer.answer

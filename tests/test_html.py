@@ -123,3 +123,24 @@ def test_txt_without_url_keeps_defaults():
     got = parse_article("Headline of the release\ndate: 2025-06-09\nlanguage: en\n\nBody text here.\n", doc="x.txt")
     assert got.url is None and got.other_urls == ()
     assert Article("d", "t", None, None, "en", "b", "h").url is None  # old constructors still work
+
+
+def test_html_uploads_are_checked_like_txt(tmp_path):
+    from rag.settings import load_settings
+    from rag.ui.uploads import UploadRejected, check_name, check_upload
+
+    settings = load_settings(documents_dir=tmp_path, index_dir=tmp_path / "index")
+    html = page(TRANSPORT_RU, lang="ru", site="Астана Ньюс", url=f"{BASE}/a")
+    assert check_upload("transport.html", html.encode(), settings).title == TRANSPORT_RU["title"]
+    cp1251 = html.replace('charset="utf-8"', 'charset="windows-1251"').encode("cp1251")
+    assert check_upload("transport.htm", cp1251, settings).url == f"{BASE}/a"
+    for name, data, reason in [
+        ("undeclared.html", html.replace('charset="utf-8"', "").encode("cp1251"), "not valid utf-8"),
+        ("menu.html", b"<html><body><nav>Home</nav></body></html>", "no article text"),
+        ("big.html", b"<p>" + b"x " * settings.max_upload_bytes + b"</p>", "limit"),
+        ("a.HTML", html.encode(), ".txt, .html and .htm"),
+        ("README.html", html.encode(), "reserved"),
+    ]:
+        with pytest.raises(UploadRejected, match=reason):
+            check_upload(name, data, settings)
+    assert check_name("page.htm") == "page.htm"
