@@ -61,6 +61,11 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Feeds and sitemaps: any XML type; text/plain because some servers label feeds so.
 XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml",
              "text/plain")
+# A server that does not know the type (no header, or a static file server's default for a name
+# without an extension): the content is sniffed, as browsers do (WHATWG MIME sniffing), instead.
+UNKNOWN_TYPES = ("", "application/octet-stream")
+_LOOKS_HTML = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_LOOKS_XML = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<(?:\?xml|rss|feed|rdf:rdf|urlset|sitemapindex)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -225,10 +230,15 @@ class PoliteClient:
                 if response.status_code != 200:
                     raise FetchFailed(f"HTTP {response.status_code} {response.reason_phrase}".strip())
                 content_type, charset = _content_type(response.headers.get("content-type", ""))
-                if content_type not in accept:
-                    wanted = "an HTML page" if accept == HTML_TYPES else "XML"
-                    raise FetchFailed(f"not {wanted} (Content-Type: {content_type or 'missing'})")
+                wanted = "an HTML page" if accept == HTML_TYPES else "XML"
+                if content_type not in accept and content_type not in UNKNOWN_TYPES:
+                    raise FetchFailed(f"not {wanted} (Content-Type: {content_type})")
                 body = self._read(response, current)
+                if content_type in UNKNOWN_TYPES and content_type not in accept:
+                    looks = _LOOKS_HTML if accept == HTML_TYPES else _LOOKS_XML
+                    if not looks.match(body[:1024]):
+                        raise FetchFailed(f"not {wanted} (Content-Type: {content_type or 'missing'}, and the "
+                                          "content does not look like it)")
                 return Response(current, 200, response.headers, body, content_type, charset)
             finally:
                 response.close()

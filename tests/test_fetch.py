@@ -167,6 +167,20 @@ def test_feeds_and_sitemaps_that_are_not_are_reported(site, tmp_path):
     assert report.fetched == []
 
 
+def test_pages_and_feeds_of_unknown_type_are_sniffed(site, tmp_path):
+    # a static file server labels files without an extension application/octet-stream
+    for path in ("/news/water-management", "/feed.xml"):
+        site.routes[path].content_type = "application/octet-stream"
+    site.routes["/files/report.pdf"].content_type = "application/octet-stream"
+    report = fetch(tmp_path, urls=[site.url("/news/water-management"), site.url("/files/report.pdf")],
+                   feeds=[site.url("/feed.xml")], config=FAST)
+    assert site.url("/news/water-management") in {i["url"] for i in report.fetched}
+    assert len(report.fetched) == 6  # the feed was read
+    reasons = {f["url"]: f["reason"] for f in report.failed}
+    assert reasons[site.url("/files/report.pdf")] == ("not an HTML page (Content-Type: application/octet-stream, "
+                                                      "and the content does not look like it)")
+
+
 def test_oversized_page_without_length_is_cut_off(site, tmp_path):
     report = fetch(tmp_path, urls=[site.url("/news/huge-streamed")], config=FAST)
     assert "download stopped" in report.failed[0]["reason"]
