@@ -146,6 +146,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """Keep the index in step with the documents folder until Ctrl-C."""
+    import signal
     import threading
 
     from rag.watch import watch_folder
@@ -154,10 +155,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
     print(f"Watching {settings.documents_dir} (every {args.interval:g}s; index {settings.index_dir}). Ctrl-C stops.",
           file=sys.stderr)
     stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        # also when started in the background (SIGINT ignored) or stopped by a service manager (SIGTERM);
+        # an interrupted build leaves the previous index version live
+        stop.set()
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
     try:
         watch_folder(settings, stop, interval=args.interval, debounce=args.debounce, initial_build=True)
     except KeyboardInterrupt:
-        stop.set()
         print("stopped", file=sys.stderr)
     return 0
 

@@ -40,9 +40,10 @@ class FolderChanges:
         return bool(self.added or self.changed or self.removed)
 
     def describe(self) -> str:
-        parts = [f"{name} {', '.join(files)}" for name, files in
+        parts = [f"{name} {', '.join(files[:5])}" + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+                 for name, files in
                  (("added", self.added), ("changed", self.changed), ("removed", self.removed)) if files]
-        return "; ".join(parts) or "nothing"
+        return "; ".join(parts) or "start-up (catching up)"
 
 
 def snapshot(directory: Path) -> Snapshot:
@@ -108,7 +109,7 @@ def watch_folder(settings: Settings, stop: threading.Event,
 
     seen = snapshot(directory)
     if initial_build:
-        run(FolderChanges())
+        run(FolderChanges())  # catching up with what changed while nobody watched
     pending = FolderChanges()
     base = seen  # the folder as the last build saw it
     last_change = 0.0
