@@ -365,7 +365,7 @@ def _guess_source(page: list[str], body: str) -> str | None:
 
 # --- whole articles -------------------------------------------------------------
 
-_HEADER_LINE = re.compile(r"^(date|source|language|url|also_url)\s*:\s*(.*?)\s*$", re.I)
+HEADER_LINE = re.compile(r"^(date|source|language|url|also_url)\s*:\s*(.*?)\s*$", re.I)
 HTML_SUFFIXES = (".html", ".htm")
 ARTICLE_SUFFIXES = (".txt",) + HTML_SUFFIXES
 
@@ -381,11 +381,11 @@ def parse_article(text: str, doc: str, content_hash: str = "") -> Article:
         raise ArticleError("empty file")
     lines = text.split("\n")
 
-    if len(lines) > 1 and _HEADER_LINE.match(lines[1].strip()):
+    if len(lines) > 1 and HEADER_LINE.match(lines[1].strip()):
         header: dict[str, str] = {}
         also_urls: list[str] = []
         i = 1
-        while i < len(lines) and (m := _HEADER_LINE.match(lines[i].strip())):
+        while i < len(lines) and (m := HEADER_LINE.match(lines[i].strip())):
             if m.group(1).lower() == "also_url":
                 if m.group(2) and m.group(2) not in also_urls:
                     also_urls.append(m.group(2))

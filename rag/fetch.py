@@ -39,6 +39,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from rag.articles import (
+    HEADER_LINE,
     Article,
     ArticleError,
     decode_html,
@@ -422,13 +423,11 @@ def article_file_name(article: Article, taken: set[str]) -> str:
 
 def add_also_url(path: Path, url: str) -> bool:
     """Add ``also_url: <url>`` to the header of a ``.txt`` article; False when the file has no header (HTML, raw page)."""
-    from rag.articles import _HEADER_LINE  # the reader's own definition of a header line
-
     if path.suffix != ".txt":
         return False
     lines = path.read_text(encoding="utf-8").split("\n")
     end = 1
-    while end < len(lines) and _HEADER_LINE.match(lines[end].strip()):
+    while end < len(lines) and HEADER_LINE.match(lines[end].strip()):
         if re.match(rf"^(?:also_)?url\s*:\s*{re.escape(url)}\s*$", lines[end].strip(), re.I):
             return True  # already recorded
         end += 1

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from newssite import COPY_RU, FURNITURE, REDIRECTED_EN, TRANSPORT_EN, TRANSPORT_RU, NewsSite, Route, page
+from newssite import FURNITURE, REDIRECTED_EN, TRANSPORT_EN, TRANSPORT_RU, NewsSite, page
 from rag.articles import load_articles, read_article
-from rag.fetch import STATE_FILE, USER_AGENT, FetchConfig, PoliteClient, FetchFailed, HTML_TYPES, fetch
+from rag.fetch import HTML_TYPES, STATE_FILE, USER_AGENT, FetchConfig, FetchFailed, PoliteClient, fetch
 
 # Fast but otherwise real etiquette: no pause between requests, short back-off.
 FAST = FetchConfig(requests_per_second=0, backoff=0.01, timeout=5, max_bytes=1_000_000)
