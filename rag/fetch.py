@@ -55,6 +55,7 @@ USER_AGENT = "DiploRAG/0.1 press-release fetcher (+https://github.com/diplorag/d
 STATE_FILE = ".fetch-state.json"
 STATE_FORMAT = 1
 MAX_REDIRECTS = 10
+ROBOTS_REDIRECTS = 5
 MAX_RETRY_AFTER_SECONDS = 60.0
 SLUG_MAX_CHARS = 60
 
@@ -168,11 +169,18 @@ class PoliteClient:
         if origin not in self._robots:
             robots_url = origin + "/robots.txt"
             try:
-                response = self._send(robots_url)
-                try:
-                    body = self._read(response, robots_url)
-                finally:
-                    response.close()
+                target = robots_url
+                for _ in range(ROBOTS_REDIRECTS + 1):  # RFC 9309: follow at least five redirects
+                    response = self._send(target)
+                    try:
+                        location = response.headers.get("location")
+                        if response.status_code in (301, 302, 303, 307, 308) and location:
+                            target = urljoin(target, location)
+                            continue
+                        body = self._read(response, target)
+                        break
+                    finally:
+                        response.close()
             except (httpx.HTTPError, FetchFailed) as exc:
                 self._robots[origin] = f"robots.txt could not be read ({_describe(exc)}); not fetching from {origin}"
             else:
@@ -334,15 +342,17 @@ def parse_sitemap(content: bytes) -> tuple[list[Listed], list[str]]:
     for entry in root:
         if not isinstance(entry.tag, str):
             continue
-        values = {etree.QName(child).localname: (child.text or "").strip() for child in entry
-                  if isinstance(child.tag, str)}
+        # descendants, so that a Google News sitemap's <news:news><news:publication_date> is seen
+        values = {etree.QName(node).localname: (node.text or "").strip() for node in entry.iter()
+                  if isinstance(node.tag, str) and node is not entry}
         if not values.get("loc"):
             continue
         if kind == "sitemapindex":
             nested.append(values["loc"])
         else:
-            lastmod = values.get("lastmod") or ""
-            pages.append(Listed(values["loc"], lastmod[:10] if re.match(r"\d{4}-\d{2}-\d{2}", lastmod) else None))
+            # <lastmod> is when the page last changed, not when the release was published: not a date for it
+            published = values.get("publication_date") or ""
+            pages.append(Listed(values["loc"], published[:10] if re.match(r"\d{4}-\d{2}-\d{2}", published) else None))
     return pages, nested
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newssite import FURNITURE, REDIRECTED_EN, TRANSPORT_EN, TRANSPORT_RU, NewsSite, page
+from newssite import FURNITURE, REDIRECTED_EN, TRANSPORT_EN, TRANSPORT_RU, NewsSite, Route, page
 from rag.articles import load_articles, read_article
 from rag.fetch import HTML_TYPES, STATE_FILE, USER_AGENT, FetchConfig, FetchFailed, PoliteClient, fetch
 
@@ -272,3 +272,32 @@ def test_a_fetched_article_is_answered_citing_its_url(site, tmp_path):
     urls = {c.to_dict()["url"] for c in answer.citations}
     assert site.url("/news/kz-bg-transport") in urls
     assert all(p.to_dict()["url"] for p in answer.passages)
+
+
+def test_robots_txt_redirect_is_followed_and_an_unreadable_one_stops_the_host(site, tmp_path):
+    site.routes["/robots-real.txt"] = site.routes["/robots.txt"]
+    site.routes["/robots.txt"] = Route(b"", status=301, headers={"Location": "/robots-real.txt"}, etag=False)
+    report = fetch(tmp_path / "a", urls=[site.url("/news/stipendia"), site.url("/private/draft")], config=FAST)
+    assert [i["url"] for i in report.fetched] == [site.url("/news/stipendia")]
+    assert report.failed == [{"url": site.url("/private/draft"), "reason": "disallowed by the site's robots.txt"}]
+
+    site.routes["/robots.txt"] = Route(b"down", status=503, etag=False)
+    report = fetch(tmp_path / "b", urls=[site.url("/news/stipendia")], config=FAST)
+    assert report.fetched == [] and "robots.txt answered HTTP 503" in report.failed[0]["reason"]
+    assert site.requests_to("/news/stipendia") == [site.requests_to("/news/stipendia")[0]]  # only the first run's
+
+
+def test_news_sitemap_publication_date_dates_an_undated_page(site, tmp_path):
+    undated = page({"title": "Kazakhstan and Malta sign a tourism memorandum", "paragraphs": [
+        "Kazakhstan and Malta signed a memorandum on cooperation in tourism at a meeting of the two foreign ministers.",
+        "The sides agreed to exchange tourism statistics and to promote direct charter flights in the summer."]},
+        lang="en", site="Astana News", url=site.url("/news/malta"), date_markup="none", furniture="en")
+    site.add_page("/news/malta", undated)
+    site.add_page("/news-sitemap.xml", '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                  'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+                  f'<url><loc>{site.url("/news/malta")}</loc><lastmod>2026-01-05</lastmod><news:news>'
+                  "<news:publication_date>2025-05-14T09:00:00+05:00</news:publication_date></news:news></url></urlset>",
+                  content_type="application/xml")
+    report = fetch(tmp_path, sitemaps=[site.url("/news-sitemap.xml")], config=FAST)
+    assert [i["date"] for i in report.fetched] == ["2025-05-14"]  # not the lastmod
+    assert report.fetched[0]["file"] == "en_kazakhstan_and_malta_sign_a_tourism_memorandum_2025-05-14.txt"
