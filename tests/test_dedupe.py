@@ -7,7 +7,17 @@ from pathlib import Path
 
 from newssite import COPY_RU, SCHOLARSHIP_KK, TRANSPORT_EN, TRANSPORT_RU, WATER_EN, page
 from rag.articles import Article, load_articles, parse_html
-from rag.dedupe import THRESHOLD, DuplicateFinder, find_duplicates, jaccard, shingles, similarity
+from rag.dedupe import (
+    KEY_OVERLAP,
+    THRESHOLD,
+    DuplicateFinder,
+    find_duplicates,
+    jaccard,
+    key_overlap,
+    key_tokens,
+    shingles,
+    similarity,
+)
 
 DOCUMENTS = Path(__file__).resolve().parent.parent / "documents"
 AQSHAM = "kk_albania_tokayev_direct_flights_aqshamnews_2023-09-07.txt"
@@ -77,3 +87,23 @@ def test_finder_replaces_an_article_added_again():
     assert match is not None and match.same_as == "a.html" and match.score == 1.0
     finder.remove("a.html")
     assert finder.match(dataclasses.replace(_page(WATER_EN, "en", "w"), doc="copy")) is None
+
+
+def test_template_releases_about_different_meetings_are_not_duplicates():
+    template = ("Астана, 14 марта 2024 года – Заместитель министра иностранных дел Республики Казахстан Алибек "
+                "Бакаев провёл встречу с Послом {0} в Казахстане {1}. Стороны обсудили состояние и перспективы "
+                "двустороннего сотрудничества в торгово-экономической, инвестиционной и культурно-гуманитарной "
+                "сферах. Особое внимание уделено подготовке предстоящих мероприятий на высоком уровне.")
+    a, b = (Article(doc, "t", "2024-03-14", None, "ru", template.format(country, ambassador), "")
+            for doc, country, ambassador in (("a.txt", "Чехии", "Томашем Ганом"), ("b.txt", "Финляндии", "Ари Лаакконеном")))
+    assert similarity(a, b) >= THRESHOLD  # most of the wording is shared...
+    assert key_overlap(key_tokens(a.body), key_tokens(b.body)) < KEY_OVERLAP  # ...but not the names
+    assert find_duplicates([a, b]) == {}
+    # the same release reprinted with an attribution is still a duplicate
+    reprint = dataclasses.replace(a, doc="c.txt", body=a.body + " Об этом сообщает пресс-служба МИД.")
+    assert find_duplicates([a, reprint]) == {"c.txt": "a.txt"}
+
+
+def test_key_tokens_are_numbers_and_names_not_sentence_starts():
+    keys = key_tokens("Astana, 09 June 2025 – The Minister met Ms Lee. Talks were held in Sofia.")
+    assert keys == {"9", "june", "2025", "minister", "ms", "lee", "sofia"}
