@@ -519,11 +519,30 @@ def _structured_date(tree) -> str | None:
     return None
 
 
+def _page_urls(canonical: str | None, fetched: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """(url, other urls) of a page: its canonical link when it names a page of the site it was
+    fetched from, else the fetched URL (with a foreign canonical kept as another address).
+
+    CMSs get canonical links wrong (the home page on every article; the original site on a
+    mirror), and the fetched URL is one the reader can open.
+    """
+    from urllib.parse import urlsplit
+
+    if not canonical or not fetched:
+        return canonical or fetched, ()
+    c, f = urlsplit(canonical), urlsplit(fetched)
+    if c.path in ("", "/") and not c.query:
+        return fetched, ()
+    if c.netloc.lower().removeprefix("www.") == f.netloc.lower().removeprefix("www."):
+        return canonical, ()
+    return fetched, (canonical,)
+
+
 def parse_html(html: str, doc: str, content_hash: str = "", url: str | None = None) -> Article:
     """Build an :class:`Article` from an HTML page (pure; raises ArticleError).
 
     trafilatura finds the main text, the title, the outlet (``og:site_name``) and the canonical
-    URL (else ``url``, where the page was fetched from); the text then goes through the same
+    URL (if it is on the site of ``url``, where the page was fetched from, else ``url``); the text then goes through the same
     :func:`clean_body` as a ``.txt`` file, with one blank line between paragraphs.
     """
     import lxml.html
@@ -553,6 +572,7 @@ def parse_html(html: str, doc: str, content_hash: str = "", url: str | None = No
         raise ArticleError(f"no article text found in the page (only {len(body.split())} words outside the "
                            "menus and footers: an index, error or login page?)")
     language = _detected_language(body)
+    page_url, other_urls = _page_urls((extracted.url or "").strip() or None, url)
     return Article(
         doc=doc,
         title=title or _short_title(body, language),
@@ -561,7 +581,8 @@ def parse_html(html: str, doc: str, content_hash: str = "", url: str | None = No
         language=language,
         body=body,
         content_hash=content_hash,
-        url=(extracted.url or "").strip() or url,
+        url=page_url,
+        other_urls=other_urls,
     )
 
 

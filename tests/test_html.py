@@ -144,3 +144,16 @@ def test_html_uploads_are_checked_like_txt(tmp_path):
         with pytest.raises(UploadRejected, match=reason):
             check_upload(name, data, settings)
     assert check_name("page.htm") == "page.htm"
+
+
+@pytest.mark.parametrize("canonical,fetched,url,others", [
+    (f"{BASE}/news/a", f"{BASE}/feed-link?id=1", f"{BASE}/news/a", ()),  # the usual case
+    ("http://www.news.invalid/news/a", f"{BASE}/x", "http://www.news.invalid/news/a", ()),  # www. is the same site
+    (f"{BASE}/", f"{BASE}/news/a", f"{BASE}/news/a", ()),  # a CMS that points every page at the home page
+    ("https://original.invalid/news/a", f"{BASE}/mirror/a", f"{BASE}/mirror/a", ("https://original.invalid/news/a",)),
+    (f"{BASE}/news/a", None, f"{BASE}/news/a", ()),  # a file in the folder: the canonical is all there is
+])
+def test_which_url_a_page_keeps(canonical, fetched, url, others):
+    html = page(WATER_EN, lang="en", site="S", url=canonical, date_markup="jsonld")
+    got = parse_html(html, doc="x.html", url=fetched)
+    assert (got.url, got.other_urls) == (url, others)
