@@ -1,8 +1,10 @@
 """Reading the article files: metadata, and a body cleaned of page furniture.
 
-Two kinds of files live in ``documents/``: curated ones with a small header
-(headline, ``date:``, ``source:``, ``language:``, blank line, body) and raw scraped
-pages with no header at all. Both go through the same line-based cleaner.
+Three kinds of files live in ``documents/``: curated ones with a small header
+(headline, ``date:``, ``source:``, ``language:``, optional ``url:`` and ``also_url:``
+lines, blank line, body), raw scraped pages with no header at all, and HTML pages
+(``.html``/``.htm``, main text found by trafilatura). All go through the same
+line-based cleaner and give the same :class:`Article`.
 
 Cleaning never edits characters inside a kept line (other code checks that quoted
 evidence is a verbatim substring of the body); it only drops whole lines, strips
@@ -16,8 +18,10 @@ credit included, because it names who and where.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
+import json
 import logging
 import re
 import unicodedata
@@ -45,6 +49,10 @@ class Article:
     language: str
     body: str
     content_hash: str
+    # The page the article was read from (a header's ``url:``, an HTML page's canonical link),
+    # and other pages that carry the same text (``also_url:`` lines: republished copies).
+    url: str | None = None
+    other_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -357,7 +365,9 @@ def _guess_source(page: list[str], body: str) -> str | None:
 
 # --- whole articles -------------------------------------------------------------
 
-_HEADER_LINE = re.compile(r"^(date|source|language)\s*:\s*(.*?)\s*$", re.I)
+HEADER_LINE = re.compile(r"^(date|source|language|url|also_url)\s*:\s*(.*?)\s*$", re.I)
+HTML_SUFFIXES = (".html", ".htm")
+ARTICLE_SUFFIXES = (".txt",) + HTML_SUFFIXES
 
 
 def _detected_language(body: str) -> str:
@@ -371,11 +381,16 @@ def parse_article(text: str, doc: str, content_hash: str = "") -> Article:
         raise ArticleError("empty file")
     lines = text.split("\n")
 
-    if len(lines) > 1 and _HEADER_LINE.match(lines[1].strip()):
+    if len(lines) > 1 and HEADER_LINE.match(lines[1].strip()):
         header: dict[str, str] = {}
+        also_urls: list[str] = []
         i = 1
-        while i < len(lines) and (m := _HEADER_LINE.match(lines[i].strip())):
-            header[m.group(1).lower()] = m.group(2)
+        while i < len(lines) and (m := HEADER_LINE.match(lines[i].strip())):
+            if m.group(1).lower() == "also_url":
+                if m.group(2) and m.group(2) not in also_urls:
+                    also_urls.append(m.group(2))
+            else:
+                header[m.group(1).lower()] = m.group(2)
             i += 1
         title = lines[0].strip()
         body = clean_body("\n".join(lines[i:]), title=title)
@@ -393,6 +408,8 @@ def parse_article(text: str, doc: str, content_hash: str = "") -> Article:
             language=language,
             body=body,
             content_hash=content_hash,
+            url=header.get("url") or None,
+            other_urls=tuple(also_urls),
         )
 
     # A raw page: the first line that is not furniture may be the headline.
@@ -422,29 +439,194 @@ def parse_article(text: str, doc: str, content_hash: str = "") -> Article:
     )
 
 
+# --- HTML pages ----------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w\-:.]+)""", re.I)
+# Meta tags that carry a publication date, as publishers and CMSs write them.
+# trafilatura falls back to whatever text a page has (a menu, "Page not found"); fewer words
+# than a one-sentence release is not an article.
+MIN_HTML_WORDS = 8
+_DATE_META = {"article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
+              "date", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date"}
+
+
+def decode_html(data: bytes, declared: str | None = None) -> str:
+    """Decode an HTML page: a BOM, else the charset declared (HTTP header, then ``<meta>``), else UTF-8.
+
+    Raises :class:`ArticleError` naming the charset or the bad byte, so the user knows what to fix.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    charset = declared
+    if not charset and (m := _META_CHARSET.search(data[:4096])):
+        charset = m.group(1).decode("ascii", "replace")
+    charset = (charset or "utf-8").strip().lower()
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        raise ArticleError(f"the page declares an unknown character set ({charset!r}); save it as UTF-8") from None
+    try:
+        return data.decode(charset)
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"not valid {charset} (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+                           "save the page as UTF-8") from None
+
+
+def _iso_date(value: str | None) -> str | None:
+    """``YYYY-MM-DD`` from an ISO timestamp or a written date, else None."""
+    if not value:
+        return None
+    found = _dates_in(value.strip()[:40])
+    return found[0][2] if found else None
+
+
+def _json_ld_dates(node: object) -> list[str]:
+    if isinstance(node, list):
+        return [d for item in node for d in _json_ld_dates(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [node["datePublished"]] if isinstance(node.get("datePublished"), str) else []
+    for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+        found += _json_ld_dates(node.get(key))
+    return found
+
+
+def _structured_date(tree) -> str | None:
+    """The publication date the page states in markup: meta tags, JSON-LD, then ``<time datetime>``.
+
+    htmldate (which trafilatura calls) falls back to any date printed on the page, e.g. a
+    footer's "updated 2026-01-01"; a wrong date is worse than none, so only markup counts here
+    and the dateline of the text comes next.
+    """
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        if key in _DATE_META and (iso := _iso_date(meta.get("content"))):
+            return iso
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() == "application/ld+json" and script.text:
+            try:
+                data = json.loads(script.text)
+            except ValueError:
+                continue
+            for value in _json_ld_dates(data):
+                if iso := _iso_date(value):
+                    return iso
+    for time in tree.iter("time"):
+        if any(a.tag in ("header", "footer", "nav", "aside") for a in time.iterancestors()):
+            continue
+        if iso := _iso_date(time.get("datetime") or time.get("content")):
+            return iso
+    return None
+
+
+def _page_urls(canonical: str | None, fetched: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """(url, other urls) of a page: its canonical link when it names a page of the site it was
+    fetched from, else the fetched URL (with a foreign canonical kept as another address).
+
+    CMSs get canonical links wrong (the home page on every article; the original site on a
+    mirror), and the fetched URL is one the reader can open.
+    """
+    from urllib.parse import urlsplit
+
+    if not canonical or not fetched:
+        return canonical or fetched, ()
+    c, f = urlsplit(canonical), urlsplit(fetched)
+    if c.path in ("", "/") and not c.query:
+        return fetched, ()
+    if c.netloc.lower().removeprefix("www.") == f.netloc.lower().removeprefix("www."):
+        return canonical, ()
+    return fetched, (canonical,)
+
+
+def parse_html(html: str, doc: str, content_hash: str = "", url: str | None = None) -> Article:
+    """Build an :class:`Article` from an HTML page (pure; raises ArticleError).
+
+    trafilatura finds the main text, the title, the outlet (``og:site_name``) and the canonical
+    URL (if it is on the site of ``url``, where the page was fetched from, else ``url``); the text then goes through the same
+    :func:`clean_body` as a ``.txt`` file, with one blank line between paragraphs.
+    """
+    import lxml.html
+    import trafilatura
+
+    if not html.strip():
+        raise ArticleError("empty file")
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError) as exc:
+        raise ArticleError(f"not a readable HTML page ({exc})") from None
+    extracted = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                                            include_tables=True, include_images=False, favor_precision=True)
+    if extracted is None or not (extracted.text or "").strip():
+        raise ArticleError("no article text found in the page")
+    paragraphs = [line.strip() for line in extracted.text.split("\n") if line.strip()]
+    outlet = (extracted.sitename or "").strip() or None
+    title = (extracted.title or "").strip()
+    if outlet and title:
+        # "<headline> | <site name>", "<site name>: <headline>"
+        title = re.sub(rf"\s*[|–—\-:]\s*{re.escape(outlet)}\s*$", "", title)
+        title = re.sub(rf"^{re.escape(outlet)}\s*[|–—\-:]\s*", "", title)
+    body = clean_body("\n\n".join(paragraphs), title=title or None)
+    if not body:
+        raise ArticleError("no article text after removing page furniture")
+    if len(body.split()) < MIN_HTML_WORDS:
+        raise ArticleError(f"no article text found in the page (only {len(body.split())} words outside the "
+                           "menus and footers: an index, error or login page?)")
+    language = _detected_language(body)
+    page_url, other_urls = _page_urls((extracted.url or "").strip() or None, url)
+    return Article(
+        doc=doc,
+        title=title or _short_title(body, language),
+        date=_structured_date(tree) or parse_date(body),
+        source=outlet or _guess_source(paragraphs, body),
+        language=language,
+        body=body,
+        content_hash=content_hash,
+        url=page_url,
+        other_urls=other_urls,
+    )
+
+
+def render_article(article: Article) -> str:
+    """The article as a ``.txt`` file in the header format :func:`parse_article` reads back."""
+    header = [article.title.replace("\n", " ").strip()]
+    if article.date:
+        header.append(f"date: {article.date}")
+    if article.source:
+        header.append(f"source: {article.source}")
+    header.append(f"language: {article.language}")
+    if article.url:
+        header.append(f"url: {article.url}")
+    header += [f"also_url: {u}" for u in article.other_urls]
+    return "\n".join(header) + "\n\n" + article.body.strip() + "\n"
+
+
 def read_article(path: Path) -> Article:
-    """Read and parse one article file; raises :class:`ArticleError` with the reason."""
+    """Read and parse one article file (``.txt``, ``.html``, ``.htm``); raises :class:`ArticleError` with the reason."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ArticleError(f"cannot read: {exc.strerror or exc}") from exc
     if b"\x00" in data:
         raise ArticleError("binary file (contains NUL bytes)")
+    content_hash = hashlib.sha256(data).hexdigest()
+    if Path(path).suffix.lower() in HTML_SUFFIXES:
+        return parse_html(decode_html(data), doc=Path(path).name, content_hash=content_hash)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ArticleError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at position {exc.start})") from exc
     if not text.strip():
         raise ArticleError("empty file")
-    return parse_article(text, doc=Path(path).name, content_hash=hashlib.sha256(data).hexdigest())
+    return parse_article(text, doc=Path(path).name, content_hash=content_hash)
 
 
 def list_article_paths(directory: Path) -> list[Path]:
-    """The ``*.txt`` files directly in ``directory``, sorted; READMEs and hidden files excluded."""
+    """The ``.txt``, ``.html`` and ``.htm`` files directly in ``directory``, sorted; READMEs and hidden files excluded."""
     return sorted(
         p
-        for p in Path(directory).glob("*.txt")
-        if not p.name.startswith(".") and p.stem.lower() != "readme"
+        for p in Path(directory).iterdir()
+        if p.suffix in ARTICLE_SUFFIXES  # lower case, as uploads require
+        and not p.name.startswith(".") and p.stem.lower() != "readme"
     )
 
 
@@ -455,7 +637,7 @@ def load_articles(directory: Path) -> tuple[list[Article], list[SkippedFile]]:
     """
     if not Path(directory).is_dir():
         raise ArticleError(f"The documents folder {directory} does not exist. Point --documents "
-                           "(or RAG_DOCUMENTS_DIR) at the folder that holds the .txt articles.")
+                           "(or RAG_DOCUMENTS_DIR) at the folder that holds the articles (.txt or .html).")
     articles: list[Article] = []
     skipped: list[SkippedFile] = []
     for path in list_article_paths(directory):

@@ -58,7 +58,7 @@ def chunk_article(article: Article, split: Callable[[str], list[str]]) -> list[C
             limit += 1
         stem = article.doc.rsplit(".", 1)[0]
         chunks.append(Chunk(f"{stem}#{position}", article.doc, position, start, end, piece, article.title,
-                            article.date, article.source, article.language, getattr(article, "url", None)))
+                            article.date, article.source, article.language, article.url))
     return chunks
 
 

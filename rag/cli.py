@@ -1,4 +1,4 @@
-"""The `rag` command: index, search, ask, eval, serve, setup."""
+"""The `rag` command: index, search, ask, eval, serve, setup, fetch, watch."""
 
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     report = build_index(settings, full=args.full, progress=not args.json)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    for copy, original in sorted(report.duplicates.items()):
+        print(f"not indexed again: {copy} republishes {original}", file=sys.stderr)
     if args.json:
         _print_json(report.summary())
         return 0
@@ -117,6 +119,66 @@ STORE_HELP = ("postgresql://… to use PostgreSQL + pgvector instead of the FAIS
               "(RAG_STORE_URL; default: the FAISS folder)")
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Fetch pages, feeds and sitemaps into the documents folder (rag/fetch.py); with --index, index them."""
+    from rag.fetch import FetchConfig, fetch
+
+    if not (args.urls or args.feed or args.sitemap):
+        print("error: give page URLs, --feed URL or --sitemap URL", file=sys.stderr)
+        return 2
+    settings = load_settings(documents_dir=args.documents, index_dir=args.index_dir)
+    given = {"timeout": args.timeout, "max_bytes": args.max_bytes, "requests_per_second": args.rate}
+    config = FetchConfig(**{k: v for k, v in given.items() if v is not None})
+    report = fetch(settings.documents_dir, args.urls, args.feed, args.sitemap, config, progress=not args.json)
+    summary = report.to_dict()
+    if args.index:
+        from rag.index import build_index
+
+        summary["index"] = build_index(settings, progress=not args.json).summary()
+    if args.json:
+        _print_json(summary)
+    else:
+        for item in report.fetched:
+            print(f"fetched   {item['url']} → {item['file']} ({item['date'] or 'undated'}) {item['title']}")
+        for item in report.duplicates:
+            print(f"duplicate {item['url']} = {item['same_as']}")
+        for item in report.failed:
+            print(f"failed    {item['url']}: {item['reason']}")
+        print(f"{len(report.fetched)} fetched, {len(report.unchanged)} unchanged, {len(report.duplicates)} duplicates, "
+              f"{len(report.failed)} failed; documents in {settings.documents_dir}")
+        if args.index:
+            print(f"index: {summary['index']}")
+    worked = report.fetched or report.unchanged or report.duplicates
+    return 1 if report.failed and not worked else 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Keep the index in step with the documents folder until Ctrl-C."""
+    import signal
+    import threading
+
+    from rag.watch import watch_folder
+
+    settings = _settings(args)
+    print(f"Watching {settings.documents_dir} (every {args.interval:g}s; index {settings.index_dir}). Ctrl-C stops.",
+          file=sys.stderr)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        # also when started in the background (SIGINT ignored) or stopped by a service manager (SIGTERM);
+        # an interrupted build leaves the previous index version live
+        stop.set()
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
+    try:
+        watch_folder(settings, stop, interval=args.interval, debounce=args.debounce, initial_build=True)
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the README's examples)."""
     parser = argparse.ArgumentParser(prog="rag", description=__doc__)
@@ -174,6 +236,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("fetch", help="download articles from pages, RSS/Atom feeds and sitemaps")
+    p.add_argument("urls", nargs="*", metavar="URL", help="article pages")
+    p.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS or Atom feed (repeatable)")
+    p.add_argument("--sitemap", action="append", default=[], metavar="URL", help="a sitemap (repeatable)")
+    p.add_argument("--documents", type=Path, help="where to save the articles (default documents/)")
+    p.add_argument("--index", action="store_true", help="update the index afterwards")
+    p.add_argument("--index-dir", type=Path, help="index folder for --index (RAG_INDEX_DIR; default index/)")
+    p.add_argument("--rate", type=float, help="at most this many requests per second per host (default 1)")
+    p.add_argument("--timeout", type=float, help="seconds per request (default 20)")
+    p.add_argument("--max-bytes", type=int, help="refuse larger responses (default 5000000)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("watch", help="update the index whenever the documents folder changes")
+    p.add_argument("--documents", type=Path)
+    p.add_argument("--index", type=Path)
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between looks at the folder (1)")
+    p.add_argument("--debounce", type=float, default=2.0, help="wait until the folder is quiet this long (2 s)")
+    p.set_defaults(func=cmd_watch)
     return parser
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from rag import knowledge
 from rag.articles import Article, SkippedFile, load_articles
 from rag.chunking import chunk_articles, chunking_settings
+from rag.dedupe import find_duplicates
 from rag.sentences import split_sentences
 from rag.settings import Settings
 from rag.store import ArticleData, IndexUnavailable, Store, StoreUpdate, open_store
@@ -56,6 +57,7 @@ class BuildReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     full_rebuild_reason: str | None = None
     version: str | None = None
+    duplicates: dict[str, str] = field(default_factory=dict)  # copy → the article it republishes
 
     def summary(self) -> dict:
         return {"documents": self.documents, "added": len(self.added), "updated": len(self.updated),
@@ -65,8 +67,7 @@ class BuildReport:
 
 def _record(article: Article, chunk_ids: list[str]) -> ArticleRecord:
     return ArticleRecord(article.doc, article.title, article.date, article.source, article.language,
-                         article.content_hash, tuple(chunk_ids), getattr(article, "url", None),
-                         tuple(getattr(article, "other_urls", ()) or ()))
+                         article.content_hash, tuple(chunk_ids), article.url, tuple(article.other_urls))
 
 
 def _rebuild_reason(meta: dict | None, wanted: dict) -> str | None:
@@ -92,6 +93,11 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
     started = time.perf_counter()
     report = BuildReport()
     articles, report.skipped = load_articles(settings.documents_dir)
+    # a republished copy (same language, near-identical text) is indexed once, under its first file name
+    report.duplicates = find_duplicates(articles)
+    for copy, original in sorted(report.duplicates.items()):
+        log.info("%s is a republished copy of %s: not indexed again", copy, original)
+    articles = [a for a in articles if a.doc not in report.duplicates]
     report.documents = len(articles)
     store = store or open_store(settings)
     wanted = {"model": embedding.model_identity(settings),

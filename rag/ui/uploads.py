@@ -7,12 +7,14 @@ File-name policy (names are *rejected*, never silently rewritten, so what lands 
   no ``..``, no control characters;
 * it must not be hidden (leading ``.``) or look like an option (leading ``-``), nor start or
   end with a space;
-* it must end in ``.txt`` (lower case, as the indexer only reads ``*.txt``), and must not be a
-  README (the indexer skips those);
+* it must end in ``.txt``, ``.html`` or ``.htm`` (lower case, as the indexer reads only those),
+  and must not be a README (the indexer skips those);
 * letters (any script), digits, spaces and ``_ - . ( ) , +`` only, at most 150 characters.
 
-The content must be at most ``settings.max_upload_bytes`` bytes of UTF-8 text (no NUL bytes)
-that :func:`rag.articles.read_article` accepts as an article. A file whose name and bytes
+The content must be at most ``settings.max_upload_bytes`` bytes of text (no NUL bytes) that
+:func:`rag.articles.read_article` accepts as an article: UTF-8 for ``.txt``; for HTML, UTF-8 or
+the charset the page declares. :func:`fetch_url_into_documents` adds one web page by its URL
+(through :mod:`rag.fetch`, with its etiquette and duplicate check). A file whose name and bytes
 match an existing article changes nothing ("unchanged"); same name, other bytes replaces it
 ("updated"). Files are written atomically (temporary hidden file, fsync, rename).
 """
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rag.articles import Article, ArticleError, read_article
+from rag.articles import ARTICLE_SUFFIXES, HTML_SUFFIXES, Article, ArticleError, decode_html, read_article
 from rag.embedding import sha256_file
 from rag.settings import Settings
 
@@ -91,11 +93,11 @@ def check_name(name: str) -> str:
         raise UploadRejected("file names starting with “-” are not accepted")
     if name != name.strip():
         raise UploadRejected("the name starts or ends with a space")
-    if not name.endswith(".txt"):
+    if not name.endswith(ARTICLE_SUFFIXES):
         suffix = Path(name).suffix or "no extension"
-        raise UploadRejected(f"only .txt files are accepted (this one has {suffix})")
+        raise UploadRejected(f"only .txt, .html and .htm files are accepted (this one has {suffix})")
     if Path(name).stem.lower() == "readme":
-        raise UploadRejected("README.txt is reserved for notes and is not indexed; rename the file")
+        raise UploadRejected(f"{name} is reserved for notes and is not indexed; rename the file")
     if len(name) > MAX_NAME_CHARS:
         raise UploadRejected(f"the name is longer than {MAX_NAME_CHARS} characters")
     if not _NAME_CHARS.fullmatch(name):
@@ -116,11 +118,17 @@ def check_upload(name: str, data: bytes, settings: Settings) -> Article:
         raise UploadRejected("the file is empty")
     if b"\x00" in data:
         raise UploadRejected("binary file (contains NUL bytes), not text")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UploadRejected(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at position {exc.start}); "
-                             "save the file as UTF-8") from None
+    if name.endswith(HTML_SUFFIXES):
+        try:
+            decode_html(data)
+        except ArticleError as exc:
+            raise UploadRejected(str(exc)) from None
+    else:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UploadRejected(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at position {exc.start}); "
+                                 "save the file as UTF-8") from None
     with tempfile.TemporaryDirectory(prefix="diplorag-upload-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
@@ -225,6 +233,60 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
         if result.name in skipped:
             result.status, result.reason = "rejected", f"the indexer skipped it: {skipped[result.name]}"
     step(1.0, "Done")
+    return report
+
+
+def fetch_url_into_documents(settings: Settings, url: str) -> UploadReport:
+    """Fetch one web page into the documents folder (:func:`rag.fetch.fetch`) and update the index.
+
+    The page gets one :class:`UploadResult` named after the saved file (or the URL): "added",
+    "updated" (the page changed since it was fetched), "unchanged" (fetched before and not
+    changed) or "rejected" with the reason: the fetch failed (not HTML, too large, HTTP error,
+    robots.txt), or the page is a copy of an article already in the collection (its URL is then
+    recorded on that article as another source).
+    """
+    from rag.fetch import fetch
+
+    url = (url or "").strip()
+    report = UploadReport()
+    if not url:
+        report.files.append(UploadResult(name="", status="rejected", reason="no URL given"))
+        return report
+    if not url.lower().startswith(("http://", "https://")):
+        report.files.append(UploadResult(name=url, status="rejected",
+                                         reason="only http:// and https:// addresses can be fetched"))
+        return report
+    documents = settings.documents_dir
+    before = {p.name for p in documents.iterdir()} if documents.is_dir() else set()
+    try:
+        fetched = fetch(documents, urls=[url])
+    except (OSError, ArticleError) as exc:
+        report.error = f"The page could not be fetched into {documents}: {exc}"
+        return report
+    for item in fetched.fetched:
+        article = read_article(documents / item["file"])
+        report.files.append(UploadResult(name=item["file"], status="updated" if item["file"] in before else "added",
+                                         title=article.title, date=article.date, language=article.language))
+    for item in fetched.duplicates:
+        report.files.append(UploadResult(name=item["url"], status="rejected",
+                                         reason=f"the same article is already in the collection as {item['same_as']}"
+                                                " (this address was added to it as another source)"))
+    for item_url in fetched.unchanged:
+        report.files.append(UploadResult(name=item_url, status="unchanged",
+                                         reason="this page was fetched before and has not changed"))
+    for item in fetched.failed:
+        report.files.append(UploadResult(name=item["url"], status="rejected", reason=item["reason"]))
+    if not fetched.fetched and not fetched.duplicates:
+        return report
+    from rag.index import build_index
+
+    with INDEX_LOCK:
+        try:
+            build = build_index(settings, full=False, progress=True)
+        except Exception as exc:  # noqa: BLE001 - reported to the user, logged by the caller
+            report.error = f"The page was saved but the index could not be updated: {exc}"
+            return report
+    report.index_summary = build.summary()
     return report
 
 
