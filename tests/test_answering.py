@@ -331,3 +331,61 @@ def test_text_inside_an_article_is_never_an_instruction(tmp_path: Path) -> None:
     assert not answer.refused
     first_line = answer.answer.split("\n")[0]
     assert "PWNED" not in first_line and "2024" in first_line
+
+
+# --- trustworthy answers on the real articles -------------------------------------------------------
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", [
+    "Сколько составил товарооборот между Казахстаном и Чили в 2024 году?",  # a country no article names
+    "When did Tokayev visit Peru?",
+    "Тоқаев Мексикаға қашан сапармен барды?",
+    "Кога Токаев разговаря с Лула да Силва?",  # a person no article names
+    "What did Tokayev and Meloni sign?",
+    "Когда Путин посетил Албанию?",  # two names of the corpus that never meet in one event
+])
+def test_what_the_articles_do_not_say_is_refused_saying_what_is_missing(real_index, question: str) -> None:  # noqa: ANN001
+    answer = answer_question(real_index, question, k=10)
+    assert answer.refused, answer.answer
+    assert answer.citations == [] and MARKER.search(answer.answer) is None
+    own = own_words(answer.answer)
+    assert detect_language(own, fallback=answer.language).code == detect_language(question).code
+
+
+@pytest.mark.model
+def test_a_follow_up_is_answered_from_the_conversation(real_index) -> None:  # noqa: ANN001
+    first = "When did Lavrov visit Astana?"
+    answer = answer_question(real_index, "And what did they discuss?", k=10, history=[first])
+    assert not answer.refused, answer.answer
+    assert answer.query and first.rstrip("?") in answer.query
+    assert answer.citations[0].hit.chunk.doc == "en_russia_tokayev_lavrov_astana_2024-11-24.txt"
+    # the same words with no conversation have nothing to ask about
+    with pytest.raises(InvalidQuestion):
+        answer_question(real_index, "And what did they discuss?", k=10)
+
+
+@pytest.mark.model
+def test_a_standalone_question_is_not_polluted_by_the_conversation(real_index) -> None:  # noqa: ANN001
+    answer = answer_question(real_index, "How much did trade between Kazakhstan and Lithuania grow in 2022?", k=10,
+                             history=["When did Lavrov visit Astana?"])
+    assert answer.query == "How much did trade between Kazakhstan and Lithuania grow in 2022?"
+    assert "28.7%" in answer.answer.split("\n")[0]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question, kind, value", [
+    # the lead sentence names everyone of the question and says nothing of the asked document
+    ("Что подписали Токаев и Бегай по итогам переговоров?", "document", "Совместное заявление"),
+    ("Which document did Tokayev and Begaj sign?", "document", "Joint statement"),
+])
+def test_the_sentence_that_holds_the_asked_value_is_quoted(real_index, question: str, kind: str,  # noqa: ANN001
+                                                           value: str) -> None:
+    answer = answer_question(real_index, question, k=10)
+    assert not answer.refused, answer.answer
+    stated = [v for v in answer.values if v.type == kind]
+    assert stated, answer.answer
+    assert value.lower() in answer.answer.split("\n")[0].lower()
+    citation = answer.citations[0]
+    for v in stated:  # every restated value is read from a span of the cited sentence
+        assert citation.quote_start <= v.start < v.end <= citation.quote_end
