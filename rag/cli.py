@@ -85,7 +85,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         stream = None if args.json else (lambda piece: print(piece, end="", flush=True))
-        result = answer_question(settings, args.question, k=args.k, on_token=stream if settings.generator_model else None)
+        result = answer_question(settings, args.question, k=args.k, history=args.previous,
+                                 on_token=stream if settings.generator_model else None)
     except InvalidQuestion as exc:
         if args.json:
             _print_json({"error": str(exc)})
@@ -208,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="a cited answer in the question's language")
     p.add_argument("question")
+    p.add_argument("--previous", action="append", default=[], metavar="Q",
+                   help="an earlier question of the same conversation (repeatable, oldest first): a follow-up "
+                        "such as 'And what did they discuss?' is resolved with them")
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--index", type=Path)
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
