@@ -57,16 +57,31 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _via_server(args: argparse.Namespace, settings: Settings, endpoint: str, payload: dict) -> dict | None:
+    """The answer of a running app on settings.host:port (rag.api.try_server), unless --local; None: answer here."""
+    if getattr(args, "local", False):
+        return None
+    from rag.api import try_server
+
+    for name in ("languages", "date_from", "date_to"):  # the retrieval filters, when the parser has them
+        if getattr(args, name, None) is not None:
+            payload[name] = getattr(args, name)
+    return try_server(settings, endpoint, payload)
+
+
 def cmd_search(args: argparse.Namespace) -> int:
-    from rag.retrieval import retrieve
+    from rag.api import ServerError, search_json
 
     settings = _settings(args)
-    hits = retrieve(settings, args.query, args.k)
-    results = [{"rank": h.rank, "doc": h.chunk.doc, "title": h.chunk.title, "date": h.chunk.date,
-                "language": h.chunk.language, "score": round(h.score, 4), "chunk_id": h.chunk.chunk_id,
-                "text": h.chunk.text} for h in hits]
+    try:
+        found = _via_server(args, settings, "search", {"query": args.query, "k": args.k})
+    except ServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    found = found if found is not None else search_json(settings, args.query, args.k)
+    results = found["results"]
     if args.json:
-        _print_json({"query": args.query, "results": results})
+        _print_json(found)
         return 0
     for r in results:
         print(f"[{r['rank']}] {r['score']:.3f}  {r['title']}  ({r['date'] or 'undated'}, {r['language']}, {r['doc']})")
@@ -78,11 +93,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from rag.answering.render import answer_to_json, answer_to_text
     from rag.pipeline import InvalidQuestion, answer_question
 
+    from rag.api import ServerError, answer_from_json
+
     settings = _settings(args)
+    stream = None
     try:
-        stream = None if args.json else (lambda piece: print(piece, end="", flush=True))
-        result = answer_question(settings, args.question, k=args.k, on_token=stream if settings.generator_model else None)
-    except InvalidQuestion as exc:
+        served = _via_server(args, settings, "ask", {"question": args.question, "k": args.k})
+        if served is not None:
+            if args.json:
+                _print_json(served)
+                return 0
+            result = answer_from_json(served)
+        else:
+            stream = None if args.json else (lambda piece: print(piece, end="", flush=True))
+            result = answer_question(settings, args.question, k=args.k,
+                                     on_token=stream if settings.generator_model else None)
+    except (InvalidQuestion, ServerError) as exc:
         if args.json:
             _print_json({"error": str(exc)})
         else:
@@ -111,6 +137,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, share=args.share)
 
 
+LOCAL_HELP = ("answer in this process even when a running app (`rag serve`) on RAG_HOST:RAG_PORT could answer "
+              "(it is used when it serves the same index and settings)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the README's examples)."""
     parser = argparse.ArgumentParser(prog="rag", description=__doc__)
@@ -134,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--index", type=Path)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", help="a cited answer in the question's language")
@@ -141,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--index", type=Path)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score retrieval, answers and citations on the gold set")
@@ -154,7 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N questions (quick checks)")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("serve", help="start the chat app")
+    p = sub.add_parser("serve", help="start the chat app (and its JSON API, which `rag ask` / `rag search` use)",
+                       description="Start the chat app on --host/--port (RAG_HOST/RAG_PORT; default 127.0.0.1:7860) "
+                       "with its JSON API (/api/health, /api/ask, /api/search). While it runs, `rag ask` and "
+                       "`rag search` with the same address, index and settings send their question to it and "
+                       "answer in well under a second instead of loading the model (~20 s); --local opts out.")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public share link")

@@ -314,3 +314,98 @@ def encode_queries(model: "SentenceTransformer", texts: Sequence[str]) -> np.nda
     vectors = model.encode_query(list(texts), normalize_embeddings=True, convert_to_numpy=True,
                                  show_progress_bar=False)
     return np.asarray(vectors, dtype=np.float32)
+
+
+def token_span_mask(offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Which tokens lie in which character span: a (spans × tokens) boolean matrix.
+
+    ``offsets`` is a tokenizer's offset mapping for one text. A token belongs to a span when its
+    characters overlap the span's; special and padding tokens (empty offsets) belong to none. A
+    sentencepiece token carries the space before its word, so a sentence's first word counts and the
+    previous sentence's final full stop does not.
+    """
+    if not len(offsets):
+        return np.zeros((len(spans), 0), dtype=bool)
+    starts = np.asarray([a for a, _ in offsets])[None, :]
+    ends = np.asarray([b for _, b in offsets])[None, :]
+    span_starts = np.asarray([s for s, _ in spans], dtype=np.int64).reshape(-1, 1)
+    span_ends = np.asarray([e for _, e in spans], dtype=np.int64).reshape(-1, 1)
+    return (ends > starts) & (starts < span_ends) & (ends > span_starts)
+
+
+def _modules_after_pooling(model: "SentenceTransformer") -> tuple[object, object, list]:
+    """The model's transformer, its pooling module and what follows pooling (Dense, Dense, Normalize)."""
+    modules = list(model)
+    names = [type(m).__name__ for m in modules]
+    if "Pooling" not in names:
+        raise ModelError(f"Late chunking needs a model with a Pooling module; this one has {names}")
+    pool = names.index("Pooling")
+    if pool != 1:
+        raise ModelError(f"Late chunking expects Transformer → Pooling → …; this model has {names}")
+    pooling = modules[pool]
+    if "mean" not in str(getattr(pooling, "pooling_mode", "")):
+        raise ModelError("Late chunking pools a span's tokens by their mean: the model's pooling must be mean too")
+    return modules[0], pooling, modules[pool + 1:]
+
+
+def encode_chunks_with_spans(model: "SentenceTransformer", texts: Sequence[str],
+                             spans: Sequence[Sequence[tuple[int, int]]], *, batch_size: int = 16,
+                             progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One transformer pass per text: its normal document vector, and a vector per character span (late chunking).
+
+    ``texts`` are formatted by :func:`document_text`; ``spans[i]`` are ``(start, end)`` character offsets
+    inside ``texts[i]`` (its sentences). A span's vector is the mean of the token states inside it,
+    passed through the same layers that follow the model's own pooling (EmbeddingGemma: two Dense and a
+    normalisation), so every token of a chunk goes through the transformer once and its sentences are
+    read in the context of the chunk and its title. ``progress``, if given, is called with the number of
+    texts finished. Raises ``ValueError`` for a span that covers no token of its (truncated) text.
+    """
+    import torch
+
+    if len(texts) != len(spans):
+        raise ValueError(f"{len(texts)} texts but {len(spans)} span lists")
+    transformer, pooling, after = _modules_after_pooling(model)
+    tokenizer = model.tokenizer
+    dim = model.get_embedding_dimension()
+    chunk_vectors = np.zeros((len(texts), dim), dtype=np.float32)
+    span_vectors: list[np.ndarray] = [np.zeros((len(s), dim), dtype=np.float32) for s in spans]
+    # Longest first, as sentence-transformers does: batches of similar length waste little on padding.
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    with torch.inference_mode():
+        for b in range(0, len(order), batch_size):
+            rows = order[b:b + batch_size]
+            encoded = tokenizer([texts[i] for i in rows], padding=True, truncation=True,
+                                max_length=model.max_seq_length, return_offsets_mapping=True, return_tensors="pt")
+            offsets = encoded.pop("offset_mapping").tolist()
+            features = transformer({"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]})
+            tokens = features["token_embeddings"]  # (batch, seq, hidden)
+            mask = encoded["attention_mask"].bool()
+            pooled_rows, owners = [], []
+            for j, i in enumerate(rows):
+                if not spans[i]:
+                    continue
+                span_mask = torch.from_numpy(token_span_mask(offsets[j], spans[i])) & mask[j][None, :]
+                counts = span_mask.sum(dim=1, keepdim=True)
+                if bool((counts == 0).any()):
+                    bad = spans[i][int((counts[:, 0] == 0).nonzero()[0])]
+                    raise ValueError(f"span {bad} of text {i} covers no token (text of {len(texts[i])} characters, "
+                                     f"{int(mask[j].sum())} tokens after truncation)")
+                pooled_rows.append(span_mask.to(tokens.dtype) @ tokens[j] / counts)
+                owners.append(i)
+            # The chunk vectors through the model's own pooling, the span means through what follows it.
+            out = pooling(dict(features))
+            span_features = {"sentence_embedding": torch.cat(pooled_rows)} if pooled_rows else None
+            for module in after:
+                out = module(out)
+                if span_features is not None:
+                    span_features = module(span_features)
+            chunk_vectors[rows] = out["sentence_embedding"].float().numpy()
+            if span_features is not None:
+                flat = span_features["sentence_embedding"].float().numpy()
+                at = 0
+                for i in owners:
+                    span_vectors[i] = flat[at:at + len(spans[i])]
+                    at += len(spans[i])
+            if progress is not None:
+                progress(len(rows))
+    return chunk_vectors, span_vectors

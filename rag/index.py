@@ -253,8 +253,8 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
                                               f" → {model_id['name']})")
             elif old.manifest.get("chunking") != chunking:
                 report.full_rebuild_reason = f"the chunking settings changed ({old.manifest.get('chunking')} → {chunking})"
-            elif old.manifest.get("sentence_embedding") != SENTENCE_EMBEDDING:
-                report.full_rebuild_reason = (f"sentences are now embedded as {SENTENCE_EMBEDDING} "
+            elif old.manifest.get("sentence_embedding") != sentence_layout(settings):
+                report.full_rebuild_reason = (f"sentences are now embedded as {sentence_layout(settings)} "
                                               f"(was: {old.manifest.get('sentence_embedding', 'sentence with title')})")
             if report.full_rebuild_reason:
                 old = None
@@ -282,12 +282,9 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
                                     settings.chunk_overlap_tokens)
         new_sentences = [Sentence(a.doc, s, e, a.body[s:e]) for a in changed
                          for s, e in split_sentences(a.body, a.language)]
-        texts = texts_to_embed(new_chunks, new_sentences, {doc: a.title for doc, a in current.items()})
-        vectors = _embed(settings, texts, progress)
-        if new_sentences:
-            n = len(new_chunks)
-            blended = sentence_vectors(vectors[n:n + len(new_sentences)], vectors[n + len(new_sentences):])
-            vectors = np.vstack([vectors[:n], blended])
+        chunk_vectors, sentence_vecs_new = embed_pieces(settings, new_chunks, new_sentences,
+                                                        {doc: a.title for doc, a in current.items()}, progress)
+        vectors = _stack(list(chunk_vectors) + list(sentence_vecs_new), chunk_vectors.shape[1] or 1)
         report.chunks_embedded = len(new_chunks)
 
         # Unchanged articles keep their rows; changed ones take the new ones; order by file name.
@@ -316,7 +313,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
                 docs_manifest[article.doc] = previous[article.doc]
         dim = vectors.shape[1] if len(vectors) else (old.embeddings.shape[1] if old else 1)
         manifest = {"format": FORMAT, "model": model_id, "dim": int(dim), "chunking": chunking,
-                    "sentence_embedding": SENTENCE_EMBEDDING, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "sentence_embedding": sentence_layout(settings), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "documents": docs_manifest, "counts": {"documents": len(docs_manifest), "chunks": len(chunks),
                                                            "sentences": len(sentences)}}
         report.version = _write_version(settings.index_dir, manifest, chunks, _stack(chunk_vecs, dim), sentences,
@@ -372,3 +369,83 @@ def _embed(settings: Settings, texts: list[str], progress: bool) -> np.ndarray:
             parts.append(encode_documents(model, texts[i:i + step], batch_size=settings.embedding_batch_size))
             bar.update(len(texts[i:i + step]))
     return np.vstack(parts)
+
+
+def sentence_layout(settings: Settings) -> str:
+    """How this build embeds sentences, as the manifest records it (a change forces a full rebuild)."""
+    if settings.sentence_vectors == "separate":
+        return SENTENCE_EMBEDDING
+    if settings.sentence_vectors == "late":
+        return (f"late chunking: the sentence's tokens pooled in its chunk's pass + "
+                f"{settings.sentence_chunk_weight} × the chunk")
+    raise ValueError(f"RAG_SENTENCE_VECTORS must be 'separate' or 'late', not {settings.sentence_vectors!r}")
+
+
+def home_chunks(chunks: list[Chunk], sentences: list[Sentence]) -> list[int | None]:
+    """For each sentence, the row of the chunk it is read in (late chunking): a chunk that holds it wholly;
+    of two overlapping ones, the one where it is most central (the larger of its smaller margin to the
+    chunk's edges), so it is read with context on both sides; None when no chunk holds it wholly."""
+    by_doc = _rows_by_doc(chunks)
+    homes: list[int | None] = []
+    for s in sentences:
+        best, best_margin = None, -1
+        for row in by_doc.get(s.doc, ()):
+            c = chunks[row]
+            if c.start <= s.start and s.end <= c.end:
+                margin = min(s.start - c.start, c.end - s.end)
+                if margin > best_margin:
+                    best, best_margin = row, margin
+        homes.append(best)
+    return homes
+
+
+def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Sentence], titles: dict[str, str],
+                 progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The vectors of new chunks and sentences, as ``settings.sentence_vectors`` says (see Settings):
+    (chunk vectors, sentence vectors), rows in the order given; the model loads only when there is work."""
+    from rag.embedding import document_text, encode_chunks_with_spans, load_embedder
+
+    layout = sentence_layout(settings)  # rejects an unknown setting before any work
+    if not chunks and not sentences:
+        return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
+    if settings.sentence_vectors == "separate":
+        vectors = _embed(settings, texts_to_embed(chunks, sentences, titles), progress)
+        n, m = len(chunks), len(sentences)
+        sentence_vecs = sentence_vectors(vectors[n:n + m], vectors[n + m:]) if m else vectors[n:n]
+        return vectors[:n], sentence_vecs
+    from tqdm import tqdm
+
+    homes = home_chunks(chunks, sentences)
+    texts = [document_text(c.title, c.text) for c in chunks]
+    spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
+    slots: list[tuple[int, int] | None] = []  # sentence -> (chunk row, span number)
+    for s, home in zip(sentences, homes):
+        if home is None:
+            slots.append(None)
+            continue
+        c = chunks[home]
+        prefix = len(texts[home]) - len(c.text)  # document_text puts the chunk's text last
+        spans[home].append((prefix + s.start - c.start, prefix + s.end - c.start))
+        slots.append((home, len(spans[home]) - 1))
+    lonely = [i for i, slot in enumerate(slots) if slot is None]
+    model = load_embedder(settings)
+    with tqdm(total=len(texts) + len(lonely), desc=f"Embedding ({layout})", unit="text",
+              disable=not progress) as bar:
+        chunk_vecs, span_vecs = encode_chunks_with_spans(model, texts, spans, batch_size=settings.embedding_batch_size,
+                                                         progress=bar.update)
+        # A sentence no chunk holds wholly (the splitters disagree at its edges) gets its own passes.
+        alone = sentence_vectors(*np.split(_embed(settings, texts_to_embed([], [sentences[i] for i in lonely], titles),
+                                                  False), 2)) if lonely else None
+        bar.update(len(lonely))
+    dim = chunk_vecs.shape[1]
+    w = settings.sentence_chunk_weight
+    out = np.zeros((len(sentences), dim), np.float32)
+    for i, slot in enumerate(slots):
+        if slot is not None:
+            row, k = slot
+            out[i] = (1 - w) * span_vecs[row][k] + w * chunk_vecs[row]
+    if w:
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    if lonely:
+        out[lonely] = alone
+    return chunk_vecs, out

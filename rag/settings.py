@@ -70,6 +70,13 @@ class Settings:
     port: int = 7860
     ui_language: str = "en"
 
+    # How a build gets sentence vectors (recorded in the index manifest: a change rebuilds it).
+    # "separate": each sentence embedded twice on its own (alone and with its title, blended);
+    # "late": each sentence's tokens pooled inside its chunk's own pass (late chunking), blended with
+    # the chunk's vector by sentence_chunk_weight; a sentence no chunk holds wholly gets its own pass.
+    sentence_vectors: str = "separate"
+    sentence_chunk_weight: float = 0.2
+
     @property
     def index_is_default(self) -> bool:
         return self.index_dir == REPO_ROOT / "index"
