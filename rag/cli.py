@@ -28,6 +28,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
     settings = load_settings()
     path = provision_model(settings, full_verify=args.verify)
     print(f"Embedding model ready: {path}")
+    if settings.query_encoder != "torch":
+        from rag.embedding import export_query_onnx
+
+        onnx = export_query_onnx(settings)
+        print(f"ONNX query encoder: {onnx or 'not available (queries on torch; see the log for why)'}")
     if args.generator:
         from rag.answering.generative import provision_packaged_generator
 

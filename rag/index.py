@@ -449,3 +449,15 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
     if lonely:
         out[lonely] = alone
     return chunk_vecs, out
+
+
+def pieces_to_embed(settings: Settings, chunks: list[Chunk], sentences: list[Sentence],
+                    titles: dict[str, str]) -> list[str]:
+    """Every text :func:`embed_pieces` passes through the transformer for these chunks and sentences
+    (what the benchmark counts): with late chunking, the chunks and the sentences no chunk holds wholly."""
+    from rag.embedding import document_text
+
+    if sentence_layout(settings) == SENTENCE_EMBEDDING:
+        return texts_to_embed(chunks, sentences, titles)
+    lonely = [s for s, home in zip(sentences, home_chunks(chunks, sentences)) if home is None]
+    return [document_text(c.title, c.text) for c in chunks] + texts_to_embed([], lonely, titles)

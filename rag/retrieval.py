@@ -103,9 +103,9 @@ def _blend(index: LoadedIndex, query: np.ndarray, score: float, chunk: Chunk, we
 
 def embed_query(settings: Settings, text: str) -> np.ndarray:
     """The normalised query embedding."""
-    from rag.embedding import encode_queries, load_embedder
+    from rag.embedding import embed_queries
 
-    return encode_queries(load_embedder(settings), [text])[0]
+    return embed_queries(settings, [text])[0]
 
 
 def retrieve(settings: Settings, query: str, k: int | None = None, filters: Filters | None = None,

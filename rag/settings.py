@@ -76,6 +76,9 @@ class Settings:
     # the chunk's vector by sentence_chunk_weight; a sentence no chunk holds wholly gets its own pass.
     sentence_vectors: str = "separate"
     sentence_chunk_weight: float = 0.2
+    # Query encoding: "auto" uses the ONNX Runtime export `rag setup` verified against torch (when there is
+    # one), "torch" always the sentence-transformers model, "onnx" insists on the export.
+    query_encoder: str = "auto"
 
     @property
     def index_is_default(self) -> bool:
