@@ -3,8 +3,9 @@
 Served beside the chat page (``python app.py``, ``make run``, ``rag serve``)::
 
     GET  /api/health   {"app": "diplorag", "ready": bool, "index_version": ..., "settings": {...}}
-    POST /api/ask      {"question", "k", "history": [earlier questions], "languages", "date_from", "date_to"}
-                       -> the object `rag ask --json` prints
+    POST /api/ask      {"question", "k", "history": [earlier questions], "languages", "date_from", "date_to",
+                        "text": false} -> the object `rag ask --json` prints (with "text": true, also the
+                       answer as plain `rag ask` prints it, under "text")
     POST /api/search   {"query", "k", "languages", "date_from", "date_to"} -> the object `rag search --json` prints
 
 A question the pipeline refuses to take (empty, too long) or a bad filter gets 422 with
@@ -56,29 +57,6 @@ def search_json(settings: Settings, query: str, k: int | None, filters=None) -> 
          "text": h.chunk.text} for h in hits]}
 
 
-def answer_from_json(obj: dict):
-    """An :class:`~rag.answering.Answer` rebuilt from the `rag ask --json` object (enough to print it as text)."""
-    from rag.answering import Answer, Citation, Passage
-    from rag.chunking import Chunk
-    from rag.retrieval import Hit
-
-    passages, by_chunk = [], {}
-    for p in obj.get("passages", []):
-        chunk = Chunk(p["chunk_id"], p["doc"], 0, 0, len(p["text"]), p["text"], p["title"], p["date"], p["source"],
-                      p["language"])
-        passage = Passage(p["n"], Hit(p["n"], p["score"], chunk))
-        passages.append(passage)
-        by_chunk[p["chunk_id"]] = passage.hit
-    citations = []
-    for c in obj.get("citations", []):
-        hit = by_chunk.get(c["chunk_id"]) or Hit(c["n"], 0.0, Chunk(c["chunk_id"], c["doc"], 0, 0, 0, "", c["title"],
-                                                                   c["date"], c["source"], c["language"]))
-        start = hit.chunk.text.find(c["quote"])
-        citations.append(Citation(c["n"], hit, c["quote"], max(start, 0), max(start, 0) + len(c["quote"])))
-    return Answer(obj["question"], obj["language"], obj["answer"], obj["answerer"], obj["refused"], citations,
-                  passages, obj.get("timings_ms", {}), obj.get("note"))
-
-
 def api_router(settings: Settings):
     """The FastAPI router of the JSON API, answering with ``settings``."""
     from fastapi import APIRouter, Body
@@ -98,6 +76,7 @@ def api_router(settings: Settings):
     class AskRequest(FilterFields):
         question: str
         history: list[str] = []  # earlier questions of the conversation, oldest first
+        text: bool = False  # also the answer as `rag ask` prints it, under "text"
 
     class SearchRequest(FilterFields):
         query: str
@@ -129,9 +108,12 @@ def api_router(settings: Settings):
             return failure(422, _validation_message(exc))
         except IndexUnavailable as exc:
             return failure(503, str(exc))
-        from rag.answering.render import answer_to_json
+        from rag.answering.render import answer_to_json, answer_to_text
 
-        return answer_to_json(answer)
+        body = answer_to_json(answer)
+        if request.text:
+            body["text"] = answer_to_text(answer)
+        return body
 
     @router.post("/search")
     def search(payload: dict[str, Any] = Body(...)):

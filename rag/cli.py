@@ -94,31 +94,38 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_refusal(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        _print_json({"error": message})
+    else:
+        print(message, file=sys.stderr)
+    return 2
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.api import ServerError
+
+    settings = _settings(args)
+    try:  # a running app answers without this process loading the model (imports kept light on this path)
+        served = _via_server(args, settings, "ask", {"question": args.question, "k": args.k, "text": not args.json})
+    except ServerError as exc:
+        return _print_refusal(args, str(exc))
+    if served is not None:
+        text = served.pop("text", None)
+        if args.json:
+            _print_json(served)
+        else:
+            print(text)
+        return 0
+
     from rag.answering.render import answer_to_json, answer_to_text
     from rag.pipeline import InvalidQuestion, answer_question
 
-    from rag.api import ServerError, answer_from_json
-
-    settings = _settings(args)
-    stream = None
     try:
-        served = _via_server(args, settings, "ask", {"question": args.question, "k": args.k})
-        if served is not None:
-            if args.json:
-                _print_json(served)
-                return 0
-            result = answer_from_json(served)
-        else:
-            stream = None if args.json else (lambda piece: print(piece, end="", flush=True))
-            result = answer_question(settings, args.question, k=args.k,
-                                     on_token=stream if settings.generator_model else None)
-    except (InvalidQuestion, ServerError) as exc:
-        if args.json:
-            _print_json({"error": str(exc)})
-        else:
-            print(str(exc), file=sys.stderr)
-        return 2
+        stream = None if args.json else (lambda piece: print(piece, end="", flush=True))
+        result = answer_question(settings, args.question, k=args.k, on_token=stream if settings.generator_model else None)
+    except InvalidQuestion as exc:
+        return _print_refusal(args, str(exc))
     if args.json:
         _print_json(answer_to_json(result))
         return 0
@@ -205,10 +212,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `rag` command."""
-    from rag.articles import ArticleError
-    from rag.embedding import ModelError
-    from rag.index import IndexUnavailable
-
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -216,12 +219,19 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return args.func(args)
-    except (IndexUnavailable, ModelError, ArticleError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # Imported here, not up front: `rag ask` through a running app must not pay for FAISS and torch.
+        from rag.articles import ArticleError
+        from rag.embedding import ModelError
+        from rag.index import IndexUnavailable
+
+        if isinstance(exc, (IndexUnavailable, ModelError, ArticleError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":
