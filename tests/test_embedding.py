@@ -350,3 +350,52 @@ def test_late_chunked_vectors_follow_the_models_own_pooling_and_dense_layers():
     # A span covering no token is an error, not a silent zero vector.
     with pytest.raises(ValueError, match="covers no token"):
         encode_chunks_with_spans(model, texts[:1], [[(len(texts[0]), len(texts[0]) + 5)]])
+
+
+# --- the ONNX query encoder ---------------------------------------------------------------------------------
+
+# Questions the export was not checked on (rag.embedding.ONNX_CHECK_TEXTS), in the four languages.
+FRESH_QUERIES = ["Какие соглашения подписали в Астане?", "Who opened the exhibition?",
+                 "Кога е подписан меморандумът?", "Елшілік қашан ашылды?"]
+
+
+@pytest.mark.model
+def test_the_onnx_query_encoder_reproduces_torch_and_a_stale_one_is_not_used(tmp_path):
+    import numpy as np
+
+    from rag.embedding import (_onnx_check, embed_queries, encode_queries, export_query_onnx, load_embedder,
+                               onnx_query_dir, onnx_query_encoder)
+
+    settings = load_settings()
+    directory = export_query_onnx(settings)  # once per models cache (`rag setup` does it); then only checked
+    assert directory == onnx_query_dir(settings) and _onnx_check(directory, settings)["min_cosine"] >= 0.999
+    onnx = onnx_query_encoder(settings)
+    torch_vectors = encode_queries(load_embedder(settings), FRESH_QUERIES)
+    assert np.all((onnx(FRESH_QUERIES) * torch_vectors).sum(axis=1) >= 0.999)  # a padded batch
+    auto = embed_queries(dataclasses.replace(settings, query_encoder="auto"), FRESH_QUERIES[:1])
+    assert float(auto[0] @ torch_vectors[0]) >= 0.999
+
+    # An export recorded for other library versions, or one that failed its check, is not used.
+    copy = tmp_path / directory.name
+    copy.mkdir()
+    (copy / "query.onnx").symlink_to(directory / "query.onnx")
+    check = json.loads((directory / "check.json").read_text())
+    (copy / "check.json").write_text(json.dumps(dict(check, onnxruntime="0.0.1")))
+    assert _onnx_check(copy, settings) is None
+    (copy / "check.json").write_text(json.dumps(dict(check, min_cosine=0.95)))
+    assert _onnx_check(copy, settings) is None
+    (copy / "check.json").write_text(json.dumps(check))
+    assert _onnx_check(copy, settings) is not None
+
+
+@pytest.mark.model
+def test_insisting_on_onnx_without_an_export_says_to_run_setup(tmp_path):
+    from rag.embedding import embed_queries, provision_model
+
+    settings = load_settings()
+    local = dataclasses.replace(settings, embedding_model=str(provision_model(settings)), models_dir=tmp_path,
+                                query_encoder="onnx")
+    with pytest.raises(ModelError, match="rag setup"):
+        embed_queries(local, ["Когда?"])
+    with pytest.raises(ValueError, match="auto, torch or onnx"):
+        embed_queries(dataclasses.replace(local, query_encoder="fast"), ["Когда?"])
