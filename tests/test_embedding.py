@@ -399,3 +399,32 @@ def test_insisting_on_onnx_without_an_export_says_to_run_setup(tmp_path):
         embed_queries(local, ["Когда?"])
     with pytest.raises(ValueError, match="auto, torch or onnx"):
         embed_queries(dataclasses.replace(local, query_encoder="fast"), ["Когда?"])
+
+
+@pytest.mark.model
+def test_a_late_chunked_build_reads_each_sentence_in_its_chunk_and_a_layout_change_rebuilds(small_corpus):
+    import numpy as np
+
+    from rag.embedding import document_text, encode_chunks_with_spans, load_embedder
+    from rag.index import build_index, load_index, sentence_layout
+
+    late = dataclasses.replace(small_corpus, sentence_vectors="late", sentence_chunk_weight=0.2)
+    build_index(late, progress=False)
+    index = load_index(late.index_dir)
+    assert index.manifest["sentence_embedding"] == sentence_layout(late) and "late chunking" in sentence_layout(late)
+    homes = home_chunks(index.chunks, index.sentences)
+    row = next(i for i, h in enumerate(homes) if h is not None and index.chunks[h].position > 0)
+    sentence, chunk = index.sentences[row], index.chunks[homes[row]]
+    text = document_text(chunk.title, chunk.text)
+    start = len(text) - len(chunk.text) + sentence.start - chunk.start
+    assert text[start:start + len(sentence.text)] == sentence.text
+    chunk_vector, spans = encode_chunks_with_spans(load_embedder(late), [text], [[(start, start + len(sentence.text))]])
+    expected = 0.8 * spans[0][0] + 0.2 * chunk_vector[0]
+    assert float(index.sentence_embeddings[row] @ (expected / np.linalg.norm(expected))) > 0.999
+    assert float(index.embeddings[homes[row]] @ chunk_vector[0]) > 0.9999
+
+    report = build_index(small_corpus, progress=False)  # the default layout: everything is embedded again
+    assert report.full_rebuild_reason and "sentences are now embedded" in report.full_rebuild_reason
+    assert report.chunks_embedded == report.chunks
+    with pytest.raises(ValueError, match="separate' or 'late'"):
+        build_index(dataclasses.replace(small_corpus, sentence_vectors="fast"), progress=False)
