@@ -592,8 +592,14 @@ def onnx_query_encoder(settings: Settings) -> "_OnnxQueries | None":
             if _onnx_check(directory, settings) is not None:
                 config = Path(str(provision_model(settings))) / "config_sentence_transformers.json"
                 prompt = json.loads(config.read_text())["prompts"]["query"]
-                encoder = _OnnxQueries(_onnx_session(str(directory / "query.onnx")), load_tokenizer(settings), prompt)
-                log.info("Encoding queries with the verified ONNX export in %s", directory)
+                try:
+                    encoder = _OnnxQueries(_onnx_session(str(directory / "query.onnx")), load_tokenizer(settings),
+                                           prompt)
+                    log.info("Encoding queries with the verified ONNX export in %s", directory)
+                except Exception as exc:  # noqa: BLE001 - a damaged export must not stop answering
+                    log.warning("The ONNX query encoder in %s cannot be loaded (%s: %s); queries are encoded "
+                                "with torch. Delete that folder and run `rag setup` to export it again.",
+                                directory, type(exc).__name__, exc)
             _onnx_encoders[key] = encoder
         return _onnx_encoders[key]
 
