@@ -23,6 +23,7 @@ import sys
 
 import gradio as gr
 
+from rag import api
 from rag.settings import SUPPORTED_LANGUAGES, Settings, load_settings
 from rag.ui import render
 from rag.ui.chat import Conversation, respond
@@ -176,6 +177,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port
         show_error=False,
         allowed_paths=[],
         max_file_size=settings.max_upload_bytes * MAX_UPLOAD_REQUEST_FACTOR,
+        app_kwargs=api.app_kwargs(settings),  # the JSON API (/api/ask, /api/search, /api/health) of rag/api.py
         enable_monitoring=False,
         footer_links=["api", "settings"],
         run_history=False,

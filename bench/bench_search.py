@@ -111,6 +111,7 @@ def main() -> int:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--synthetic", type=int, default=100_000, help="random vectors in the synthetic index")
     parser.add_argument("--cold-runs", type=int, default=1, help="`rag search` processes to time from cold")
+    parser.add_argument("--encoder-repeats", type=int, default=2, help="passes over the queries, torch vs ONNX")
     args = parser.parse_args()
 
     settings = load_settings(index_dir=args.index, documents_dir=args.documents)
@@ -184,12 +185,36 @@ def main() -> int:
               f"+{index_mb:.0f} MB RSS (raw vectors {args.synthetic * dim * 4 / 2**20:.0f} MB)")
         print(f"  FAISS search  {ms(big_t)}; all {len(queries)} as one batch {1000 * batch_s:.1f} ms")
 
+        # Query encoding torch vs the verified ONNX export (`rag setup`), one query at a time, interleaved.
+        from rag.embedding import encode_queries, load_embedder, onnx_query_encoder
+
+        onnx = onnx_query_encoder(settings)
+        torch_t, onnx_t, agreement = [], [], []
+        if onnx is not None:
+            model = load_embedder(settings)
+            for q in QUERIES[:3]:
+                onnx([q]), encode_queries(model, [q])  # warm both
+            for _ in range(args.encoder_repeats):
+                for q in QUERIES:
+                    t0 = time.perf_counter()
+                    a = encode_queries(model, [q])
+                    t1 = time.perf_counter()
+                    b = onnx([q])
+                    t2 = time.perf_counter()
+                    torch_t.append(t1 - t0)
+                    onnx_t.append(t2 - t1)
+                    agreement.append(float(a[0] @ b[0]))
+            print(f"query encoding, {len(torch_t)} calls: torch {ms(torch_t)}; ONNX Runtime {ms(onnx_t)}; "
+                  f"ONNX/torch p50 {pct(onnx_t, 50) / pct(torch_t, 50):.2f}; cosine min {min(agreement):.5f}")
+        else:
+            print("query encoding: no verified ONNX export (run `rag setup`); torch only")
+
         cold = []
         rag = Path(sys.executable).with_name("rag")
         command = [str(rag)] if rag.exists() else [sys.executable, "-m", "rag.cli"]
         for _ in range(args.cold_runs):
             t0 = time.perf_counter()
-            subprocess.run(command + ["search", QUERIES[0], "--index", str(settings.index_dir), "--json"],
+            subprocess.run(command + ["search", QUERIES[0], "--index", str(settings.index_dir), "--json", "--local"],
                            check=True, capture_output=True)
             cold.append(time.perf_counter() - t0)
 
@@ -207,6 +232,10 @@ def main() -> int:
             f"- FAISS alone over {args.synthetic:,} random unit vectors (dim {dim}, top-{depth}): {ms(big_t)}; "
             f"{b50 / f50:.0f}x the real index's p50, {100 * b50 / (e50 + b50):.1f}% of a search at that size; "
             f"index memory +{index_mb:.0f} MB",
+            *([f"- query encoding, one query at a time ({len(torch_t)} calls): torch p50 {1000 * pct(torch_t, 50):.0f} ms, "
+               f"ONNX Runtime p50 {1000 * pct(onnx_t, 50):.0f} ms, ratio ONNX/torch "
+               f"{pct(onnx_t, 50) / pct(torch_t, 50):.2f}; cosine ONNX-torch min {min(agreement):.5f}"]
+              if torch_t else ["- query encoding: torch only (no verified ONNX export)"]),
             *([f"- cold `rag search` process (model load included): median {statistics.median(cold):.1f}s"]
               if cold else []),
             f"- peak RSS of the benchmark: {peak:.0f} MB",

@@ -29,6 +29,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
     settings = load_settings()
     path = provision_model(settings, full_verify=args.verify)
     print(f"Embedding model ready: {path}")
+    if settings.query_encoder != "torch":
+        from rag.embedding import export_query_onnx
+
+        onnx = export_query_onnx(settings)
+        print(f"ONNX query encoder: {onnx or 'not available (queries on torch; see the log for why)'}")
     if args.generator:
         from rag.answering.generative import provision_packaged_generator
 
@@ -61,16 +66,31 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _via_server(args: argparse.Namespace, settings: Settings, endpoint: str, payload: dict) -> dict | None:
+    """The answer of a running app on settings.host:port (rag.api.try_server), unless --local; None: answer here."""
+    if getattr(args, "local", False):
+        return None
+    from rag.api import try_server
+
+    for name in ("languages", "date_from", "date_to"):  # the retrieval filters, when the parser has them
+        if getattr(args, name, None) is not None:
+            payload[name] = getattr(args, name)
+    return try_server(settings, endpoint, payload)
+
+
 def cmd_search(args: argparse.Namespace) -> int:
-    from rag.retrieval import retrieve
+    from rag.api import ServerError, search_json
 
     settings = _settings(args)
-    hits = retrieve(settings, args.query, args.k)
-    results = [{"rank": h.rank, "doc": h.chunk.doc, "title": h.chunk.title, "date": h.chunk.date,
-                "language": h.chunk.language, "score": round(h.score, 4), "chunk_id": h.chunk.chunk_id,
-                "url": h.chunk.url, "text": h.chunk.text} for h in hits]
+    try:
+        found = _via_server(args, settings, "search", {"query": args.query, "k": args.k})
+    except ServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    found = found if found is not None else search_json(settings, args.query, args.k)
+    results = found["results"]
     if args.json:
-        _print_json({"query": args.query, "results": results})
+        _print_json(found)
         return 0
     for r in results:
         print(f"[{r['rank']}] {r['score']:.3f}  {r['title']}  ({r['date'] or 'undated'}, {r['language']}, {r['doc']})")
@@ -78,21 +98,40 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_refusal(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        _print_json({"error": message})
+    else:
+        print(message, file=sys.stderr)
+    return 2
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.api import ServerError
+
+    settings = _settings(args)
+    try:  # a running app answers without this process loading the model (imports kept light on this path)
+        served = _via_server(args, settings, "ask", {"question": args.question, "k": args.k, "text": not args.json,
+                                                     "history": args.previous})
+    except ServerError as exc:
+        return _print_refusal(args, str(exc))
+    if served is not None:
+        text = served.pop("text", None)
+        if args.json:
+            _print_json(served)
+        else:
+            print(text)
+        return 0
+
     from rag.answering.render import answer_to_json, answer_to_text
     from rag.pipeline import InvalidQuestion, answer_question
 
-    settings = _settings(args)
     try:
         stream = None if args.json else (lambda piece: print(piece, end="", flush=True))
         result = answer_question(settings, args.question, k=args.k, history=args.previous,
                                  on_token=stream if settings.generator_model else None)
     except InvalidQuestion as exc:
-        if args.json:
-            _print_json({"error": str(exc)})
-        else:
-            print(str(exc), file=sys.stderr)
-        return 2
+        return _print_refusal(args, str(exc))
     if args.json:
         _print_json(answer_to_json(result))
         return 0
@@ -180,6 +219,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+LOCAL_HELP = ("answer in this process even when a running app (`rag serve`) on RAG_HOST:RAG_PORT could answer "
+              "(it is used when it serves the same index and settings)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the README's examples)."""
     parser = argparse.ArgumentParser(prog="rag", description=__doc__)
@@ -205,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path)
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", help="a cited answer in the question's language")
@@ -216,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path)
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--local", action="store_true", help=LOCAL_HELP)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score retrieval, answers and citations on the gold set")
@@ -234,7 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "half's figures per value (repeatable: every combination)")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("serve", help="start the chat app")
+    p = sub.add_parser("serve", help="start the chat app (and its JSON API, which `rag ask` / `rag search` use)",
+                       description="Start the chat app on --host/--port (RAG_HOST/RAG_PORT; default 127.0.0.1:7860) "
+                       "with its JSON API (/api/health, /api/ask, /api/search). While it runs, `rag ask` and "
+                       "`rag search` with the same address, index and settings send their question to it and "
+                       "answer in well under a second instead of loading the model (~20 s); --local opts out.")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
@@ -265,10 +314,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `rag` command."""
-    from rag.articles import ArticleError
-    from rag.embedding import ModelError
-    from rag.store import IndexUnavailable
-
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -276,12 +321,19 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return args.func(args)
-    except (IndexUnavailable, ModelError, ArticleError, SettingsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # Imported here, not up front: `rag ask` through a running app must not pay for FAISS and torch.
+        from rag.articles import ArticleError
+        from rag.embedding import ModelError
+        from rag.store import IndexUnavailable
+
+        if isinstance(exc, (IndexUnavailable, ModelError, ArticleError, SettingsError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

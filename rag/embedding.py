@@ -314,3 +314,309 @@ def encode_queries(model: "SentenceTransformer", texts: Sequence[str]) -> np.nda
     vectors = model.encode_query(list(texts), normalize_embeddings=True, convert_to_numpy=True,
                                  show_progress_bar=False)
     return np.asarray(vectors, dtype=np.float32)
+
+
+def token_span_mask(offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Which tokens lie in which character span: a (spans × tokens) boolean matrix.
+
+    ``offsets`` is a tokenizer's offset mapping for one text. A token belongs to a span when its
+    characters overlap the span's; special and padding tokens (empty offsets) belong to none. A
+    sentencepiece token carries the space before its word, so a sentence's first word counts and the
+    previous sentence's final full stop does not.
+    """
+    if not len(offsets):
+        return np.zeros((len(spans), 0), dtype=bool)
+    starts = np.asarray([a for a, _ in offsets])[None, :]
+    ends = np.asarray([b for _, b in offsets])[None, :]
+    span_starts = np.asarray([s for s, _ in spans], dtype=np.int64).reshape(-1, 1)
+    span_ends = np.asarray([e for _, e in spans], dtype=np.int64).reshape(-1, 1)
+    return (ends > starts) & (starts < span_ends) & (ends > span_starts)
+
+
+def _modules_after_pooling(model: "SentenceTransformer") -> tuple[object, object, list]:
+    """The model's transformer, its pooling module and what follows pooling (Dense, Dense, Normalize)."""
+    modules = list(model)
+    names = [type(m).__name__ for m in modules]
+    if "Pooling" not in names:
+        raise ModelError(f"Late chunking needs a model with a Pooling module; this one has {names}")
+    pool = names.index("Pooling")
+    if pool != 1:
+        raise ModelError(f"Late chunking expects Transformer → Pooling → …; this model has {names}")
+    pooling = modules[pool]
+    if "mean" not in str(getattr(pooling, "pooling_mode", "")):
+        raise ModelError("Late chunking pools a span's tokens by their mean: the model's pooling must be mean too")
+    return modules[0], pooling, modules[pool + 1:]
+
+
+def encode_chunks_with_spans(model: "SentenceTransformer", texts: Sequence[str],
+                             spans: Sequence[Sequence[tuple[int, int]]], *, batch_size: int = 16,
+                             progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One transformer pass per text: its normal document vector, and a vector per character span (late chunking).
+
+    ``texts`` are formatted by :func:`document_text`; ``spans[i]`` are ``(start, end)`` character offsets
+    inside ``texts[i]`` (its sentences). A span's vector is the mean of the token states inside it,
+    passed through the same layers that follow the model's own pooling (EmbeddingGemma: two Dense and a
+    normalisation), so every token of a chunk goes through the transformer once and its sentences are
+    read in the context of the chunk and its title. ``progress``, if given, is called with the number of
+    texts finished. Raises ``ValueError`` for a span that covers no token of its (truncated) text.
+    """
+    import torch
+
+    if len(texts) != len(spans):
+        raise ValueError(f"{len(texts)} texts but {len(spans)} span lists")
+    transformer, pooling, after = _modules_after_pooling(model)
+    tokenizer = model.tokenizer
+    dim = model.get_embedding_dimension()
+    chunk_vectors = np.zeros((len(texts), dim), dtype=np.float32)
+    span_vectors: list[np.ndarray] = [np.zeros((len(s), dim), dtype=np.float32) for s in spans]
+    # Longest first, as sentence-transformers does: batches of similar length waste little on padding.
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    with torch.inference_mode():
+        for b in range(0, len(order), batch_size):
+            rows = order[b:b + batch_size]
+            encoded = tokenizer([texts[i] for i in rows], padding=True, truncation=True,
+                                max_length=model.max_seq_length, return_offsets_mapping=True, return_tensors="pt")
+            offsets = encoded.pop("offset_mapping").tolist()
+            features = transformer({"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]})
+            tokens = features["token_embeddings"]  # (batch, seq, hidden)
+            mask = encoded["attention_mask"].bool()
+            pooled_rows, owners = [], []
+            for j, i in enumerate(rows):
+                if not spans[i]:
+                    continue
+                span_mask = torch.from_numpy(token_span_mask(offsets[j], spans[i])) & mask[j][None, :]
+                counts = span_mask.sum(dim=1, keepdim=True)
+                if bool((counts == 0).any()):
+                    bad = spans[i][int((counts[:, 0] == 0).nonzero()[0])]
+                    raise ValueError(f"span {bad} of text {i} covers no token (text of {len(texts[i])} characters, "
+                                     f"{int(mask[j].sum())} tokens after truncation)")
+                pooled_rows.append(span_mask.to(tokens.dtype) @ tokens[j] / counts)
+                owners.append(i)
+            # The chunk vectors through the model's own pooling, the span means through what follows it.
+            out = pooling(dict(features))
+            span_features = {"sentence_embedding": torch.cat(pooled_rows)} if pooled_rows else None
+            for module in after:
+                out = module(out)
+                if span_features is not None:
+                    span_features = module(span_features)
+            chunk_vectors[rows] = out["sentence_embedding"].float().numpy()
+            if span_features is not None:
+                flat = span_features["sentence_embedding"].float().numpy()
+                at = 0
+                for i in owners:
+                    span_vectors[i] = flat[at:at + len(spans[i])]
+                    at += len(spans[i])
+            if progress is not None:
+                progress(len(rows))
+    return chunk_vectors, span_vectors
+
+
+# --- query encoding on ONNX Runtime ----------------------------------------------------------------------
+#
+# The query path (transformer, mean pooling, the two Dense layers, normalisation) is exported once, at
+# `rag setup`, from the verified weights into the models cache, and kept only when its vectors match
+# torch's on sample questions in all four languages. Documents stay on torch: there ONNX Runtime was
+# measured no faster on this CPU (issue 14), and the index must not depend on the exporter.
+
+ONNX_MIN_COSINE = 0.999
+ONNX_MAX_TOKENS = 512  # the model's sliding window: up to here every layer attends to the whole query
+ONNX_CHECK_TEXTS = (
+    "Когда открыли посольство Казахстана в Тиране?",
+    "What did Tokayev and Radev agree on the Trans-Caspian route?",
+    "Колко български компании работят в Казахстан?",
+    "Тоқаев пен Бегай қандай мәселелерді талқылады?",
+    "Trade",
+    "Қазақстан мен Венгрия арасындағы сауда 2023 жылы қанша пайызға өсті және қандай салаларда ынтымақтастық "
+    "кеңейді, инвестициялар туралы не айтылды?",
+)
+
+
+def onnx_query_dir(settings: Settings) -> Path:
+    """Where the exported query encoder lives: beside the model in the models cache."""
+    return settings.models_dir / f"{Path(str(provision_model(settings))).name}.query-onnx"
+
+
+class _QueryGraph:
+    """The query path as one torch module with the attention masks built explicitly (the exporter cannot
+    trace transformers' mask functions). EmbeddingGemma attends bidirectionally; its sliding-window layers
+    see tokens closer than the window, which for queries up to ONNX_MAX_TOKENS is every token."""
+
+    @staticmethod
+    def build(model: "SentenceTransformer"):
+        import torch
+
+        transformer, _, after = _modules_after_pooling(model)
+        dense = [m.linear for m in after if hasattr(m, "linear")]
+        window = int(getattr(transformer.auto_model.config, "sliding_window", ONNX_MAX_TOKENS) or ONNX_MAX_TOKENS)
+
+        class Graph(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.encoder = transformer.auto_model
+                self.dense = torch.nn.Sequential(*dense)
+
+            def forward(self, input_ids, attention_mask):
+                keep = attention_mask[:, None, None, :].bool()
+                pos = torch.arange(input_ids.shape[1])
+                near = ((pos[:, None] - pos[None, :]).abs() < window)[None, None]
+                masks = {"full_attention": keep.expand(-1, 1, input_ids.shape[1], -1), "sliding_attention": keep & near}
+                states = self.encoder(input_ids=input_ids, attention_mask=masks).last_hidden_state
+                weights = attention_mask.unsqueeze(-1).to(states.dtype)
+                pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+                return torch.nn.functional.normalize(self.dense(pooled), dim=-1)
+
+        return Graph().eval()
+
+
+def _query_inputs(model: "SentenceTransformer", texts: Sequence[str]) -> dict[str, np.ndarray]:
+    prompt = model.prompts.get("query", "")
+    encoded = model.tokenizer([prompt + t for t in texts], padding=True, truncation=True,
+                              max_length=ONNX_MAX_TOKENS, return_tensors="np")
+    return {"input_ids": encoded["input_ids"].astype(np.int64),
+            "attention_mask": encoded["attention_mask"].astype(np.int64)}
+
+
+def export_query_onnx(settings: Settings) -> Path | None:
+    """Export the query encoder to ONNX (once) and verify it against torch; its directory, or None when
+    ONNX Runtime is not installed or the export does not reproduce torch's vectors (the reason is logged)."""
+    import torch
+
+    target = onnx_query_dir(settings)
+    if _onnx_check(target, settings) is not None:
+        return target
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        log.info("onnxruntime is not installed: queries are encoded with torch")
+        return None
+    model = load_embedder(settings)
+    graph = _QueryGraph.build(model)
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    sample = _query_inputs(model, ONNX_CHECK_TEXTS[:2])
+    log.info("Exporting the query encoder to ONNX in %s (once; about a minute)", target)
+    try:
+        with torch.inference_mode():
+            torch.onnx.export(graph, (torch.from_numpy(sample["input_ids"]), torch.from_numpy(sample["attention_mask"])),
+                              str(partial / "query.onnx"), dynamo=False, opset_version=17,
+                              input_names=["input_ids", "attention_mask"], output_names=["embedding"],
+                              dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                            "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}})
+        cosines = _compare_with_torch(partial, model)
+    except Exception as exc:  # noqa: BLE001 - any exporter failure means: stay on torch, say why
+        shutil.rmtree(partial, ignore_errors=True)
+        log.warning("ONNX export of the query encoder failed (%s: %s); queries are encoded with torch",
+                    type(exc).__name__, exc)
+        return None
+    worst = min(cosines)
+    if worst < ONNX_MIN_COSINE:
+        shutil.rmtree(partial, ignore_errors=True)
+        log.warning("The ONNX query encoder was refused: cosine to torch %.5f < %.3f on the sample questions; "
+                    "queries are encoded with torch", worst, ONNX_MIN_COSINE)
+        return None
+    (partial / "check.json").write_text(json.dumps(_onnx_stamp(settings) | {"min_cosine": worst,
+                                                                             "cosines": cosines}))
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    log.info("ONNX query encoder ready: cosine to torch >= %.5f on %d sample questions", worst, len(cosines))
+    return target
+
+
+def _onnx_stamp(settings: Settings) -> dict:
+    from importlib.metadata import version  # not importing torch: a cold `rag ask` on ONNX needs no torch model
+
+    return {"model": model_identity(settings), "torch": version("torch"), "onnxruntime": version("onnxruntime"),
+            "max_tokens": ONNX_MAX_TOKENS}
+
+
+def _onnx_check(directory: Path, settings: Settings) -> dict | None:
+    """The verification record of an export in ``directory`` when it is for this model and these versions."""
+    try:
+        check = json.loads((directory / "check.json").read_text())
+        stamp = _onnx_stamp(settings)
+    except (OSError, ValueError, ImportError, ModelError):
+        return None
+    same = all(check.get(k) == v for k, v in stamp.items()) and (directory / "query.onnx").is_file()
+    return check if same and check.get("min_cosine", 0) >= ONNX_MIN_COSINE else None
+
+
+def _compare_with_torch(directory: Path, model: "SentenceTransformer") -> list[float]:
+    session = _onnx_session(str(directory / "query.onnx"))
+    cosines: list[float] = []
+    for batch in ([t] for t in ONNX_CHECK_TEXTS):
+        ours = session.run(None, _query_inputs(model, batch))[0]
+        theirs = encode_queries(model, batch)
+        cosines += [round(float(c), 6) for c in (ours * theirs).sum(axis=1)]
+    both = session.run(None, _query_inputs(model, ONNX_CHECK_TEXTS))[0]  # padded batch too
+    cosines += [round(float(c), 6) for c in (both * encode_queries(model, ONNX_CHECK_TEXTS)).sum(axis=1)]
+    return cosines
+
+
+@lru_cache(maxsize=2)
+def _onnx_session(path: str):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = max(1, os.cpu_count() or 1)
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+@dataclass(frozen=True)
+class _OnnxQueries:
+    session: object
+    tokenizer: object
+    prompt: str
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        encoded = self.tokenizer([self.prompt + t for t in texts], padding=True, truncation=False, return_tensors="np")
+        if encoded["input_ids"].shape[1] > ONNX_MAX_TOKENS:
+            return None  # longer than the exported graph's masks cover: the caller uses torch
+        feeds = {"input_ids": encoded["input_ids"].astype(np.int64),
+                 "attention_mask": encoded["attention_mask"].astype(np.int64)}
+        return np.asarray(self.session.run(None, feeds)[0], dtype=np.float32)
+
+
+_onnx_lock = threading.Lock()
+_onnx_encoders: dict[tuple, "_OnnxQueries | None"] = {}
+
+
+def onnx_query_encoder(settings: Settings) -> "_OnnxQueries | None":
+    """The verified ONNX query encoder of ``settings``' model, or None when there is none (see `rag setup`);
+    looked up once per process and model."""
+    key = (settings.models_dir, settings.embedding_model, settings.embedding_manifest)
+    with _onnx_lock:
+        if key not in _onnx_encoders:
+            directory = onnx_query_dir(settings)
+            encoder = None
+            if _onnx_check(directory, settings) is not None:
+                config = Path(str(provision_model(settings))) / "config_sentence_transformers.json"
+                prompt = json.loads(config.read_text())["prompts"]["query"]
+                try:
+                    encoder = _OnnxQueries(_onnx_session(str(directory / "query.onnx")), load_tokenizer(settings),
+                                           prompt)
+                    log.info("Encoding queries with the verified ONNX export in %s", directory)
+                except Exception as exc:  # noqa: BLE001 - a damaged export must not stop answering
+                    log.warning("The ONNX query encoder in %s cannot be loaded (%s: %s); queries are encoded "
+                                "with torch. Delete that folder and run `rag setup` to export it again.",
+                                directory, type(exc).__name__, exc)
+            _onnx_encoders[key] = encoder
+        return _onnx_encoders[key]
+
+
+def embed_queries(settings: Settings, texts: Sequence[str]) -> np.ndarray:
+    """Normalised query embeddings with the encoder ``settings.query_encoder`` names: "onnx" (the verified
+    export; an error when there is none), "torch", or "auto" (ONNX when `rag setup` verified it, else torch)."""
+    choice = settings.query_encoder
+    if choice not in ("auto", "torch", "onnx"):
+        raise ValueError(f"RAG_QUERY_ENCODER must be auto, torch or onnx, not {choice!r}")
+    if choice != "torch":
+        encoder = onnx_query_encoder(settings)
+        if encoder is None and choice == "onnx":
+            raise ModelError("RAG_QUERY_ENCODER=onnx but there is no verified ONNX query encoder: run `rag setup` "
+                             "(it exports and checks one), or set RAG_QUERY_ENCODER=auto")
+        if encoder is not None:
+            vectors = encoder(texts)
+            if vectors is not None:
+                return vectors
+    return encode_queries(load_embedder(settings), texts)

@@ -57,14 +57,14 @@ def _blend(score: float, sentences: list[ScoredSentence], weight: float) -> floa
 def embed_query(settings: Settings, text: str) -> np.ndarray:
     """The normalised query embedding (the last few thousand are remembered: a question asked again,
     or a sweep of the evaluation over settings, is not embedded again)."""
-    from rag.embedding import encode_queries, load_embedder
+    from rag.embedding import embed_queries
 
     key = (settings.embedding_model, str(settings.models_dir), text)
     with _cache_lock:
         cached = _query_cache.get(key)
     if cached is not None:
         return cached
-    vector = encode_queries(load_embedder(settings), [text])[0]
+    vector = embed_queries(settings, [text])[0]
     vector.setflags(write=False)
     with _cache_lock:
         if len(_query_cache) >= QUERY_CACHE_SIZE:

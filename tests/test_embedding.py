@@ -275,3 +275,156 @@ def test_the_provisioned_model_matches_the_pinned_manifest_byte_for_byte():
     path = provision_model(settings)
     assert len(manifest.files) >= 15 and "model.safetensors" in manifest.files
     assert verify_model_dir(path, manifest, full=True) == []
+
+
+# --- late chunking: sentence vectors from the chunk's own pass -------------------------------------------
+
+from rag.embedding import token_span_mask  # noqa: E402
+from rag.index import Sentence, home_chunks  # noqa: E402
+
+
+def test_tokens_belong_to_the_spans_their_characters_overlap():
+    # "<bos>Hello world. Bye.<eos><pad>" as a sentencepiece tokenizer maps it: the space travels with the word.
+    offsets = [(0, 0), (0, 5), (5, 11), (11, 12), (12, 16), (16, 17), (0, 0), (0, 0)]
+    mask = token_span_mask(offsets, [(0, 12), (13, 17), (0, 17)])
+    assert mask.tolist() == [
+        [False, True, True, True, False, False, False, False],  # "Hello world."
+        [False, False, False, False, True, True, False, False],  # "Bye." takes " Bye" (it starts inside it)
+        [False, True, True, True, True, True, False, False],  # special and padding tokens in no span
+    ]
+
+
+def test_a_span_between_tokens_or_past_the_end_covers_nothing():
+    offsets = [(0, 3), (3, 6)]
+    assert token_span_mask(offsets, [(3, 3), (6, 9)]).tolist() == [[False, False], [False, False]]
+    assert token_span_mask([], [(0, 4)]).shape == (1, 0)
+
+
+def _chunk_at(doc: str, position: int, start: int, end: int, body: str):
+    from rag.chunking import Chunk
+
+    return Chunk(f"{doc}#{position}", doc, position, start, end, body[start:end], "T", None, None, "en")
+
+
+def test_each_sentence_is_read_in_the_chunk_where_it_is_most_central():
+    body = "A" * 100
+    chunks = [_chunk_at("a.txt", 0, 0, 60, body), _chunk_at("a.txt", 1, 40, 100, body),
+              _chunk_at("b.txt", 0, 0, 100, body)]
+    sentences = [Sentence("a.txt", 5, 20, ""),  # only in chunk 0
+                 Sentence("a.txt", 42, 50, ""),  # in both; 2 from chunk 1's start, 10 from chunk 0's end
+                 Sentence("a.txt", 50, 58, ""),  # in both; 2 from chunk 0's end, 10 from chunk 1's start
+                 Sentence("a.txt", 55, 65, ""),  # straddles the overlap's end: wholly in chunk 1 only
+                 Sentence("a.txt", 30, 70, ""),  # wholly in neither
+                 Sentence("b.txt", 30, 70, ""),  # another article's chunk
+                 Sentence("c.txt", 0, 5, "")]  # an article without chunks
+    assert home_chunks(chunks, sentences) == [0, 0, 1, 1, None, 2, None]
+
+
+@pytest.mark.model
+def test_late_chunked_vectors_follow_the_models_own_pooling_and_dense_layers():
+    import numpy as np
+
+    from rag.embedding import document_text, encode_chunks_with_spans, encode_documents, load_embedder
+
+    model = load_embedder(load_settings())
+    first, second = "Astana, 9 June 2025 – Tokayev and Radev held talks.", "Trade reached $375.2 million."
+    texts = [document_text("Kazakhstan and Bulgaria", f"{first} {second}"),
+             document_text("Тоқаев Словенияда", "Тоқаев пен Пирц Мусар кездесті. Екі ел ынтымақтастықты талқылады."),
+             document_text("", "Кратко.")]
+    prefix = len(texts[0]) - len(first) - 1 - len(second)
+    spans = [[(0, len(texts[0])), (prefix, prefix + len(first)), (len(texts[0]) - len(second), len(texts[0]))],
+             [], [(len(texts[2]) - 7, len(texts[2]))]]
+    chunk_vectors, span_vectors = encode_chunks_with_spans(model, texts, spans, batch_size=2)
+
+    reference = encode_documents(model, texts)
+    assert np.all((chunk_vectors * reference).sum(axis=1) >= 0.9999)  # the model's own pooled+dense+normalised path
+    assert [len(v) for v in span_vectors] == [3, 0, 1]
+    norms = np.linalg.norm(np.vstack([v for v in span_vectors if len(v)]), axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-5)
+    # The whole text's span differs from the chunk vector only by the special tokens it leaves out.
+    assert float(span_vectors[0][0] @ chunk_vectors[0]) > 0.95
+    # Each sentence's vector is its own: closer to that sentence embedded alone than to the other one.
+    alone = encode_documents(model, [document_text("", first), document_text("", second)])
+    similarity = span_vectors[0][1:] @ alone.T
+    assert similarity[0, 0] > similarity[0, 1] and similarity[1, 1] > similarity[1, 0]
+    # A span covering no token is an error, not a silent zero vector.
+    with pytest.raises(ValueError, match="covers no token"):
+        encode_chunks_with_spans(model, texts[:1], [[(len(texts[0]), len(texts[0]) + 5)]])
+
+
+# --- the ONNX query encoder ---------------------------------------------------------------------------------
+
+# Questions the export was not checked on (rag.embedding.ONNX_CHECK_TEXTS), in the four languages.
+FRESH_QUERIES = ["Какие соглашения подписали в Астане?", "Who opened the exhibition?",
+                 "Кога е подписан меморандумът?", "Елшілік қашан ашылды?"]
+
+
+@pytest.mark.model
+def test_the_onnx_query_encoder_reproduces_torch_and_a_stale_one_is_not_used(tmp_path):
+    import numpy as np
+
+    from rag.embedding import (_onnx_check, embed_queries, encode_queries, export_query_onnx, load_embedder,
+                               onnx_query_dir, onnx_query_encoder)
+
+    settings = load_settings()
+    directory = export_query_onnx(settings)  # once per models cache (`rag setup` does it); then only checked
+    assert directory == onnx_query_dir(settings) and _onnx_check(directory, settings)["min_cosine"] >= 0.999
+    onnx = onnx_query_encoder(settings)
+    torch_vectors = encode_queries(load_embedder(settings), FRESH_QUERIES)
+    assert np.all((onnx(FRESH_QUERIES) * torch_vectors).sum(axis=1) >= 0.999)  # a padded batch
+    auto = embed_queries(dataclasses.replace(settings, query_encoder="auto"), FRESH_QUERIES[:1])
+    assert float(auto[0] @ torch_vectors[0]) >= 0.999
+
+    # An export recorded for other library versions, or one that failed its check, is not used.
+    copy = tmp_path / directory.name
+    copy.mkdir()
+    (copy / "query.onnx").symlink_to(directory / "query.onnx")
+    check = json.loads((directory / "check.json").read_text())
+    (copy / "check.json").write_text(json.dumps(dict(check, onnxruntime="0.0.1")))
+    assert _onnx_check(copy, settings) is None
+    (copy / "check.json").write_text(json.dumps(dict(check, min_cosine=0.95)))
+    assert _onnx_check(copy, settings) is None
+    (copy / "check.json").write_text(json.dumps(check))
+    assert _onnx_check(copy, settings) is not None
+
+
+@pytest.mark.model
+def test_insisting_on_onnx_without_an_export_says_to_run_setup(tmp_path):
+    from rag.embedding import embed_queries, provision_model
+
+    settings = load_settings()
+    local = dataclasses.replace(settings, embedding_model=str(provision_model(settings)), models_dir=tmp_path,
+                                query_encoder="onnx")
+    with pytest.raises(ModelError, match="rag setup"):
+        embed_queries(local, ["Когда?"])
+    with pytest.raises(ValueError, match="auto, torch or onnx"):
+        embed_queries(dataclasses.replace(local, query_encoder="fast"), ["Когда?"])
+
+
+@pytest.mark.model
+def test_a_late_chunked_build_reads_each_sentence_in_its_chunk_and_a_layout_change_rebuilds(small_corpus):
+    import numpy as np
+
+    from rag.embedding import document_text, encode_chunks_with_spans, load_embedder
+    from rag.index import build_index, load_index, sentence_layout
+
+    late = dataclasses.replace(small_corpus, sentence_vectors="late", sentence_chunk_weight=0.2)
+    build_index(late, progress=False)
+    index = load_index(late.index_dir)
+    assert index.manifest["sentence_embedding"] == sentence_layout(late) and "late chunking" in sentence_layout(late)
+    homes = home_chunks(index.chunks, index.sentences)
+    row = next(i for i, h in enumerate(homes) if h is not None and index.chunks[h].position > 0)
+    sentence, chunk = index.sentences[row], index.chunks[homes[row]]
+    text = document_text(chunk.title, chunk.text)
+    start = len(text) - len(chunk.text) + sentence.start - chunk.start
+    assert text[start:start + len(sentence.text)] == sentence.text
+    chunk_vector, spans = encode_chunks_with_spans(load_embedder(late), [text], [[(start, start + len(sentence.text))]])
+    expected = 0.8 * spans[0][0] + 0.2 * chunk_vector[0]
+    assert float(index.sentence_embeddings[row] @ (expected / np.linalg.norm(expected))) > 0.999
+    assert float(index.embeddings[homes[row]] @ chunk_vector[0]) > 0.9999
+
+    report = build_index(small_corpus, progress=False)  # the default layout: everything is embedded again
+    assert report.full_rebuild_reason and "sentences are now embedded" in report.full_rebuild_reason
+    assert report.chunks_embedded == report.chunks
+    with pytest.raises(ValueError, match="separate' or 'late'"):
+        build_index(dataclasses.replace(small_corpus, sentence_vectors="fast"), progress=False)
