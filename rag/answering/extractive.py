@@ -230,7 +230,17 @@ def _post_of(sentence: str, start: int, end: int, language: str) -> str | None:
                 best = (distance, m)
     if best is None:
         return None
-    return knowledge.term_name("title", best[1].id, language)
+    title = best[1]
+    post = knowledge.term_name("title", title.id, language)
+    # the country the post is of, when the sentence names it right beside the title ("Bulgarian Ambassador",
+    # "посланика на България"): stated by its name in the answer's language
+    lo, hi = min(title.start, start) - 40, max(title.end, end) + 40
+    countries = [m for m in evidence_of(sentence).mentions
+                 if m.kind == "country" and lo <= m.start <= hi and not (start <= m.start < end)]
+    if countries:
+        nearest = min(countries, key=lambda m: min(abs(m.start - title.end), abs(title.start - m.end)))
+        post += f" ({knowledge.country_name(nearest.id, language)})"
+    return post
 
 
 @dataclass(frozen=True)

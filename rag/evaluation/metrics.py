@@ -250,7 +250,11 @@ def key_facts(reference: str) -> tuple[Facts, list[str], list[tuple[str, str]]]:
     facts = stated_facts(text)
     known = knowledge.entities_in(text)
     names = [w for w in knowledge.unknown_names(text) if w.lower() not in all_stopwords()]
-    terms = list(dict.fromkeys((m.kind, m.id) for m in known if not (m.kind == "country" and m.id == "KZ")))
+    # proper names only: countries, cities, buildings and organisations the reference names (its posts,
+    # areas and documents are common nouns that a restatement may word otherwise)
+    terms = list(dict.fromkeys((m.kind, m.id) for m in known if m.kind in ("country", "city", "building",
+                                                                              "organisation")
+                               and not (m.kind == "country" and m.id == "KZ")))
     return facts, names, terms
 
 
