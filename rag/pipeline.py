@@ -102,6 +102,10 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
     turns = list(history) or ([previous_question] if previous_question else [])
     text = validate_question(settings, question, ui, follow_up=any(t and t.strip() for t in turns))
     guess, note = answer_language(text, ui)
+    if not guess.reliable and turns:  # a short follow-up ("А когда?") is in the conversation's language
+        earlier = answer_language(turns[-1], ui)[0]
+        if earlier.reliable and earlier.supported:
+            guess = earlier
 
     started = time.perf_counter()
     store = open_store(settings)

@@ -24,7 +24,7 @@ import numpy as np
 
 from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
-from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
+from rag.answering.facts import find_amounts, find_dates, find_dates_in_year, format_amount, format_date_mention
 from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
                                      missing_entities, missing_facts, missing_in_event, person_names,
                                      question_constraints, years_mentioned)
@@ -252,12 +252,13 @@ class Slot:
 
 
 def short_answer(kind: str, question: str, sentence: str, language: str, constraints: Constraints | None = None,
-                 names: NameTable | None = None) -> Slot | None:
-    """The value the question asks for, read from ``sentence`` and stated in ``language``."""
+                 names: NameTable | None = None, date: str | None = None) -> Slot | None:
+    """The value the question asks for, read from ``sentence`` and stated in ``language`` (``date``: the
+    article's, whose year completes a day and month written without one)."""
     constraints = constraints or question_constraints(question, language, names)
     anchors = _anchor_positions(question, sentence, constraints)
     if kind == "when":
-        dates = find_dates(sentence)
+        dates = find_dates_in_year(sentence, int(date[:4]) if date else None)
         if not dates:
             return None
         # the date nearest to what the question names; among equals the most precise
@@ -434,7 +435,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         for c in grounded:
             if c.score < grounded[0].score - settings.fact_slack:
                 break
-            slot = short_answer(kind, question, c.text, language, constraints, context.names)
+            slot = short_answer(kind, question, c.text, language, constraints, context.names,
+                                c.passage.hit.chunk.date)
             if slot:
                 evidence = c
                 break
@@ -442,7 +444,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if evidence.language != language:
         twin = _twin(evidence, grounded, language, settings.twin_similarity, settings.twin_score_slack)
         if twin is not None:
-            twin_slot = short_answer(kind, question, twin.text, language, constraints, context.names) if slot else None
+            twin_slot = (short_answer(kind, question, twin.text, language, constraints, context.names,
+                                      twin.passage.hit.chunk.date) if slot else None)
             if not slot or (twin_slot and twin_slot.text == slot.text):
                 evidence, slot = twin, twin_slot
 

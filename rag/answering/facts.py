@@ -239,3 +239,25 @@ def format_amount(a: Amount, language: str) -> str:
 def numbers_in(text: str) -> set[str]:
     """Canonical forms of the numbers in ``text`` ("584,3" and "584.3" → "584.3"), for comparing facts."""
     return {f"{_to_float(m.group('number')):g}" for m in re.finditer(NUMBER, text)}
+
+
+_DAY_THEN_MONTH = re.compile(rf"\b(?P<day>[0-3]?\d)\s+(?P<month>{_MONTH_WORD})", re.I)
+_MONTH_THEN_DAY = re.compile(rf"(?P<month>{_MONTH_WORD})\s+(?P<day>[0-3]?\d)\b", re.I)
+
+
+def find_dates_in_year(text: str, year: int | None) -> list[DateMention]:
+    """Dates in ``text``; a day and month written without a year ("Астана, 30 июня –", a dateline) take
+    ``year`` (the article's), when it is known."""
+    dates = find_dates(text)
+    if year is None:
+        return dates
+    taken = [(d.start, d.end) for d in dates]
+    for pattern in (_DAY_THEN_MONTH, _MONTH_THEN_DAY):
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            month, day = _month_number(m.group("month")), int(m.group("day"))
+            if month and 1 <= day <= 31:
+                dates.append(DateMention(year, month, day, m.start(), m.end()))
+                taken.append((m.start(), m.end()))
+    return sorted(dates, key=lambda d: d.start)
