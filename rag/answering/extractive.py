@@ -482,11 +482,11 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
 def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
                names: NameTable | None) -> tuple[str | None, list[StatedValue]]:
-    """For an open question, the values the quoted evidence holds (areas, documents, organisations), stated
+    """For an open question, the values the quoted evidence holds (areas, documents), stated
     in the question's language before the quotes; (None, []) when it holds none."""
     parts: list[str] = []
     values: list[StatedValue] = []
-    for kind in ("areas", "document", "organisation"):
+    for kind in ("areas", "document"):  # what open questions ask about; a body named in passing is no answer
         found: dict[str, tuple[Candidate, object]] = {}
         for c in quotes:
             for m in offered(kind, c.text, constraints, names):
