@@ -115,7 +115,7 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
         raise InvalidQuestion(message("no_content", guess.code), "no_content")
     vector = embed_query(settings, turn.query)
     found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight,
-                         settings.rerank_depth)
+                         settings.rerank_depth, entity_boost(turn.entities, settings.entity_rerank_weight))
     passages = evidence_passages(store, found)
     retrieved = time.perf_counter()
 
@@ -124,6 +124,21 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
     answer.timings_ms = {"retrieve": round((retrieved - started) * 1000, 1),
                          "answer": round((time.perf_counter() - retrieved) * 1000, 1)}
     return renumber(answer)
+
+
+def entity_boost(entities: Sequence, weight: float) -> Callable | None:
+    """A retrieval boost: ``weight`` × the share of the question's named entities (with those carried from
+    the conversation) that a chunk's title and text mention, so that of two reports of an event the one
+    about the question's people and places ranks first."""
+    if not entities or weight <= 0:
+        return None
+    from rag.answering.grounding import evidence_of, is_mentioned
+
+    def boost(chunk) -> float:
+        evidence = evidence_of(f"{chunk.title}\n{chunk.text}")
+        return weight * sum(is_mentioned(n, evidence) for n in entities) / len(entities)
+
+    return boost
 
 
 _names_lock = threading.Lock()

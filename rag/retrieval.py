@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from rag.settings import Settings
 from rag.store import Store, open_store
-from rag.types import Filters, Hit, ScoredSentence, SearchQuery
+from rag.types import Chunk, Filters, Hit, ScoredSentence, SearchQuery
 
 __all__ = ["Filters", "Hit", "Retrieved", "embed_query", "retrieve", "search_store"]
 
@@ -30,19 +31,22 @@ class Retrieved:
 
 
 def search_store(store: Store, query: np.ndarray, k: int, filters: Filters | None = None,
-                 sentence_weight: float = 0.3, rerank_depth: int = RERANK_DEPTH) -> Retrieved:
+                 sentence_weight: float = 0.3, rerank_depth: int = RERANK_DEPTH,
+                 boost: Callable[[Chunk], float] | None = None) -> Retrieved:
     """Top ``k`` chunks for one normalised query vector.
 
     The store finds the ``rerank_depth`` nearest chunks; each is then scored as a blend of its own
     similarity and that of its best sentence (``sentence_weight``), so a chunk holding one sentence
-    that answers the question outranks a chunk that is only broadly on topic.
+    that answers the question outranks a chunk that is only broadly on topic. ``boost`` adds to a chunk's
+    score what the caller knows of it (the pipeline: a share of the question's named entities it mentions).
     """
     if k <= 0:
         return Retrieved([])
     vector = np.asarray(query, dtype=np.float32).reshape(-1)
     raw = store.search(SearchQuery(vector, max(k, rerank_depth), filters))
     sentences = store.sentences([c.chunk_id for _, c in raw], vector) if raw else {}
-    rescored = [(_blend(score, sentences.get(chunk.chunk_id, []), sentence_weight), chunk) for score, chunk in raw]
+    rescored = [(_blend(score, sentences.get(chunk.chunk_id, []), sentence_weight) + (boost(chunk) if boost else 0.0),
+                 chunk) for score, chunk in raw]
     rescored.sort(key=lambda sc: -sc[0])
     hits = [Hit(rank, score, chunk) for rank, (score, chunk) in enumerate(rescored[:k], start=1)]
     return Retrieved(hits, {h.chunk.chunk_id: sentences.get(h.chunk.chunk_id, []) for h in hits})

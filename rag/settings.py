@@ -92,6 +92,9 @@ class Settings:
         chosen="eval/gold.jsonl: 0 gives recall@1 0.824 / MRR 0.883, 0.3 gives 0.894 / 0.934; 0.2-0.5 all help")
     rerank_depth: int = setting(30, group="retrieval", help="chunks the vector search returns for re-scoring",
                                 bounds=(1, 1000))
+    entity_rerank_weight: float = setting(
+        0.0, group="retrieval", bounds=(0.0, 0.5),
+        help="added to a chunk's score × the share of the question's named entities it mentions")
 
     # --- answering ---
     answer_passages: int = setting(10, group="answering", bounds=(1, 50),
