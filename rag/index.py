@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import faiss
 import numpy as np
@@ -228,14 +228,26 @@ def _article_entry(article: Article, chunk_ids: list[str]) -> dict:
             "source": article.source, "language": article.language, "chunk_ids": chunk_ids}
 
 
-def build_index(settings: Settings, *, full: bool = False, progress: bool = True) -> BuildReport:
-    """Build or update the index from the documents folder; only new or changed articles are embedded."""
+def build_index(settings: Settings, *, full: bool = False, progress: bool = True,
+                on_progress: Callable[[dict], None] | None = None) -> BuildReport:
+    """Build or update the index from the documents folder; only new or changed articles are embedded.
+
+    ``on_progress`` (for a status line) gets dicts {stage, articles, texts_done, texts_total, eta_s}
+    with stage "reading", "embedding", "writing" and finally "done".
+    """
     from rag import embedding
+
+    def tell(stage: str, **values: object) -> None:
+        if on_progress is not None:
+            on_progress({"stage": stage, "articles": report.documents, "texts_done": 0, "texts_total": 0,
+                         "eta_s": None, **values})
 
     started = time.perf_counter()
     report = BuildReport()
+    tell("reading")
     articles, report.skipped = load_articles(settings.documents_dir)
     report.documents = len(articles)
+    tell("reading")
     model_id = embedding.model_identity(settings)
     chunking = chunking_settings(settings.chunk_tokens, settings.chunk_overlap_tokens)
 
@@ -276,6 +288,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
             report.version = old.version
             report.seconds = time.perf_counter() - started
             log.info("Index is up to date (%d articles, %d chunks); nothing embedded", len(articles), len(old.chunks))
+            tell("done")
             return report
 
         new_chunks = chunk_articles(changed, embedding.load_tokenizer(settings), settings.chunk_tokens,
@@ -283,7 +296,9 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         new_sentences = [Sentence(a.doc, s, e, a.body[s:e]) for a in changed
                          for s, e in split_sentences(a.body, a.language)]
         texts = texts_to_embed(new_chunks, new_sentences, {doc: a.title for doc, a in current.items()})
-        vectors = _embed(settings, texts, progress)
+        vectors = _embed(settings, texts, progress,
+                         lambda done, eta: tell("embedding", texts_done=done, texts_total=len(texts), eta_s=eta))
+        tell("writing")
         if new_sentences:
             n = len(new_chunks)
             blended = sentence_vectors(vectors[n:n + len(new_sentences)], vectors[n + len(new_sentences):])
@@ -324,6 +339,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         _remove_old_versions(settings.index_dir, report.version)
         report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started
+    tell("done")
     log.info("Index %s: %d articles (%d added, %d updated, %d removed, %d unchanged), %d chunks, %d embedded in %.1fs",
              report.version, report.documents, len(report.added), len(report.updated), len(report.removed),
              report.unchanged, report.chunks, report.chunks_embedded, report.seconds)
@@ -356,8 +372,10 @@ def sentence_vectors(alone: np.ndarray, titled: np.ndarray) -> np.ndarray:
     return (blend / np.linalg.norm(blend, axis=1, keepdims=True)).astype(np.float32)
 
 
-def _embed(settings: Settings, texts: list[str], progress: bool) -> np.ndarray:
-    """Document embeddings of ``texts`` with a progress bar (the model loads only when there is work)."""
+def _embed(settings: Settings, texts: list[str], progress: bool,
+           on_step: Callable[[int, float | None], None] | None = None) -> np.ndarray:
+    """Document embeddings of ``texts`` with a progress bar (the model loads only when there is work);
+    ``on_step(texts done, seconds left or None)`` after the model is loaded and after each batch."""
     from tqdm import tqdm
 
     from rag.embedding import encode_documents, load_embedder
@@ -367,8 +385,14 @@ def _embed(settings: Settings, texts: list[str], progress: bool) -> np.ndarray:
     model = load_embedder(settings)
     step = settings.embedding_batch_size * 4
     parts = []
+    if on_step is not None:
+        on_step(0, None)
+    begun = time.perf_counter()
     with tqdm(total=len(texts), desc="Embedding chunks and sentences", unit="text", disable=not progress) as bar:
         for i in range(0, len(texts), step):
             parts.append(encode_documents(model, texts[i:i + step], batch_size=settings.embedding_batch_size))
             bar.update(len(texts[i:i + step]))
+            if on_step is not None:
+                done = min(len(texts), i + step)
+                on_step(done, (time.perf_counter() - begun) / done * (len(texts) - done))
     return np.vstack(parts)

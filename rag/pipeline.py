@@ -26,13 +26,19 @@ class InvalidQuestion(ValueError):
     """The question cannot be answered as asked (empty, too long); the message says why, for the user."""
 
 
+LANGUAGE_SAMPLE_CHARS = 1000  # enough to tell the language of a question that is too long to answer
+
+
 def validate_question(settings: Settings, question: str | None, ui_language: str = "en") -> str:
-    """The question stripped, or InvalidQuestion with a message in the interface language."""
+    """The question stripped, or InvalidQuestion with a message in the question's language when it
+    can be told (e.g. a Russian question that is too long), else in the interface language."""
     text = (question or "").strip()
     if not text:
         raise InvalidQuestion(message("empty_question", ui_language))
     if len(text) > settings.max_question_chars:
-        raise InvalidQuestion(message("long_question", ui_language, limit=settings.max_question_chars,
+        guess = detect_language(text[:LANGUAGE_SAMPLE_CHARS], fallback=ui_language)
+        language = guess.code if guess.supported else ui_language
+        raise InvalidQuestion(message("long_question", language, limit=settings.max_question_chars,
                                       length=len(text)))
     return text
 

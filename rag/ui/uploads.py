@@ -31,6 +31,7 @@ from typing import Callable
 
 from rag.articles import Article, ArticleError, read_article
 from rag.embedding import sha256_file
+from rag.i18n import format_bytes, message
 from rag.settings import Settings
 
 MAX_NAME_CHARS = 150
@@ -41,7 +42,18 @@ INDEX_LOCK = threading.Lock()
 
 
 class UploadRejected(ValueError):
-    """An uploaded file cannot be added; the message says why, for the user."""
+    """An uploaded file cannot be added; :meth:`text` says why, for the user, in their language.
+
+    Raised with a message key of :mod:`rag.i18n` and its values; ``str()`` is the English text.
+    """
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key, self.values = key, values
+        super().__init__(message(key, "en", **values))
+
+    def text(self, language: str) -> str:
+        """The reason in ``language``."""
+        return message(self.key, language, **self.values)
 
 
 @dataclass
@@ -78,29 +90,28 @@ class UploadReport:
 def check_name(name: str) -> str:
     """The name if it is a safe article file name, else UploadRejected saying why."""
     if not name or not name.strip():
-        raise UploadRejected("the file has no name")
+        raise UploadRejected("upload_no_name")
     if "/" in name or "\\" in name or "\x00" in name:
-        raise UploadRejected("the name contains a path (only a bare file name is accepted)")
+        raise UploadRejected("upload_path")
     if ".." in name:
-        raise UploadRejected("the name contains “..”")
+        raise UploadRejected("upload_dotdot")
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise UploadRejected("the name contains control or invisible characters")
+        raise UploadRejected("upload_control")
     if name.startswith("."):
-        raise UploadRejected("hidden file names (starting with “.”) are not accepted")
+        raise UploadRejected("upload_hidden")
     if name.startswith("-"):
-        raise UploadRejected("file names starting with “-” are not accepted")
+        raise UploadRejected("upload_dash")
     if name != name.strip():
-        raise UploadRejected("the name starts or ends with a space")
+        raise UploadRejected("upload_space")
     if not name.endswith(".txt"):
-        suffix = Path(name).suffix or "no extension"
-        raise UploadRejected(f"only .txt files are accepted (this one has {suffix})")
+        raise UploadRejected("upload_not_txt", suffix=Path(name).suffix or "—")
     if Path(name).stem.lower() == "readme":
-        raise UploadRejected("README.txt is reserved for notes and is not indexed; rename the file")
+        raise UploadRejected("upload_readme")
     if len(name) > MAX_NAME_CHARS:
-        raise UploadRejected(f"the name is longer than {MAX_NAME_CHARS} characters")
+        raise UploadRejected("upload_name_long", limit=MAX_NAME_CHARS)
     if not _NAME_CHARS.fullmatch(name):
         bad = sorted({ch for ch in name if not _NAME_CHARS.fullmatch(ch)})
-        raise UploadRejected("the name contains characters that are not allowed: " + " ".join(bad))
+        raise UploadRejected("upload_bad_chars", chars=" ".join(bad))
     return name
 
 
@@ -111,23 +122,22 @@ def check_upload(name: str, data: bytes, settings: Settings) -> Article:
     """
     check_name(name)
     if len(data) > settings.max_upload_bytes:
-        raise UploadRejected(f"the file is {_size(len(data))}; the limit is {_size(settings.max_upload_bytes)}")
+        raise too_big(len(data), settings)
     if not data.strip():
-        raise UploadRejected("the file is empty")
+        raise UploadRejected("upload_empty")
     if b"\x00" in data:
-        raise UploadRejected("binary file (contains NUL bytes), not text")
+        raise UploadRejected("upload_binary")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UploadRejected(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at position {exc.start}); "
-                             "save the file as UTF-8") from None
+        raise UploadRejected("upload_not_utf8", byte=f"{data[exc.start]:02x}", position=exc.start) from None
     with tempfile.TemporaryDirectory(prefix="diplorag-upload-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
         try:
             article = read_article(path)
         except ArticleError as exc:
-            raise UploadRejected(f"not a usable article: {exc}") from None
+            raise UploadRejected("upload_not_article", reason=exc) from None
     return article
 
 
@@ -135,7 +145,7 @@ def save_atomically(directory: Path, name: str, data: bytes) -> Path:
     """Write ``data`` to ``directory/name`` so that readers see the old file or the new one, never half."""
     target = directory / check_name(name)
     if target.resolve().parent != directory.resolve():
-        raise UploadRejected("the name does not stay inside the documents folder")
+        raise UploadRejected("upload_outside")
     fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -150,12 +160,30 @@ def save_atomically(directory: Path, name: str, data: bytes) -> Path:
     return target
 
 
+def too_big(size: int, settings: Settings) -> UploadRejected:
+    """The rejection of a file of ``size`` bytes over the one upload limit (the app's and Gradio's)."""
+    return _SizeRejected(size, settings.max_upload_bytes)
+
+
+class _SizeRejected(UploadRejected):
+    """Sizes are formatted in the reader's language (digit grouping, unit name)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size, self.limit = size, limit
+        super().__init__("upload_too_big", size=format_bytes(size, "en"), limit=format_bytes(limit, "en"))
+
+    def text(self, language: str) -> str:
+        return message("upload_too_big", language, size=format_bytes(self.size, language),
+                       limit=format_bytes(self.limit, language))
+
+
 def add_articles(settings: Settings, files: list[tuple[str, Path]],
-                 progress: Callable[[float, str], None] | None = None) -> UploadReport:
+                 progress: Callable[[float, str], None] | None = None, language: str = "en") -> UploadReport:
     """Check, save and index uploaded files given as (name the user gave, path of the uploaded copy).
 
     Indexing is incremental and serialised by :data:`INDEX_LOCK`; on an indexing failure the
     saved files stay in place (the next build picks them up) and ``report.error`` says what failed.
+    Reasons and progress texts are in ``language``.
     """
     from rag.index import build_index
 
@@ -168,29 +196,29 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
     to_save: list[tuple[UploadResult, bytes]] = []
     documents = settings.documents_dir
     for i, (name, path) in enumerate(files):
-        step(0.3 * i / max(1, len(files)), f"Checking {name}")
+        step(0.3 * i / max(1, len(files)), message("progress_checking", language, name=name))
         result = UploadResult(name=name, status="rejected")
         report.files.append(result)
         try:
             if name in seen:
-                raise UploadRejected("the same name appears twice in this upload")
+                raise UploadRejected("upload_duplicate")
             seen.add(name)
             size = Path(path).stat().st_size
             if size > settings.max_upload_bytes:
-                raise UploadRejected(f"the file is {_size(size)}; the limit is {_size(settings.max_upload_bytes)}")
+                raise too_big(size, settings)
             data = Path(path).read_bytes()
             article = check_upload(name, data, settings)
         except UploadRejected as exc:
-            result.reason = str(exc)
+            result.reason = exc.text(language)
             continue
         except OSError as exc:
-            result.reason = f"the upload could not be read ({exc.strerror or exc})"
+            result.reason = message("upload_unreadable", language, reason=exc.strerror or exc)
             continue
         result.title, result.date, result.language = article.title, article.date, article.language
         existing = documents / name
         if existing.is_file():
             if sha256_file(existing) == hashlib.sha256(data).hexdigest():
-                result.status, result.reason = "unchanged", "the same file is already in the collection"
+                result.status, result.reason = "unchanged", message("upload_same_file", language)
                 continue
             result.status = "updated"
         else:
@@ -198,35 +226,33 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
         to_save.append((result, data))
 
     if not to_save:
-        step(1.0, "Nothing to index")
+        step(1.0, message("progress_nothing", language))
         return report
 
-    step(0.35, "Saving")
+    step(0.35, message("progress_saving", language))
     documents.mkdir(parents=True, exist_ok=True)
     for result, data in to_save:
         try:
             save_atomically(documents, result.name, data)
         except (OSError, UploadRejected) as exc:
-            result.status, result.reason = "rejected", f"could not be saved ({getattr(exc, 'strerror', None) or exc})"
+            reason = exc.text(language) if isinstance(exc, UploadRejected) else (exc.strerror or exc)
+            result.status, result.reason = "rejected", message("upload_unsaved", language, reason=reason)
     if not any(r.status in ("added", "updated") for r, _ in to_save):
         return report
 
-    step(0.4, "Waiting for the index" if INDEX_LOCK.locked() else "Updating the index")
+    step(0.4, message("progress_waiting" if INDEX_LOCK.locked() else "progress_updating", language))
     with INDEX_LOCK:
-        step(0.45, "Updating the index (embedding the new text)")
+        step(0.45, message("progress_updating", language))
         try:
             build = build_index(settings, full=False, progress=True)
         except Exception as exc:  # noqa: BLE001 - reported to the user, logged by the caller
-            report.error = f"The files were saved but the index could not be updated: {exc}"
+            report.error = message("upload_index_failed", language, reason=exc)
             return report
     report.index_summary = build.summary()
     skipped = {Path(s.path).name: s.reason for s in build.skipped}
     for result, _ in to_save:
         if result.name in skipped:
-            result.status, result.reason = "rejected", f"the indexer skipped it: {skipped[result.name]}"
-    step(1.0, "Done")
+            result.status, result.reason = "rejected", message("upload_skipped", language, reason=skipped[result.name])
+    step(1.0, message("progress_done", language))
     return report
 
-
-def _size(n: int) -> str:
-    return f"{n:,} bytes"
