@@ -21,6 +21,34 @@ def _print_json(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=1))
 
 
+MAX_K = 50  # passages per question; more only dilutes the answer and the sources panel
+
+
+def passage_count(text: str) -> int:
+    """argparse type of ``--k``: a whole number from 1 to MAX_K."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give 1 to {MAX_K}") from None
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"{k} is out of range; give a number of passages from 1 to {MAX_K}")
+    return k
+
+
+def _filters(args: argparse.Namespace):
+    """The retrieval filters of --language/--from/--to (None when none is given); FilterError when invalid."""
+    from rag.ui.filters import parse_filters
+
+    return parse_filters(args.language, args.date_from, args.date_to)
+
+
+def _add_filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--language", metavar="xx[,yy]",
+                   help="only passages in these source languages (ru, en, bg, kk), e.g. --language ru,kk")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     """Provision (and fully verify) the embedding model; with --generator also the test generator."""
     from rag.embedding import provision_model
@@ -57,11 +85,27 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse(args: argparse.Namespace, text: str) -> int:
+    """Print why the request cannot be served (as JSON with --json) and return the usage exit code."""
+    if args.json:
+        _print_json({"error": text})
+    else:
+        print(text, file=sys.stderr)
+    return 2
+
+
 def cmd_search(args: argparse.Namespace) -> int:
+    from rag.pipeline import InvalidQuestion, validate_question
     from rag.retrieval import retrieve
+    from rag.ui.filters import FilterError
 
     settings = _settings(args)
-    hits = retrieve(settings, args.query, args.k)
+    try:
+        query = validate_question(settings, args.query, settings.ui_language)
+        filters = _filters(args)
+    except (InvalidQuestion, FilterError) as exc:
+        return _refuse(args, str(exc))
+    hits = retrieve(settings, query, args.k, filters)
     results = [{"rank": h.rank, "doc": h.chunk.doc, "title": h.chunk.title, "date": h.chunk.date,
                 "language": h.chunk.language, "score": round(h.score, 4), "chunk_id": h.chunk.chunk_id,
                 "text": h.chunk.text} for h in hits]
@@ -77,17 +121,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag.answering.render import answer_to_json, answer_to_text
     from rag.pipeline import InvalidQuestion, answer_question
+    from rag.ui.filters import FilterError
 
     settings = _settings(args)
     try:
+        filters = _filters(args)
         stream = None if args.json else (lambda piece: print(piece, end="", flush=True))
-        result = answer_question(settings, args.question, k=args.k, on_token=stream if settings.generator_model else None)
-    except InvalidQuestion as exc:
-        if args.json:
-            _print_json({"error": str(exc)})
-        else:
-            print(str(exc), file=sys.stderr)
-        return 2
+        result = answer_question(settings, args.question, k=args.k, filters=filters,
+                                 on_token=stream if settings.generator_model else None)
+    except (InvalidQuestion, FilterError) as exc:
+        return _refuse(args, str(exc))
     if args.json:
         _print_json(answer_to_json(result))
         return 0
@@ -130,33 +173,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", help="top passages for a query in any language")
-    p.add_argument("query")
-    p.add_argument("--k", type=int, default=5)
-    p.add_argument("--index", type=Path)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("query", help="what to look for, in Russian, English, Bulgarian or Kazakh")
+    p.add_argument("--k", type=passage_count, default=5, help=f"how many passages to list (1-{MAX_K}, default 5)")
+    p.add_argument("--index", type=Path, help="index folder (RAG_INDEX_DIR; default index/)")
+    p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    _add_filter_options(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", help="a cited answer in the question's language")
-    p.add_argument("question")
-    p.add_argument("--k", type=int, default=5)
-    p.add_argument("--index", type=Path)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("question", help="the question, in Russian, English, Bulgarian or Kazakh")
+    p.add_argument("--k", type=passage_count, default=5,
+                   help=f"how many passages to retrieve and show as sources (1-{MAX_K}, default 5)")
+    p.add_argument("--index", type=Path, help="index folder (RAG_INDEX_DIR; default index/)")
+    p.add_argument("--json", action="store_true", help="print the answer, citations and passages as one JSON object")
+    _add_filter_options(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score retrieval, answers and citations on the gold set")
-    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"))
-    p.add_argument("--index", type=Path)
-    p.add_argument("--documents", type=Path)
-    p.add_argument("--k", type=int, default=10)
-    p.add_argument("--out", type=Path)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"),
+                   help="gold questions, one JSON object a line (default eval/gold.jsonl)")
+    p.add_argument("--index", type=Path, help="index folder (RAG_INDEX_DIR; default index/)")
+    p.add_argument("--documents", type=Path, help="articles folder (RAG_DOCUMENTS_DIR; default documents/)")
+    p.add_argument("--k", type=passage_count, default=10,
+                   help=f"passages retrieved per question (1-{MAX_K}, default 10)")
+    p.add_argument("--out", type=Path, help="folder for the report and its figures (default eval/results/<UTC time>/)")
+    p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--calibrate", action="store_true", help="sweep the refusal threshold and report the trade-off")
     p.add_argument("--limit", type=int, help="only the first N questions (quick checks)")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("serve", help="start the chat app")
-    p.add_argument("--host", default=None)
-    p.add_argument("--port", type=int, default=None)
+    p = sub.add_parser("serve", help="start the chat app (the page opens at once; the index is built behind it)")
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; or set RAG_HOST)")
+    p.add_argument("--port", type=int, default=None, help="port to listen on (default 7860; or set RAG_PORT)")
     p.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
     p.set_defaults(func=cmd_serve)
     return parser

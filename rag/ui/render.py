@@ -302,6 +302,10 @@ def describe_progress(progress: dict, language: str = "en") -> str:
         return message("status_writing", language)
     if stage == "model":
         return message("status_model", language)
+    if stage == "loading":
+        return message("status_loading", language)
+    if stage == "starting":
+        return message("status_starting", language)
     return message("status_reading", language)
 
 

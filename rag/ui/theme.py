@@ -60,7 +60,7 @@ footer { opacity: .6; }
 
 /* interface language selector, right of the header */
 #dr-top { align-items: center; }
-#dr-ui-language { flex-grow: 0 !important; min-width: 0 !important; }
+#dr-ui-language { flex: 0 0 auto !important; width: auto !important; background: transparent; }
 #dr-ui-language .wrap { gap: 2px; flex-wrap: nowrap; }
 #dr-ui-language label { padding: 3px 9px !important; font-size: .82rem; }
 .dr-upload-guard { margin-top: 8px; }

@@ -104,7 +104,8 @@ def check_name(name: str) -> str:
     if name != name.strip():
         raise UploadRejected("upload_space")
     if not name.endswith(".txt"):
-        raise UploadRejected("upload_not_txt", suffix=Path(name).suffix or "—")
+        suffix = Path(name).suffix
+        raise UploadRejected("upload_not_txt", suffix=suffix) if suffix else UploadRejected("upload_no_extension")
     if Path(name).stem.lower() == "readme":
         raise UploadRejected("upload_readme")
     if len(name) > MAX_NAME_CHARS:
