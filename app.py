@@ -37,7 +37,7 @@ from rag.ui import render
 from rag.ui.chat import Conversation, respond
 from rag.ui.components import ArticleFiles, uploaded_name
 from rag.ui.startup import Startup
-from rag.ui.theme import CSS, header_html, make_theme, script
+from rag.ui.theme import header_html, make_theme, page_css, script
 from rag.ui.uploads import add_articles
 
 log = logging.getLogger("rag.app")
@@ -55,7 +55,9 @@ STATUS_POLL_S = 1.5  # how often the page asks for the build's progress while th
 UI_LANGUAGE_CHOICES = [(autonym(code), code) for code in SUPPORTED_UI_LANGUAGES]
 # Sets the page's language (read by the upload guard and by screen readers) and its title.
 SET_PAGE_LANGUAGE_JS = ("(lang) => { document.documentElement.lang = lang; "
-                        "const t = window.__drTitles && window.__drTitles[lang]; if (t) document.title = t; }")
+                        "const t = window.__drTitles && window.__drTitles[lang]; if (t) document.title = t; "
+                        "const drop = document.querySelector('#dr-files button.upload-container'); "
+                        "if (drop && window.__drDrop) drop.setAttribute('aria-label', window.__drDrop[lang]); }")
 
 
 def status_html(settings: Settings, language: str = "en", startup: Startup | None = None) -> str:
@@ -259,6 +261,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port
     """
     demo.queue(default_concurrency_limit=1, max_size=128)
     titles = {code: message("app_title", code) for code in SUPPORTED_UI_LANGUAGES}
+    drops = {code: message("upload_drop", code) for code in SUPPORTED_UI_LANGUAGES}
     return demo.launch(
         server_name=host or settings.host,
         server_port=port or settings.port,
@@ -274,9 +277,10 @@ def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port
         mcp_server=False,
         ssr_mode=False,
         theme=make_theme(),
-        css=CSS,
+        css=page_css(),
         js=script(settings.max_upload_bytes),
-        head=f"<script>window.__drTitles = {json.dumps(titles, ensure_ascii=False)};</script>",
+        head=(f"<script>window.__drTitles = {json.dumps(titles, ensure_ascii=False)}; "
+              f"window.__drDrop = {json.dumps(drops, ensure_ascii=False)};</script>"),
     )
 
 

@@ -107,6 +107,19 @@ def test_add_articles_rejects_everything_bad_without_touching_the_folder(tmp_pat
     assert report.index_summary is None
 
 
+def test_each_rejected_upload_is_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    settings = load_settings(documents_dir=docs, index_dir=tmp_path / "index")
+    (tmp_path / "x.txt").write_bytes(b"\x00")
+    with caplog.at_level(logging.INFO, logger="rag.ui.uploads"):
+        add_articles(settings, [("bin.txt", tmp_path / "x.txt"), (".h.txt", tmp_path / "x.txt")], language="ru")
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("upload rejected")]
+    assert len(lines) == 2 and "bin.txt" in lines[0] and "binary" in lines[0] and "hidden" in lines[1]
+
+
 def test_filters_are_validated() -> None:
     assert parse_filters(ALL_LANGUAGES, "", "") is None
     assert parse_filters(None, None, None) is None
@@ -544,7 +557,7 @@ def test_switching_the_interface_language_relabels_every_component(bare_app, lan
     header, selector, status, chat, question, source_languages, date_from, date_to, sources, upload_help, files, report = result
     assert message("header_tagline", language) in header
     assert selector["value"] == language and selector["label"] == message("ui_language_label", language)
-    assert render.esc(message("status_no_index", language)) in status
+    assert message("status_no_index", language).split("`")[0] in status and "<code>rag index</code>" in status
     assert chat["placeholder"] == message("chat_placeholder", language)
     assert (question["label"], question["placeholder"]) == (message("question_label", language),
                                                             message("question_placeholder", language))

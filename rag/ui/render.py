@@ -274,8 +274,8 @@ def render_status(settings: Settings, manifest: dict | None, error: str | None =
     """The index's state in one line: articles, passages, when built, which models answer."""
     answerer = (message("answerer_generator", language, model=settings.generator_model) if settings.generator_model
                 else message("answerer_extractive", language))
-    if manifest is None:
-        return _status_line(esc(error or message("status_no_index", language)))
+    if manifest is None:  # `commands` in the message become code, as in the chat's problem messages
+        return _status_line(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", esc(error or message("status_no_index", language))))
     counts = manifest.get("counts", {})
     model = (manifest.get("model") or {}).get("name") or settings.embedding_model
     model = re.sub(r"^.*/(?=[^/]+/[^/]+$)", "", model)  # a local path: keep its last two parts

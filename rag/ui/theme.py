@@ -294,12 +294,33 @@ UPLOAD_GUARD_JS = r"""
     const big = tooBig(input.files);
     if (big.length) { refuse(event, big); input.value = ''; }
   }, true);
+  // Gradio names the upload area "Click to upload or drop files" whatever the language; rename it
+  // whenever it is (re)rendered, in the page's language.
+  new MutationObserver(() => {
+    const drop = document.querySelector('#dr-files button.upload-container');
+    const name = window.__drDrop && window.__drDrop[document.documentElement.lang];
+    if (drop && name && drop.getAttribute('aria-label') !== name) drop.setAttribute('aria-label', name);
+  }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ['lang']});
   document.addEventListener('drop', (event) => {
     if (!event.target.closest || !event.target.closest('#dr-files')) return;
     const big = tooBig(event.dataTransfer && event.dataTransfer.files);
     if (big.length) refuse(event, big);
   }, true);
 """
+
+
+def page_css() -> str:
+    """The app's CSS, plus the upload area's hint in each interface language (Gradio's own words there
+    follow only the browser, and not in Bulgarian or Kazakh); shown by the page's ``lang``."""
+    hint = '#dr-files [data-testid="upload-text"]'
+    rules = [f"{hint} {{ font-size: 0 !important; }}",
+             f"{hint} .icon-wrap {{ font-size: 1rem; }}",
+             f"{hint}::after {{ display: block; font-size: var(--text-lg); }}"]
+    # only per-language rules for the text: Gradio also adds a container-prefixed copy of each rule,
+    # which would outrank a language-less default (the prefixed html[lang] copies never match)
+    rules += [f'html[lang="{code}"] {hint}::after {{ content: {json.dumps(message("upload_drop", code), ensure_ascii=False)}; }}'
+              for code in SUPPORTED_UI_LANGUAGES]
+    return CSS + "\n/* the upload hint in the interface language */\n" + "\n".join(rules) + "\n"
 
 
 def script(max_upload_bytes: int) -> str:

@@ -20,6 +20,7 @@ match an existing article changes nothing ("unchanged"); same name, other bytes 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -33,6 +34,8 @@ from rag.articles import Article, ArticleError, read_article
 from rag.embedding import sha256_file
 from rag.i18n import format_bytes, message
 from rag.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 150
 _NAME_CHARS = re.compile(r"[\w .()+,\-]+")
@@ -211,9 +214,11 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
             article = check_upload(name, data, settings)
         except UploadRejected as exc:
             result.reason = exc.text(language)
+            log.info("upload rejected: %r: %s", name, exc)
             continue
         except OSError as exc:
             result.reason = message("upload_unreadable", language, reason=exc.strerror or exc)
+            log.warning("upload rejected: %r could not be read: %s", name, exc)
             continue
         result.title, result.date, result.language = article.title, article.date, article.language
         existing = documents / name
@@ -238,6 +243,7 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
         except (OSError, UploadRejected) as exc:
             reason = exc.text(language) if isinstance(exc, UploadRejected) else (exc.strerror or exc)
             result.status, result.reason = "rejected", message("upload_unsaved", language, reason=reason)
+            log.warning("upload rejected: %r could not be saved: %s", result.name, exc)
     if not any(r.status in ("added", "updated") for r, _ in to_save):
         return report
 
@@ -254,6 +260,7 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
     for result, _ in to_save:
         if result.name in skipped:
             result.status, result.reason = "rejected", message("upload_skipped", language, reason=skipped[result.name])
+            log.info("upload rejected: %r skipped by the indexer: %s", result.name, skipped[result.name])
     step(1.0, message("progress_done", language))
     return report
 
