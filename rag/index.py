@@ -296,6 +296,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         new_sentences = [Sentence(a.doc, s, e, a.body[s:e]) for a in changed
                          for s, e in split_sentences(a.body, a.language)]
         texts = texts_to_embed(new_chunks, new_sentences, {doc: a.title for doc, a in current.items()})
+        tell("embedding", texts_total=len(texts))  # the model may still have to load
         vectors = _embed(settings, texts, progress,
                          lambda done, eta: tell("embedding", texts_done=done, texts_total=len(texts), eta_s=eta))
         tell("writing")

@@ -718,3 +718,18 @@ def test_a_fresh_checkout_answers_once_its_index_is_built(small_corpus: Settings
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.mark.model
+def test_build_progress_is_reported_for_the_status_line(small_corpus: Settings) -> None:
+    from rag.index import build_index
+
+    reports: list[dict] = []
+    build_index(small_corpus, progress=False, on_progress=reports.append)
+    stages = [r["stage"] for r in reports]
+    assert stages[0] == "reading" and stages[-1] == "done" and "writing" in stages
+    embedding = [r for r in reports if r["stage"] == "embedding"]
+    assert embedding and embedding[-1]["texts_done"] == embedding[-1]["texts_total"] > 0
+    assert [r["texts_done"] for r in embedding] == sorted(r["texts_done"] for r in embedding)
+    assert all(r["articles"] == 3 for r in reports[1:])
+    assert embedding[-1]["eta_s"] == 0

@@ -102,7 +102,7 @@ class Startup:
 
     def _on_progress(self, progress: dict) -> None:
         stage = progress.get("stage")
-        self._set(stage if stage in STAGES else "reading", progress)
+        self._set("loading" if stage == "done" else stage if stage in STAGES else "reading", progress)
 
     def not_ready_reason(self, language: str) -> str | None:
         """None when a question can be answered now, else why not, in ``language``."""
