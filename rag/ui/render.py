@@ -168,7 +168,8 @@ def _window(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
-def render_passage(text: str, quote_start: int | None = None, quote_end: int | None = None) -> str:
+def render_passage(text: str, quote_start: int | None = None, quote_end: int | None = None,
+                   language: str = "en") -> str:
     """A passage with its quote marked: whole when short, else an excerpt around the quote that
     unfolds (a <details>) into the whole passage."""
     has_quote = quote_start is not None and quote_end is not None and 0 <= quote_start < quote_end <= len(text)
@@ -183,7 +184,8 @@ def render_passage(text: str, quote_start: int | None = None, quote_end: int | N
         excerpt = _lines(text[:hi])
     excerpt = ("… " if lo > 0 else "") + excerpt + (" …" if hi < len(text) else "")
     return (f'<details class="dr-passage dr-foldable"><summary><span class="dr-excerpt">{excerpt}</span>'
-            f'<span class="dr-toggle"></span></summary><div class="dr-full">{full}</div></details>')
+            f'<span class="dr-toggle" data-more="{esc(message("show_whole_passage", language))}" '
+            f'data-less="{esc(message("show_less", language))}"></span></summary><div class="dr-full">{full}</div></details>')
 
 
 def render_card(passage: Passage, turn: int, lang: str, citation: Citation | None = None,
@@ -193,8 +195,8 @@ def render_card(passage: Passage, turn: int, lang: str, citation: Citation | Non
     ``number`` is the card's number when it is not the passage's own (refusals list one card per article)."""
     c = passage.hit.chunk
     n = passage.n if number is None else number
-    body = (render_passage(c.text, citation.quote_start, citation.quote_end) if citation
-            else render_passage(c.text))
+    body = (render_passage(c.text, citation.quote_start, citation.quote_end, lang) if citation
+            else render_passage(c.text, language=lang))
     lang_name = language_name(c.language, lang)
     classes = "dr-card" + ("" if cited else " dr-card-uncited")
     return (

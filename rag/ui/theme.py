@@ -170,10 +170,10 @@ a.dr-cite.dr-cite-plain { display: inline; font-size: inherit; font-weight: 600;
 .dr-passage { margin-left: 34px; font-size: .88rem; line-height: 1.6; color: var(--body-text-color); }
 .dr-foldable > summary { list-style: none; cursor: pointer; }
 .dr-foldable > summary::-webkit-details-marker { display: none; }
-.dr-toggle::after { content: "Show the whole passage ▾"; display: block; margin-top: 4px; font-size: .76rem;
+.dr-toggle::after { content: attr(data-more); display: block; margin-top: 4px; font-size: .76rem;
                     font-weight: 600; color: #0284c7; }
 .dr-foldable[open] .dr-excerpt { display: none; }
-.dr-foldable[open] .dr-toggle::after { content: "Show less ▴"; margin: 0 0 4px; }
+.dr-foldable[open] .dr-toggle::after { content: attr(data-less); margin: 0 0 4px; }
 .dr-passage mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px;
                    box-decoration-break: clone; -webkit-box-decoration-break: clone; }
 .dr-card-uncited .dr-passage { color: var(--body-text-color-subdued); }
