@@ -276,7 +276,7 @@ def test_russian_question_about_an_english_article(live_app) -> None:
     assert render.esc(cited["title"]) in card and "<mark>" in card
     assert [m["role"] for m in chat] == ["user", "assistant"]
     assert 'href="#dr-src-0-1"' in _text(chat[-1])
-    assert "articles" in status and ("extractive" in status or settings.generator_model)
+    assert "Articles: <b>" in status and ("extractive" in status or settings.generator_model)
 
 
 @pytest.mark.model
@@ -365,12 +365,12 @@ def test_bad_uploads_are_rejected_with_reasons(live_app, tmp_path: Path) -> None
     # A hand-made request naming the file "../evil.txt" (Gradio's client and browser only send base names).
     uploaded = httpx.post(f"{url}gradio_api/upload", files=[("files", ("evil.txt", ARTICLE.encode()))]).json()[0]
     result = _call_raw(url, "add_articles", [[{"path": uploaded, "orig_name": "../evil.txt",
-                                                "meta": {"_type": "gradio.FileData"}}]])
+                                                "meta": {"_type": "gradio.FileData"}}], "en"])
     evil = result[2]["files"][0]
     assert evil["status"] == "rejected" and "path" in evil["reason"]
     # ...and one pointing at a file outside Gradio's upload folder is refused by Gradio itself.
     assert _call_raw(url, "add_articles", [[{"path": "/etc/passwd", "orig_name": "passwd.txt",
-                                              "meta": {"_type": "gradio.FileData"}}]]) is None
+                                              "meta": {"_type": "gradio.FileData"}}], "en"]) is None
     assert sorted(p.name for p in settings.documents_dir.iterdir()) == before
     assert not (settings.documents_dir.parent / "evil.txt").exists()
 

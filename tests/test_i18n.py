@@ -270,3 +270,19 @@ def test_interface_html_has_no_english_words(language: str) -> None:
         text = re.sub(r"<[^>]+>", " ", piece)
         english = [w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in allowed]
         assert not english, (language, english, text)
+
+
+def test_no_placeholder_is_called_language() -> None:
+    """``message(key, language, **values)`` takes the language itself; a {language} placeholder would clash."""
+    assert not [key for key, texts in MESSAGES.items() if "language" in placeholders(texts["en"])]
+
+
+def test_an_upload_report_of_added_files_renders_in_every_language() -> None:
+    from rag.ui import render
+    from rag.ui.uploads import UploadReport, UploadResult
+
+    report = UploadReport(files=[UploadResult("a.txt", "added", title="T", date=None, language="kk")],
+                          index_summary={"documents": 2, "chunks": 5, "chunks_embedded": 3, "seconds": 1.5})
+    for language in SUPPORTED_UI_LANGUAGES:
+        html = render.render_upload_report(report, language)
+        assert i18n.language_name("kk", language) in html and message("undated", language) in html

@@ -344,7 +344,7 @@ def render_upload_report(report, language: str = "en") -> str:
     for f in report.files:
         detail = f.reason if f.status in ("rejected", "unchanged") else message(
             "upload_detail", language, title=f.title, date=f.date or message("undated", language),
-            language=language_name(f.language, language))
+            language_name=language_name(f.language, language))
         rows.append(f'<tr class="dr-up-{esc(f.status)}"><td><span class="dr-pill dr-pill-{esc(f.status)}">'
                     f'{esc(message("upload_status_" + f.status, language))}</span></td>'
                     f'<td class="dr-up-file">{esc(f.name)}</td><td>{esc(detail)}</td></tr>')
