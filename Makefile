@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-run: setup
-	$(BIN)/python app.py
+# `make run PORT=8000` (or RAG_PORT=8000) picks the port; the page opens at once, the index is built behind it.
+PORT ?= $(RAG_PORT)
+run: $(STAMP)  # not `setup`: the app provisions the model itself, behind its page
+	$(BIN)/python app.py $(if $(PORT),--port $(PORT))
 
 index: setup
 	$(BIN)/rag index

@@ -8,27 +8,37 @@ once per process and shared by every session; Gradio's queue serves several user
 
 Event handlers with an ``api_name`` (usable from ``gradio_client``):
 
-* ``/chat``  (question, languages, date_from, date_to) -> (chat, sources_html, status_html, answer_json, question)
-  streams the answer; ``answer_json`` is the finished answer as ``rag ask --json`` prints it, or {"error": ...};
-* ``/add_articles`` (files) -> (report_html, status_html, report_json);
-* ``/status`` () -> status_html;
-* ``/new_chat`` () clears the conversation.
+* ``/chat``  (question, languages, date_from, date_to, ui_language="en") -> (chat, sources_html, status_html,
+  answer_json, question) streams the answer; ``answer_json`` is the finished answer as ``rag ask --json``
+  prints it, or {"error": ...};
+* ``/add_articles`` (files, ui_language="en") -> (report_html, status_html, report_json);
+* ``/status`` (ui_language="en") -> status_html;
+* ``/interface_language`` (ui_language, ...) re-labels the page;
+* ``/new_chat`` (ui_language) clears the conversation.
+
+The page opens at once: :class:`rag.ui.startup.Startup` provisions the model and builds the index in
+the background while the status line (polled every ``STATUS_POLL_S``) shows its progress. The
+interface language follows the browser's Accept-Language and can be switched in the header;
+answers are in the language of their question.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 
 import gradio as gr
 
 from rag import api
+from rag.i18n import SUPPORTED_UI_LANGUAGES, autonym, language_from_header, message, ui_language
 from rag.settings import SUPPORTED_LANGUAGES, Settings, load_settings
 from rag.ui import render
 from rag.ui.chat import Conversation, respond
 from rag.ui.components import ArticleFiles, uploaded_name
-from rag.ui.theme import CSS, HEADER_HTML, JS, make_theme
+from rag.ui.startup import Startup
+from rag.ui.theme import header_html, make_theme, page_css, script
 from rag.ui.uploads import add_articles
 
 log = logging.getLogger("rag.app")
@@ -42,36 +52,62 @@ EXAMPLES = [
 ]
 
 CHAT_CONCURRENCY = 4  # answering is ~0.3 s of CPU; a few at once keep the queue moving
-MAX_UPLOAD_REQUEST_FACTOR = 10  # Gradio refuses bigger uploads outright; smaller ones get a per-file reason
+STATUS_POLL_S = 1.5  # how often the page asks for the build's progress while the app prepares
+UI_LANGUAGE_CHOICES = [(autonym(code), code) for code in SUPPORTED_UI_LANGUAGES]
+# Sets the page's language (read by the upload guard and by screen readers) and its title.
+SET_PAGE_LANGUAGE_JS = ("(lang) => { document.documentElement.lang = lang; "
+                        "const t = window.__drTitles && window.__drTitles[lang]; if (t) document.title = t; "
+                        "const drop = document.querySelector('#dr-files button.upload-container'); "
+                        "if (drop && window.__drDrop) drop.setAttribute('aria-label', window.__drDrop[lang]); }")
 
 
-def status_html(settings: Settings) -> str:
-    """The index status line, read from the store (which reloads itself after a rebuild)."""
+def status_html(settings: Settings, language: str = "en", startup: Startup | None = None) -> str:
+    """The status line: the preparation's progress while the app prepares, else the store's state (the
+    store reloads itself after a rebuild)."""
     from rag.store import IndexUnavailable, open_store
 
+    language = ui_language(language)
+    if startup is not None:
+        state = startup.snapshot()
+        if state.stage == "failed":
+            return render.render_status(settings, None, message("build_failed", language, reason=state.error),
+                                        language)
+        if not state.done:
+            progress = state.progress if state.stage in ("reading", "embedding", "writing") else {}
+            return render.render_progress({**progress, "stage": state.stage}, language)
     try:
         store = open_store(settings)
         if store.version() is None:
-            return render.render_status(settings, None, "No index yet: add articles or run `rag index`.")
-        return render.render_status(settings, store.status())
+            return render.render_status(settings, None, message("status_no_index", language), language)
+        return render.render_status(settings, store.status(), language=language)
     except IndexUnavailable as exc:
-        return render.render_status(settings, None, str(exc))
+        return render.render_status(settings, None, str(exc), language)
     except Exception as exc:  # noqa: BLE001 - a status line must never break the page
         log.exception("Reading the index status failed")
-        return render.render_status(settings, None, f"Index status unavailable ({type(exc).__name__})")
+        return render.render_status(settings, None, message("status_unavailable", language,
+                                                            reason=type(exc).__name__), language)
 
 
-def build_app(settings: Settings) -> gr.Blocks:
-    """The Gradio app for ``settings`` (launch it with :func:`launch`)."""
+def build_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
+    """The Gradio app for ``settings`` (launch it with :func:`launch`).
 
-    def chat(question, languages, date_from, date_to, conversation):
+    ``startup`` is the background preparation of :func:`serve`: until it is done the page shows its
+    progress and questions get a "not ready yet" message. Without it the index must already exist.
+    """
+    default = ui_language(settings.ui_language)
+    not_ready = startup.not_ready_reason if startup is not None else None
+    placeholders = {render.upload_placeholder(code) for code in SUPPORTED_UI_LANGUAGES}
+
+    def chat(question, languages, date_from, date_to, language, conversation):
         conversation = conversation if isinstance(conversation, Conversation) else Conversation()
+        language = ui_language(language)
         first = True
-        for frame in respond(settings, question, languages, date_from, date_to, conversation):
+        for frame in respond(settings, question, languages, date_from, date_to, conversation,
+                             ui_language=language, not_ready=not_ready):
             yield (
                 frame.messages,
                 frame.sources_html if frame.sources_html is not None else gr.skip(),
-                status_html(settings) if frame.done else gr.skip(),
+                status_html(settings, language, startup) if frame.done else gr.skip(),
                 conversation if frame.done else gr.skip(),
                 frame.answer if frame.done else gr.skip(),
                 "" if first else gr.skip(),
@@ -82,92 +118,152 @@ def build_app(settings: Settings) -> gr.Blocks:
         value = event.value
         return value.get("text", "") if isinstance(value, dict) else str(value)
 
-    def new_chat():
-        return [], render.SOURCES_PLACEHOLDER, Conversation()
+    def new_chat(language):
+        return [], render.sources_placeholder(ui_language(language)), Conversation()
 
-    def upload(files, progress=gr.Progress(track_tqdm=True)):
+    def upload(files, language, progress=gr.Progress(track_tqdm=True)):
+        language = ui_language(language)
         items = [(uploaded_name(f), f) for f in (files or [])]
-        report = add_articles(settings, items, progress=lambda fraction, text: progress(fraction, desc=text))
+        report = add_articles(settings, items, progress=lambda fraction, text: progress(fraction, desc=text),
+                              language=language)
         if report.error:
             log.error("%s", report.error)
-        return render.render_upload_report(report), status_html(settings), report.to_dict()
+        return (render.render_upload_report(report, language), status_html(settings, language, startup),
+                report.to_dict())
+
+    def poll(language):
+        done = startup is None or startup.snapshot().done
+        return status_html(settings, language, startup), gr.Timer(active=not done)
 
     # delete_cache: uploaded copies in Gradio's temp folder are removed after an hour.
-    with gr.Blocks(title="DiploRAG · Kazakhstan's diplomacy, cited", delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title=message("app_title", default), delete_cache=(3600, 3600)) as demo:
         conversation = gr.State(Conversation())
-        gr.HTML(HEADER_HTML, js_on_load=None)
-        status = gr.HTML(status_html(settings), elem_id="dr-status", js_on_load=None)
+        with gr.Row(elem_id="dr-top", equal_height=True):
+            header = gr.HTML(header_html(default), js_on_load=None, scale=1)
+            language = gr.Radio(choices=UI_LANGUAGE_CHOICES, value=default, elem_id="dr-ui-language",
+                                label=message("ui_language_label", default), show_label=False,
+                                container=False, scale=0, min_width=300)
+        status = gr.HTML(status_html(settings, default, startup), elem_id="dr-status", js_on_load=None)
+        timer = gr.Timer(STATUS_POLL_S, active=startup is not None and not startup.snapshot().done)
 
         with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
+            with gr.Tab(message("tab_ask", default), id="ask") as ask_tab:
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=7, min_width=420):
                         chatbot = gr.Chatbot(
-                            elem_id="dr-chat", show_label=False, height=560, layout="bubble",
+                            elem_id="dr-chat", label=message("chat_label", default), show_label=False,
+                            height=560, layout="bubble",
                             buttons=["copy"], feedback_options=None, sanitize_html=True, autoscroll=True,
                             group_consecutive_messages=False,
-                            placeholder=("### Ask about Kazakhstan’s diplomacy\nIn Russian, English, Bulgarian "
-                                         "or Kazakh. Or start with an example:"),
+                            placeholder=message("chat_placeholder", default),
                             examples=[{"text": text, "display_text": f"{code} · {text}"} for code, text in EXAMPLES],
                         )
                         with gr.Row(elem_id="dr-ask-row"):
                             question = gr.Textbox(
-                                elem_id="dr-question", show_label=False, scale=8, lines=1, max_lines=4,
-                                placeholder="Ask a question in Russian, English, Bulgarian or Kazakh…",
+                                elem_id="dr-question", label=message("question_label", default), show_label=False,
+                                scale=8, lines=1, max_lines=4, placeholder=message("question_placeholder", default),
                                 submit_btn=False, autofocus=True)
-                            send = gr.Button("Ask", variant="primary", elem_id="dr-send", scale=1, min_width=90)
-                        with gr.Accordion("Filters", open=False, elem_id="dr-filters"):
+                            send = gr.Button(message("ask_button", default), variant="primary", elem_id="dr-send",
+                                             scale=1, min_width=90)
+                        with gr.Accordion(message("filters", default), open=False, elem_id="dr-filters") as filters:
                             with gr.Row():
                                 languages = gr.CheckboxGroup(
                                     choices=render.LANGUAGE_CHOICES, value=list(SUPPORTED_LANGUAGES),
-                                    label="Source languages", scale=2)
-                                date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD",
+                                    label=message("filter_languages", default), scale=2)
+                                date_from = gr.Textbox(label=message("filter_from", default),
+                                                       placeholder=message("date_placeholder", default),
                                                        max_lines=1, scale=1)
-                                date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD",
+                                date_to = gr.Textbox(label=message("filter_to", default),
+                                                     placeholder=message("date_placeholder", default),
                                                      max_lines=1, scale=1)
                         with gr.Row():
-                            clear = gr.Button("New conversation", size="sm", variant="secondary", scale=0)
+                            clear = gr.Button(message("new_chat", default), size="sm", variant="secondary", scale=0,
+                                              elem_id="dr-new-chat")
                     with gr.Column(scale=6, min_width=380, elem_id="dr-sources-col"):
-                        sources = gr.HTML(render.SOURCES_PLACEHOLDER, elem_id="dr-sources-panel", js_on_load=None)
+                        sources = gr.HTML(render.sources_placeholder(default), elem_id="dr-sources-panel",
+                                          js_on_load=None)
                 answer_json = gr.JSON(visible=False)
 
-            with gr.Tab("Add articles", id="add"):
-                gr.HTML(
-                    '<div class="dr-help">Upload one or more press releases as UTF-8 <code>.txt</code> files '
-                    f"(at most {settings.max_upload_bytes // 1000} kB each). The first line is the headline; "
-                    "optional header lines <code>date: YYYY-MM-DD</code>, <code>source: …</code>, "
-                    "<code>language: ru|en|bg|kk</code> may follow, then a blank line and the text. New articles "
-                    "are answerable as soon as the index is updated; a file with an existing name replaces it. "
-                    "File names must be plain (letters, digits, spaces, <code>_-.()</code>), not hidden, "
-                    "and end in <code>.txt</code>.</div>", js_on_load=None)
+            with gr.Tab(message("tab_add", default), id="add") as add_tab:
+                upload_help = gr.HTML(render.upload_help(settings, default), js_on_load=None)
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=1):
-                        files = ArticleFiles(file_count="multiple", label="Articles (.txt)", height=190)
-                        add_button = gr.Button("Add to the collection", variant="primary")
+                        files = ArticleFiles(file_count="multiple", label=message("upload_files_label", default),
+                                             height=190, elem_id="dr-files")
+                        add_button = gr.Button(message("upload_button", default), variant="primary",
+                                               elem_id="dr-add")
                     with gr.Column(scale=2):
-                        report = gr.HTML(render.UPLOAD_PLACEHOLDER, elem_id="dr-upload-result", min_height=260,
-                                         js_on_load=None)
+                        report = gr.HTML(render.upload_placeholder(default), elem_id="dr-upload-result",
+                                         min_height=260, js_on_load=None)
                 report_json = gr.JSON(visible=False)
 
-        chat_inputs = [question, languages, date_from, date_to, conversation]
+        def relabel(code, conversation, report_value):
+            """Every interface text in language ``code``; answers keep the language of their question."""
+            code = ui_language(code)
+            t = lambda key: message(key, code)  # noqa: E731
+            panel = (render.sources_placeholder(code)
+                     if not (isinstance(conversation, Conversation) and conversation.sources) else gr.skip())
+            return (
+                header_html(code),
+                gr.update(value=code, label=t("ui_language_label")),
+                status_html(settings, code, startup),
+                gr.update(label=t("tab_ask")),
+                gr.update(label=t("tab_add")),
+                gr.update(label=t("chat_label"), placeholder=t("chat_placeholder")),
+                gr.update(label=t("question_label"), placeholder=t("question_placeholder")),
+                gr.update(value=t("ask_button")),
+                gr.update(label=t("filters")),
+                gr.update(label=t("filter_languages")),
+                gr.update(label=t("filter_from"), placeholder=t("date_placeholder")),
+                gr.update(label=t("filter_to"), placeholder=t("date_placeholder")),
+                gr.update(value=t("new_chat")),
+                panel,
+                render.upload_help(settings, code),
+                gr.update(label=t("upload_files_label")),
+                gr.update(value=t("upload_button")),
+                render.upload_placeholder(code) if report_value in placeholders or not report_value else gr.skip(),
+            )
+
+        relabelled = [header, language, status, ask_tab, add_tab, chatbot, question, send, filters, languages,
+                      date_from, date_to, clear, sources, upload_help, files, add_button, report]
+
+        def on_load(conversation, report_value, request: gr.Request):
+            """The interface in the browser's language (Accept-Language), else the configured one."""
+            header_value = request.headers.get("accept-language") if request is not None else None
+            return relabel(language_from_header(header_value, default), conversation, report_value)
+
+        chat_inputs = [question, languages, date_from, date_to, language, conversation]
         chat_outputs = [chatbot, sources, status, conversation, answer_json, question]
         chat_options = dict(concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat", show_progress="hidden")
         question.submit(chat, chat_inputs, chat_outputs, api_name="chat", **chat_options)
         send.click(chat, chat_inputs, chat_outputs, api_visibility="private", **chat_options)
         chatbot.example_select(pick_example, None, question, queue=False, api_visibility="private").then(
             chat, chat_inputs, chat_outputs, api_visibility="private", **chat_options)
-        clear.click(new_chat, None, [chatbot, sources, conversation], api_name="new_chat", queue=False)
-        chatbot.clear(new_chat, None, [chatbot, sources, conversation], api_visibility="private", queue=False)
-        add_button.click(upload, files, [report, status, report_json], api_name="add_articles",
+        clear.click(new_chat, language, [chatbot, sources, conversation], api_name="new_chat", queue=False)
+        chatbot.clear(new_chat, language, [chatbot, sources, conversation], api_visibility="private", queue=False)
+        add_button.click(upload, [files, language], [report, status, report_json], api_name="add_articles",
                          concurrency_limit=1, concurrency_id="indexing", show_progress_on=report)
-        demo.load(lambda: status_html(settings), None, status, api_name="status", show_progress="hidden")
+        language.input(relabel, [language, conversation, report], relabelled, api_name="interface_language",
+                       queue=False).then(None, language, None, js=SET_PAGE_LANGUAGE_JS)
+        demo.load(on_load, [conversation, report], relabelled, api_visibility="private", queue=False).then(
+            None, language, None, js=SET_PAGE_LANGUAGE_JS)
+        demo.load(lambda code: status_html(settings, code, startup), language, status, api_name="status",
+                  show_progress="hidden", queue=False)
+        timer.tick(poll, language, [status, timer], api_visibility="private", show_progress="hidden", queue=False)
     return demo
 
 
 def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port: int | None = None,
-           share: bool = False, block: bool = True, quiet: bool = False):
-    """Start the server with the app's theme, CSS and script; only Gradio's own files are served."""
+           share: bool = False, block: bool = True, quiet: bool = True):
+    """Start the server with the app's theme, CSS and script; only Gradio's own files are served.
+
+    Gradio's own start-up lines are silenced (its share hint names a ``launch()`` argument, not the
+    app's ``--share``); :func:`serve` prints the app's address itself. Uploads over
+    ``settings.max_upload_bytes`` are refused by the page before they are sent, and by the server.
+    """
     demo.queue(default_concurrency_limit=1, max_size=128)
+    titles = {code: message("app_title", code) for code in SUPPORTED_UI_LANGUAGES}
+    drops = {code: message("upload_drop", code) for code in SUPPORTED_UI_LANGUAGES}
     return demo.launch(
         server_name=host or settings.host,
         server_port=port or settings.port,
@@ -176,7 +272,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port
         quiet=quiet,
         show_error=False,
         allowed_paths=[],
-        max_file_size=settings.max_upload_bytes * MAX_UPLOAD_REQUEST_FACTOR,
+        max_file_size=settings.max_upload_bytes,
         app_kwargs=api.app_kwargs(settings),  # the JSON API (/api/ask, /api/search, /api/health) of rag/api.py
         enable_monitoring=False,
         footer_links=["api", "settings"],
@@ -184,57 +280,33 @@ def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port
         mcp_server=False,
         ssr_mode=False,
         theme=make_theme(),
-        css=CSS,
-        js=JS,
+        css=page_css(),
+        js=script(settings.max_upload_bytes),
+        head=(f"<script>window.__drTitles = {json.dumps(titles, ensure_ascii=False)}; "
+              f"window.__drDrop = {json.dumps(drops, ensure_ascii=False)};</script>"),
     )
 
 
-def prepare(settings: Settings) -> None:
-    """Build the index if there is none (or bring it up to date), then load the model and the index.
-
-    Problems are logged, not raised: the app still starts and says what is wrong in the chat.
-    """
-    from rag.articles import ArticleError
-    from rag.embedding import ModelError
-    from rag.index import build_index
-    from rag.retrieval import embed_query
-    from rag.store import IndexUnavailable, open_store
-
-    try:
-        if open_store(settings).version() is None:
-            print(f"No index in {settings.index_dir}: building it from {settings.documents_dir} "
-                  "(a few minutes the first time)…", flush=True)
-        else:
-            print("Checking the index is up to date…", flush=True)
-        report = build_index(settings, progress=True)
-        s = report.summary()
-        print(f"Index ready: {s['documents']} articles, {s['chunks']} chunks "
-              f"({s['added']} added, {s['updated']} updated, {s['removed']} removed).", flush=True)
-        for skipped in report.skipped:
-            print(f"  skipped {skipped.path}: {skipped.reason}", flush=True)
-    except (ModelError, IndexUnavailable, ArticleError, OSError) as exc:
-        print(f"error: the index could not be built: {exc}", file=sys.stderr, flush=True)
-    try:
-        print("Loading the embedding model and the index…", flush=True)
-        open_store(settings).status()
-        embed_query(settings, "warm-up")
-    except (ModelError, IndexUnavailable) as exc:
-        print(f"warning: {exc}", file=sys.stderr, flush=True)
-
-
 def serve(host: str | None = None, port: int | None = None, share: bool = False, store_url: str | None = None) -> int:
-    """`make run`, `python app.py` and `rag serve`: prepare the index and models, then serve until Ctrl-C."""
+    """`make run`, `python app.py` and `rag serve`: open the page at once, then get the model and the
+    index ready in the background (the page shows the progress), and serve until Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("httpx", "sentence_transformers", "transformers", "urllib3", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = load_settings(host=host, port=port, store_url=store_url)
-    prepare(settings)
-    demo = build_app(settings)
+    startup = Startup(settings)
+    demo = build_app(settings, startup)
     try:
-        launch(demo, settings, share=share)
+        launch(demo, settings, share=share, block=False)
     except OSError as exc:
         print(f"error: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
+    print(f"DiploRAG is running at http://{settings.host}:{demo.server_port}/ (Ctrl-C to stop)", flush=True)
+    if share and getattr(demo, "share_url", None):
+        print(f"Public link (--share): {demo.share_url}", flush=True)
+    startup.start()
+    try:
+        demo.block_thread()
     except KeyboardInterrupt:
         pass
     return 0
@@ -242,8 +314,9 @@ def serve(host: str | None = None, port: int | None = None, share: bool = False,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start the DiploRAG chat app.")
-    parser.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, RAG_HOST)")
-    parser.add_argument("--port", type=int, default=None, help="port (default 7860, RAG_PORT)")
+    parser.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; or set RAG_HOST)")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (default 7860; or set RAG_PORT, "
+                                                                "e.g. `make run PORT=8000`)")
     parser.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
     args = parser.parse_args(argv)
     return serve(host=args.host, port=args.port, share=args.share)

@@ -21,7 +21,7 @@ import logging
 import socket
 import urllib.error
 import urllib.request
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,9 @@ HEALTH_SECONDS = 2.0
 REQUEST_SECONDS = 120.0  # a busy server queues the request behind others; the answer itself is < 1 s
 
 # What must agree between the CLI and the server for the server's answer to be the one the CLI would give.
-SHARED_SETTINGS = ("index_dir", "embedding_model", "generator_model", "top_k", "sentence_rerank_weight",
-                   "answer_passages", "refusal_min_score", "ui_language")
+# Where the index is, the models, and every weight and threshold of retrieval, answering and refusal.
+SHARED_SETTINGS = ("index_dir", "store_url", "embedding_model", "generator_model", "ui_language") + tuple(
+    f.name for f in fields(Settings) if f.metadata.get("group") in ("chunking", "retrieval", "answering", "refusal"))
 
 
 def settings_fingerprint(settings: Settings) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def search_json(settings: Settings, query: str, k: int | None, filters=None) -> 
     return {"query": query, "results": [
         {"rank": h.rank, "doc": h.chunk.doc, "title": h.chunk.title, "date": h.chunk.date,
          "language": h.chunk.language, "score": round(h.score, 4), "chunk_id": h.chunk.chunk_id,
-         "text": h.chunk.text} for h in hits]}
+         "url": h.chunk.url, "text": h.chunk.text} for h in hits]}
 
 
 def api_router(settings: Settings):
@@ -63,7 +64,7 @@ def api_router(settings: Settings):
     from fastapi.responses import JSONResponse
     from pydantic import BaseModel, Field, ValidationError
 
-    from rag.index import IndexUnavailable, current_version
+    from rag.store import IndexUnavailable, open_store
     from rag.pipeline import InvalidQuestion, answer_question
     from rag.ui.filters import FilterError, parse_filters
 
@@ -88,7 +89,10 @@ def api_router(settings: Settings):
 
     @router.get("/health")
     def health() -> dict:
-        version = current_version(settings.index_dir)
+        try:
+            version = open_store(settings).version()
+        except IndexUnavailable:
+            version = None
         return {"app": APP_NAME, "ready": version is not None, "index_version": version,
                 "settings": settings_fingerprint(settings)}
 

@@ -22,6 +22,34 @@ def _print_json(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=1))
 
 
+MAX_K = 50  # passages per question; more only dilutes the answer and the sources panel
+
+
+def passage_count(text: str) -> int:
+    """argparse type of ``--k``: a whole number from 1 to MAX_K."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give 1 to {MAX_K}") from None
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"{k} is out of range; give a number of passages from 1 to {MAX_K}")
+    return k
+
+
+def _filters(args: argparse.Namespace):
+    """The retrieval filters of --language/--from/--to (None when none is given); FilterError when invalid."""
+    from rag.ui.filters import parse_filters
+
+    return parse_filters(args.language, args.date_from, args.date_to)
+
+
+def _add_filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--language", metavar="xx[,yy]",
+                   help="only passages in these source languages (ru, en, bg, kk), e.g. --language ru,kk")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     """Provision (and fully verify) the embedding model; with --generator also the test generator."""
     from rag.embedding import provision_model
@@ -72,22 +100,36 @@ def _via_server(args: argparse.Namespace, settings: Settings, endpoint: str, pay
         return None
     from rag.api import try_server
 
-    for name in ("languages", "date_from", "date_to"):  # the retrieval filters, when the parser has them
+    if getattr(args, "language", None):
+        payload["languages"] = [code.strip() for code in args.language.split(",") if code.strip()]
+    for name in ("date_from", "date_to"):  # the retrieval filters
         if getattr(args, name, None) is not None:
             payload[name] = getattr(args, name)
     return try_server(settings, endpoint, payload)
 
 
+def _refuse(args: argparse.Namespace, text: str) -> int:
+    """Print why the request cannot be served (as JSON with --json) and return the usage exit code."""
+    if args.json:
+        _print_json({"error": text})
+    else:
+        print(text, file=sys.stderr)
+    return 2
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from rag.api import ServerError, search_json
+    from rag.pipeline import InvalidQuestion, validate_question
+    from rag.ui.filters import FilterError
 
     settings = _settings(args)
     try:
-        found = _via_server(args, settings, "search", {"query": args.query, "k": args.k})
-    except ServerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    found = found if found is not None else search_json(settings, args.query, args.k)
+        query = validate_question(settings, args.query, settings.ui_language)
+        filters = _filters(args)
+        found = _via_server(args, settings, "search", {"query": query, "k": args.k})
+    except (InvalidQuestion, FilterError, ServerError) as exc:
+        return _refuse(args, str(exc))
+    found = found if found is not None else search_json(settings, query, args.k, filters)
     results = found["results"]
     if args.json:
         _print_json(found)
@@ -98,23 +140,17 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_refusal(args: argparse.Namespace, message: str) -> int:
-    if args.json:
-        _print_json({"error": message})
-    else:
-        print(message, file=sys.stderr)
-    return 2
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag.api import ServerError
+    from rag.ui.filters import FilterError
 
     settings = _settings(args)
     try:  # a running app answers without this process loading the model (imports kept light on this path)
+        filters = _filters(args)
         served = _via_server(args, settings, "ask", {"question": args.question, "k": args.k, "text": not args.json,
                                                      "history": args.previous})
-    except ServerError as exc:
-        return _print_refusal(args, str(exc))
+    except (ServerError, FilterError) as exc:
+        return _refuse(args, str(exc))
     if served is not None:
         text = served.pop("text", None)
         if args.json:
@@ -128,10 +164,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     try:
         stream = None if args.json else (lambda piece: print(piece, end="", flush=True))
-        result = answer_question(settings, args.question, k=args.k, history=args.previous,
+        result = answer_question(settings, args.question, k=args.k, filters=filters, history=args.previous,
                                  on_token=stream if settings.generator_model else None)
-    except InvalidQuestion as exc:
-        return _print_refusal(args, str(exc))
+    except (InvalidQuestion, FilterError) as exc:
+        return _refuse(args, str(exc))
     if args.json:
         _print_json(answer_to_json(result))
         return 0
@@ -243,34 +279,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", help="top passages for a query in any language")
-    p.add_argument("query")
-    p.add_argument("--k", type=int, default=5)
-    p.add_argument("--index", type=Path)
+    p.add_argument("query", help="what to look for, in Russian, English, Bulgarian or Kazakh")
+    p.add_argument("--k", type=passage_count, default=5, help=f"how many passages to list (1-{MAX_K}, default 5)")
+    p.add_argument("--index", type=Path, help="index folder (RAG_INDEX_DIR; default index/)")
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    _add_filter_options(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", help="a cited answer in the question's language")
-    p.add_argument("question")
+    p.add_argument("question", help="the question, in Russian, English, Bulgarian or Kazakh")
     p.add_argument("--previous", action="append", default=[], metavar="Q",
                    help="an earlier question of the same conversation (repeatable, oldest first): a follow-up "
                         "such as 'And what did they discuss?' is resolved with them")
-    p.add_argument("--k", type=int, default=5)
-    p.add_argument("--index", type=Path)
+    p.add_argument("--k", type=passage_count, default=5,
+                   help=f"how many passages to retrieve and show as sources (1-{MAX_K}, default 5)")
+    p.add_argument("--index", type=Path, help="index folder (RAG_INDEX_DIR; default index/)")
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the answer, citations and passages as one JSON object")
     p.add_argument("--local", action="store_true", help=LOCAL_HELP)
+    _add_filter_options(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score retrieval, answers and citations on the gold set")
-    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"))
-    p.add_argument("--index", type=Path)
+    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"),
+                   help="gold questions, one JSON object a line (default eval/gold.jsonl)")
+    p.add_argument("--index", type=Path, help="index folder (RAG_INDEX_DIR; default index/)")
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
-    p.add_argument("--documents", type=Path)
-    p.add_argument("--k", type=int, default=10)
-    p.add_argument("--out", type=Path)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--documents", type=Path, help="articles folder (RAG_DOCUMENTS_DIR; default documents/)")
+    p.add_argument("--k", type=passage_count, default=10,
+                   help=f"passages retrieved per question (1-{MAX_K}, default 10)")
+    p.add_argument("--out", type=Path, help="folder for the report and its figures (default eval/results/<UTC time>/)")
+    p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--calibrate", action="store_true", help="sweep the refusal threshold and report the trade-off")
     p.add_argument("--limit", type=int, help="only the first N questions (quick checks)")
     p.add_argument("--split", choices=("tune", "test"), help="only the questions of this half (see eval/README.md)")
@@ -279,13 +320,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "half's figures per value (repeatable: every combination)")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("serve", help="start the chat app (and its JSON API, which `rag ask` / `rag search` use)",
+    p = sub.add_parser("serve", help="start the chat app and its JSON API (the page opens at once; the index is "
+                       "built behind it)",
                        description="Start the chat app on --host/--port (RAG_HOST/RAG_PORT; default 127.0.0.1:7860) "
                        "with its JSON API (/api/health, /api/ask, /api/search). While it runs, `rag ask` and "
                        "`rag search` with the same address, index and settings send their question to it and "
-                       "answer in well under a second instead of loading the model (~20 s); --local opts out.")
-    p.add_argument("--host", default=None)
-    p.add_argument("--port", type=int, default=None)
+                       "answer without loading the model; --local opts out.")
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; or set RAG_HOST)")
+    p.add_argument("--port", type=int, default=None, help="port to listen on (default 7860; or set RAG_PORT)")
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
     p.set_defaults(func=cmd_serve)

@@ -78,12 +78,22 @@ def _rebuild_reason(meta: dict | None, wanted: dict) -> str | None:
 
 
 def build_index(settings: Settings, *, full: bool = False, progress: bool = True,
-                store: Store | None = None) -> BuildReport:
-    """Build or update the index from the documents folder; only new or changed articles are embedded."""
+                store: Store | None = None, on_progress: Callable[[dict], None] | None = None) -> BuildReport:
+    """Build or update the index from the documents folder; only new or changed articles are embedded.
+
+    ``on_progress`` (for a status line) gets dicts {stage, articles, texts_done, texts_total, eta_s}
+    with stage "reading", "embedding", "writing" and finally "done".
+    """
     from rag import embedding
+
+    def tell(stage: str, **values: object) -> None:
+        if on_progress is not None:
+            on_progress({"stage": stage, "articles": report.documents, "texts_done": 0, "texts_total": 0,
+                         "eta_s": None, **values})
 
     started = time.perf_counter()
     report = BuildReport()
+    tell("reading")
     articles, report.skipped = load_articles(settings.documents_dir)
     # a republished copy (same language, near-identical text) is indexed once, under its first file name
     report.duplicates = find_duplicates(articles)
@@ -91,6 +101,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         log.info("%s is a republished copy of %s: not indexed again", copy, original)
     articles = [a for a in articles if a.doc not in report.duplicates]
     report.documents = len(articles)
+    tell("reading")
     store = store or open_store(settings)
     wanted = {"model": embedding.model_identity(settings),
               "chunking": chunking_settings(settings.chunk_tokens, settings.chunk_overlap_tokens),
@@ -126,14 +137,19 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
             report.version = store.version()
             report.seconds = time.perf_counter() - started
             log.info("Index is up to date (%d articles, %d chunks); nothing embedded", len(articles), report.chunks)
+            tell("done")
             return report
 
         new_chunks = chunk_articles(changed, embedding.load_tokenizer(settings), settings.chunk_tokens,
                                     settings.chunk_overlap_tokens)
         new_sentences = [Sentence(a.doc, s, e, a.body[s:e]) for a in changed
                          for s, e in split_sentences(a.body, a.language)]
-        chunk_vecs, sentence_vecs = embed_pieces(settings, new_chunks, new_sentences,
-                                                 {doc: a.title for doc, a in current.items()}, progress)
+        total = len(pieces_to_embed(settings, new_chunks, new_sentences, {doc: a.title for doc, a in current.items()}))
+        tell("embedding", texts_total=total)  # the model may still have to load
+        chunk_vecs, sentence_vecs = embed_pieces(
+            settings, new_chunks, new_sentences, {doc: a.title for doc, a in current.items()}, progress,
+            lambda done, eta: tell("embedding", texts_done=done, texts_total=total, eta_s=eta))
+        tell("writing")
         report.chunks_embedded = len(new_chunks)
         dim = int(chunk_vecs.shape[1]) if len(chunk_vecs) else int((meta or {}).get("dim") or 768)
         upserts = tuple(_article_data(a, new_chunks, chunk_vecs, new_sentences, sentence_vecs, dim) for a in changed)
@@ -145,6 +161,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
         report.version = store.write(update)
         report.chunks = store.status().chunks
     report.seconds = time.perf_counter() - started
+    tell("done")
     log.info("Index %s: %d articles (%d added, %d updated, %d removed, %d unchanged), %d chunks, %d embedded in %.1fs",
              report.version, report.documents, len(report.added), len(report.updated), len(report.removed),
              report.unchanged, report.chunks, report.chunks_embedded, report.seconds)
@@ -189,8 +206,9 @@ def sentence_vectors(alone: np.ndarray, titled: np.ndarray, title_weight: float 
 
 
 def _embed(settings: Settings, texts: list[str], progress: bool,
-           on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Document embeddings of ``texts`` with a progress bar (the model loads only when there is work)."""
+           on_step: Callable[[int, float | None], None] | None = None) -> np.ndarray:
+    """Document embeddings of ``texts`` with a progress bar (the model loads only when there is work);
+    ``on_step(texts done, seconds left or None)`` after the model is loaded and after each batch."""
     from tqdm import tqdm
 
     from rag.embedding import encode_documents, load_embedder
@@ -200,12 +218,16 @@ def _embed(settings: Settings, texts: list[str], progress: bool,
     model = load_embedder(settings)
     step = settings.embedding_batch_size * 4
     parts = []
+    if on_step is not None:
+        on_step(0, None)
+    begun = time.perf_counter()
     with tqdm(total=len(texts), desc="Embedding chunks and sentences", unit="text", disable=not progress) as bar:
         for i in range(0, len(texts), step):
             parts.append(encode_documents(model, texts[i:i + step], batch_size=settings.embedding_batch_size))
             bar.update(len(texts[i:i + step]))
-            if on_progress:
-                on_progress(min(len(texts), i + step), len(texts))
+            if on_step is not None:
+                done = min(len(texts), i + step)
+                on_step(done, (time.perf_counter() - begun) / done * (len(texts) - done))
     return np.vstack(parts)
 
 
@@ -238,7 +260,8 @@ def home_chunks(chunks: list[Chunk], sentences: list[Sentence]) -> list[int | No
 
 
 def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Sentence], titles: dict[str, str],
-                 progress: bool) -> tuple[np.ndarray, np.ndarray]:
+                 progress: bool, on_step: Callable[[int, float | None], None] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The vectors of new chunks and sentences, as ``settings.sentence_vectors`` says (see Settings):
     (chunk vectors, sentence vectors), rows in the order given; the model loads only when there is work."""
     from rag.embedding import document_text, encode_chunks_with_spans, load_embedder
@@ -247,7 +270,7 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
     if not chunks and not sentences:
         return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
     if settings.sentence_vectors == "separate":
-        vectors = _embed(settings, texts_to_embed(chunks, sentences, titles), progress)
+        vectors = _embed(settings, texts_to_embed(chunks, sentences, titles), progress, on_step)
         n, m = len(chunks), len(sentences)
         sentence_vecs = (sentence_vectors(vectors[n:n + m], vectors[n + m:], settings.sentence_title_weight) if m
                          else np.zeros((0, vectors.shape[1]), np.float32))

@@ -107,6 +107,19 @@ def test_add_articles_rejects_everything_bad_without_touching_the_folder(tmp_pat
     assert report.index_summary is None
 
 
+def test_each_rejected_upload_is_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    settings = load_settings(documents_dir=docs, index_dir=tmp_path / "index")
+    (tmp_path / "x.txt").write_bytes(b"\x00")
+    with caplog.at_level(logging.INFO, logger="rag.ui.uploads"):
+        add_articles(settings, [("bin.txt", tmp_path / "x.txt"), (".h.txt", tmp_path / "x.txt")], language="ru")
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("upload rejected")]
+    assert len(lines) == 2 and "bin.txt" in lines[0] and "binary" in lines[0] and "hidden" in lines[1]
+
+
 def test_filters_are_validated() -> None:
     assert parse_filters(ALL_LANGUAGES, "", "") is None
     assert parse_filters(None, None, None) is None
@@ -167,7 +180,7 @@ def test_stream_pieces_grow_to_the_whole_text() -> None:
     assert [len(p) for p in pieces] == sorted(len(p) for p in pieces) and len(pieces) > 2
 
 
-def test_a_turn_never_raises_and_follow_ups_get_the_previous_question() -> None:
+def test_a_turn_never_raises_and_follow_ups_get_the_conversation() -> None:
     settings = Settings()
     seen = []
 
@@ -181,7 +194,7 @@ def test_a_turn_never_raises_and_follow_ups_get_the_previous_question() -> None:
     frames = list(respond(settings, "First question?", ALL_LANGUAGES, "", "", conversation, answer_fn=fake_answer))
     assert frames[-1].done and frames[-1].answer["turn"] == 0
     list(respond(settings, "And when?", ["ru"], "", "", conversation, answer_fn=fake_answer))
-    assert seen[1] == ("And when?", "First question?", Filters(frozenset({"ru"})))
+    assert seen[1] == ("And when?", ["First question?"], Filters(frozenset({"ru"})))
     last = list(respond(settings, "boom", ALL_LANGUAGES, "", "", conversation, answer_fn=fake_answer))[-1]
     assert "error" in last.answer and "secret" not in last.messages[-1]["content"]
     assert "Something went wrong" in last.messages[-1]["content"]
@@ -263,7 +276,7 @@ def test_russian_question_about_an_english_article(live_app) -> None:
     assert render.esc(cited["title"]) in card and "<mark>" in card
     assert [m["role"] for m in chat] == ["user", "assistant"]
     assert 'href="#dr-src-0-1"' in _text(chat[-1])
-    assert "articles" in status and ("extractive" in status or settings.generator_model)
+    assert "Articles: <b>" in status and ("extractive" in status or settings.generator_model)
 
 
 @pytest.mark.model
@@ -308,11 +321,13 @@ def test_an_uploaded_article_becomes_answerable_and_a_repeat_changes_nothing(liv
     path = tmp_path / ARTICLE_NAME
     path.write_text(ARTICLE, encoding="utf-8")
     before = len(list(settings.documents_dir.glob("*.txt")))
+    from rag.i18n import message
+
     _, status, report = client.predict([handle_file(path)], api_name="/add_articles")
     assert [(f["name"], f["status"]) for f in report["files"]] == [(ARTICLE_NAME, "added")]
     assert report["index"]["added"] == 1 and report["index"]["documents"] == before + 1
     assert (settings.documents_dir / ARTICLE_NAME).read_text(encoding="utf-8") == ARTICLE
-    assert f"<b>{before + 1}</b> articles" in status
+    assert message("status_articles", "en", n=f"<b>{before + 1}</b>") in status
 
     *_, answer = _ask(client, "Сколько юрт собрали на фестивале в Улан-Баторе?")
     assert not answer["refused"] and "347" in answer["answer"]
@@ -333,7 +348,6 @@ def test_bad_uploads_are_rejected_with_reasons(live_app, tmp_path: Path) -> None
     files = {
         "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
         "cp1251.txt": "Посольство Казахстана\n\nТекст статьи.".encode("cp1251"),
-        "big.txt": b"Big\n\n" + b"x" * settings.max_upload_bytes,
         ".hidden.txt": ARTICLE.encode(),
         "a.pdf": b"%PDF-1.4",
         "-rf.txt": ARTICLE.encode(),
@@ -345,18 +359,18 @@ def test_bad_uploads_are_rejected_with_reasons(live_app, tmp_path: Path) -> None
     got = {f["name"]: f for f in report["files"]}
     assert set(got) == set(files) and all(f["status"] == "rejected" for f in got.values())
     assert "binary" in got["binary.txt"]["reason"] and "UTF-8" in got["cp1251.txt"]["reason"]
-    assert "limit" in got["big.txt"]["reason"] and "hidden" in got[".hidden.txt"]["reason"]
+    assert "hidden" in got[".hidden.txt"]["reason"]
     assert ".txt" in got["a.pdf"]["reason"] and "“-”" in got["-rf.txt"]["reason"]
 
     # A hand-made request naming the file "../evil.txt" (Gradio's client and browser only send base names).
     uploaded = httpx.post(f"{url}gradio_api/upload", files=[("files", ("evil.txt", ARTICLE.encode()))]).json()[0]
     result = _call_raw(url, "add_articles", [[{"path": uploaded, "orig_name": "../evil.txt",
-                                                "meta": {"_type": "gradio.FileData"}}]])
+                                                "meta": {"_type": "gradio.FileData"}}], "en"])
     evil = result[2]["files"][0]
     assert evil["status"] == "rejected" and "path" in evil["reason"]
     # ...and one pointing at a file outside Gradio's upload folder is refused by Gradio itself.
     assert _call_raw(url, "add_articles", [[{"path": "/etc/passwd", "orig_name": "passwd.txt",
-                                              "meta": {"_type": "gradio.FileData"}}]]) is None
+                                              "meta": {"_type": "gradio.FileData"}}], "en"]) is None
     assert sorted(p.name for p in settings.documents_dir.iterdir()) == before
     assert not (settings.documents_dir.parent / "evil.txt").exists()
 
@@ -416,3 +430,306 @@ def test_no_file_outside_the_app_can_be_read(live_app) -> None:
         assert response.status_code in (403, 404), (path, response.status_code)
         assert "root:" not in response.text
     assert httpx.get(url).status_code == 200
+
+
+# --- what a new user tripped over -----------------------------------------------------------------------------
+
+def test_refusal_cards_are_numbered_without_gaps() -> None:
+    # passages 1 and 2 come from one article, 3 and 4 from others: the refusal lists one card per article
+    docs = ["a.txt", "a.txt", "b.txt", "c.txt"]
+    passages = [Passage(i, Hit(i, 0.3, _chunk(f"Passage {i}.", doc=doc, title=f"Title {doc}")))
+                for i, doc in enumerate(docs, 1)]
+    answer = Answer(question="Q?", language="en", answer="The press releases do not answer this question.",
+                    answerer="extractive", refused=True, citations=[], passages=passages,
+                    timings_ms={"retrieve": 1.0, "answer": 1.0})
+    sources = render.render_sources(answer, turn=2)
+    import re
+
+    badges = re.findall(r'<span class="dr-badge">(\d+)</span>', sources)
+    assert badges == ["1", "2", "3"]
+    ids = re.findall(r'id="dr-src-2-(\d+)"', sources)
+    assert ids == ["1", "2", "3"]
+    chat = render.render_answer(answer, turn=2)
+    links = re.findall(r'href="#dr-src-2-(\d+)"', chat)
+    assert links == ["1", "2", "3"] and "Title b.txt" in chat  # every link has its card
+
+
+def test_each_question_is_logged_once_without_its_text(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    def fake_answer(settings, question, filters, previous, ui, stream):
+        yield "done", _answer("Answer [1].", ["p"], "p")
+
+    secret = "What did the ambassador whisper?"
+    with caplog.at_level(logging.INFO, logger="rag.ui.chat"):
+        list(respond(Settings(), secret, ALL_LANGUAGES, "", "", Conversation(), answer_fn=fake_answer))
+        list(respond(Settings(), "   ", ALL_LANGUAGES, "", "", Conversation(), answer_fn=fake_answer))
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(lines) == 2, lines
+    assert "language=en" in lines[0] and "answerer=extractive" in lines[0] and "refused=False" in lines[0]
+    assert "latency_ms=" in lines[0]
+    assert "not answered" in lines[1] and "InvalidQuestion" in lines[1]
+    assert all(secret not in line for line in lines)
+
+
+def test_a_question_before_the_index_is_ready_gets_a_message_not_an_error() -> None:
+    from rag.i18n import message
+
+    called = []
+
+    def fake_answer(*args):
+        called.append(args)
+        yield "done", None
+
+    frames = list(respond(Settings(), "Когда открыли посольство?", ALL_LANGUAGES, "", "", Conversation(),
+                          ui_language="kk", not_ready=lambda lang: message("not_ready_model", lang),
+                          answer_fn=fake_answer))
+    assert not called and len(frames) == 1
+    assert frames[0].answer == {"error": message("not_ready_model", "kk")}
+    assert "dr-info" in frames[0].messages[-1]["content"] and "dr-error" not in frames[0].messages[-1]["content"]
+
+
+def test_interface_messages_follow_the_interface_language() -> None:
+    from rag.i18n import message
+
+    frames = list(respond(Settings(), "q", ALL_LANGUAGES, "2025-99-01", "", Conversation(), ui_language="bg"))
+    problem = message("filter_unreal_from", "bg", text="2025-99-01")
+    assert frames[-1].answer == {"error": message("check_filters", "bg", problem=problem)}
+    empty = list(respond(Settings(), "", ALL_LANGUAGES, "", "", Conversation(), ui_language="ru"))
+    assert empty[-1].answer == {"error": message("empty_question", "ru")}
+
+
+def test_a_failed_build_shows_its_reason_on_the_page_and_in_the_log(tmp_path: Path,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    import app
+    from rag.i18n import message
+    from rag.ui.startup import Startup
+
+    settings = load_settings(documents_dir=tmp_path / "no-such-folder", index_dir=tmp_path / "index")
+    startup = Startup(settings)
+    with caplog.at_level(logging.ERROR, logger="rag.app"):
+        startup.start()
+        state = startup.wait(timeout=120)
+    assert state.stage == "failed" and "no-such-folder" in state.error
+    assert any("could not be built" in r.getMessage() and "no-such-folder" in r.getMessage() for r in caplog.records)
+    html = app.status_html(settings, "ru", startup)
+    assert "dr-status-bad" in html and render.esc(message("build_failed", "ru", reason=state.error)) in html
+    assert startup.not_ready_reason("kk") == message("build_failed", "kk", reason=state.error)
+
+
+def test_progress_is_described_in_the_interface_language() -> None:
+    from rag.i18n import format_duration, message
+
+    progress = {"stage": "embedding", "articles": 41, "texts_done": 320, "texts_total": 885, "eta_s": 140.0}
+    text = render.describe_progress(progress, "ru")
+    assert text == (message("status_building", "ru", articles=41, done=320, total=885)
+                    + message("status_eta", "ru", eta=format_duration(140.0, "ru")))
+    html = render.render_progress(progress, "ru")
+    assert 'aria-valuenow="36"' in html and "dr-status-busy" in html
+
+
+# --- the app without an index (no model needed) ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bare_app(tmp_path_factory: pytest.TempPathFactory):
+    """The app over an empty index folder, without a background build; yields (url, settings)."""
+    import app
+
+    root = tmp_path_factory.mktemp("bare")
+    (root / "documents").mkdir()
+    settings = load_settings(documents_dir=root / "documents", index_dir=root / "index")
+    demo = app.build_app(settings)
+    port = free_port()
+    app.launch(demo, settings, host="127.0.0.1", port=port, block=False, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", settings
+    finally:
+        demo.close()
+
+
+@pytest.mark.parametrize("language", ["kk", "bg", "ru", "en"])
+def test_switching_the_interface_language_relabels_every_component(bare_app, language: str) -> None:
+    from rag.i18n import message
+
+    result = _client(bare_app[0]).predict(language, api_name="/interface_language")
+    header, selector, status, chat, question, source_languages, date_from, date_to, sources, upload_help, files, report = result
+    assert message("header_tagline", language) in header
+    assert selector["value"] == language and selector["label"] == message("ui_language_label", language)
+    assert message("status_no_index", language).split("`")[0] in status and "<code>rag index</code>" in status
+    assert chat["placeholder"] == message("chat_placeholder", language)
+    assert (question["label"], question["placeholder"]) == (message("question_label", language),
+                                                            message("question_placeholder", language))
+    assert source_languages["label"] == message("filter_languages", language)
+    assert date_from["label"] == message("filter_from", language) and date_to["label"] == message("filter_to", language)
+    assert sources == render.sources_placeholder(language)
+    assert message("upload_help", language, limit=render.esc(
+        __import__("rag.i18n", fromlist=["x"]).format_size(bare_app[1].max_upload_bytes, language))) in upload_help
+    assert files["label"] == message("upload_files_label", language) and report == render.upload_placeholder(language)
+
+
+def test_one_upload_limit_is_enforced_by_the_server(bare_app) -> None:
+    url, settings = bare_app
+    limit = settings.max_upload_bytes
+    ok = httpx.post(f"{url}gradio_api/upload", files=[("files", ("a.txt", b"x" * limit))])
+    assert ok.status_code == 200
+    too_big = httpx.post(f"{url}gradio_api/upload", files=[("files", ("b.txt", b"x" * (limit + 1)))])
+    assert too_big.status_code >= 400 and str(limit) in too_big.text
+
+
+def test_a_question_without_an_index_says_how_to_build_one(bare_app) -> None:
+    from rag.i18n import message
+
+    chat, _, status, answer, _ = _client(bare_app[0]).predict(TIRANA_RU, ALL_LANGUAGES, "", "", "ru",
+                                                               api_name="/chat")
+    assert answer == {"error": message("no_index", "ru")}
+    assert "Traceback" not in _text(chat[-1])
+
+
+# --- the command line ----------------------------------------------------------------------------------------
+
+CLI_COMMANDS = ("setup", "index", "search", "ask", "eval", "serve")
+
+
+def test_every_cli_option_has_help() -> None:
+    import argparse
+
+    from rag.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in CLI_COMMANDS:
+        for action in sub.choices[name]._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help and action.help.strip(), (name, action.dest)
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["ask", "Когда?", "--k", "0"], "1 to 50"), (["search", "x", "--k", "51"], "1 to 50"),
+    (["ask", "x", "--k", "two"], "whole number"),
+])
+def test_bad_k_is_refused_by_the_parser(argv, words, capsys) -> None:
+    from rag.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2 and words in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_an_empty_query_gets_the_same_message_from_ask_and_search(command, capsys, tmp_path: Path) -> None:
+    from rag.cli import main
+    from rag.i18n import message
+
+    assert main([command, "   ", "--index", str(tmp_path / "none")]) == 2
+    assert message("empty_question", "en") in capsys.readouterr().err
+    assert main([command, "", "--json", "--index", str(tmp_path / "none")]) == 2
+    assert json.loads(capsys.readouterr().out) == {"error": message("empty_question", "en")}
+
+
+@pytest.mark.parametrize("options, words", [
+    (["--language", "ru,de"], "de"), (["--from", "2025-13-01"], "real calendar date"),
+    (["--from", "21.03.2025"], "YYYY-MM-DD"), (["--from", "2025-06-01", "--to", "2025-01-01"], "after"),
+])
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_cli_filters_are_validated_before_any_work(command, options, words, capsys, tmp_path: Path) -> None:
+    from rag.cli import main
+
+    assert main([command, "Trans-Caspian route", *options, "--index", str(tmp_path / "none")]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_cli_filters_become_retrieval_filters() -> None:
+    from rag.cli import _filters, build_parser
+
+    args = build_parser().parse_args(["search", "x", "--language", "kk,bg", "--from", "2024-01-01"])
+    assert _filters(args) == Filters(frozenset({"kk", "bg"}), "2024-01-01", None)
+    assert _filters(build_parser().parse_args(["ask", "x"])) is None
+
+
+# --- instant start ---------------------------------------------------------------------------------------------
+
+def _start_app(tmp_path: Path, documents: Path, port: int):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RAG_INDEX_DIR": str(tmp_path / "index"), "RAG_DOCUMENTS_DIR": str(documents),
+           "RAG_PORT": str(port), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    log = (tmp_path / "app.log").open("w")
+    return subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=tmp_path, env=env, stdout=log,
+                            stderr=subprocess.STDOUT), tmp_path / "app.log"
+
+
+def _wait_for_page(url: str, process, seconds: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        assert process.poll() is None, "the app exited"
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"no page within {seconds} s")
+
+
+def test_the_page_opens_at_once_while_the_index_is_built(tmp_path: Path) -> None:
+    """A checkout without an index: the page answers within 30 s and says the index is being prepared;
+    a question meanwhile gets a clear message. (The build itself is not waited for.)"""
+    from rag.i18n import MESSAGES
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    process, log = _start_app(tmp_path, REPO / "documents", port)
+    try:
+        _wait_for_page(url, process, 30)
+        status = _client(url).predict("ru", api_name="/status")
+        assert "dr-status-busy" in status, status
+        *_, answer, _ = _client(url).predict(TIRANA_RU, ALL_LANGUAGES, "", "", "ru", api_name="/chat")
+        assert answer["error"] in (MESSAGES["not_ready_model"]["ru"], ) or answer["error"].startswith(
+            MESSAGES["not_ready_building"]["ru"].split("(")[0]), answer
+        output = log.read_text()
+        assert f"DiploRAG is running at {url}" in output and "share=True" not in output
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.model
+def test_a_fresh_checkout_answers_once_its_index_is_built(small_corpus: Settings, tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    process, log = _start_app(tmp_path, small_corpus.documents_dir, port)
+    try:
+        _wait_for_page(url, process, 60)
+        client = _client(url)
+        deadline = time.monotonic() + 900
+        while "dr-status-busy" in (status := client.predict("en", api_name="/status")):
+            assert time.monotonic() < deadline, "the index was not built in 15 minutes"
+            time.sleep(2)
+        assert "dr-status-bad" not in status, status
+        *_, answer, _ = client.predict("What did Tokayev and Lavrov discuss in Astana?", ALL_LANGUAGES, "", "",
+                                       "en", api_name="/chat")
+        assert not answer.get("error") and answer["citations"], answer
+        assert "lavrov" in answer["citations"][0]["doc"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.model
+def test_build_progress_is_reported_for_the_status_line(small_corpus: Settings) -> None:
+    from rag.index import build_index
+
+    reports: list[dict] = []
+    build_index(small_corpus, progress=False, on_progress=reports.append)
+    stages = [r["stage"] for r in reports]
+    assert stages[0] == "reading" and stages[-1] == "done" and "writing" in stages
+    embedding = [r for r in reports if r["stage"] == "embedding"]
+    assert embedding and embedding[-1]["texts_done"] == embedding[-1]["texts_total"] > 0
+    assert [r["texts_done"] for r in embedding] == sorted(r["texts_done"] for r in embedding)
+    assert all(r["articles"] == 3 for r in reports[1:])
+    assert embedding[-1]["eta_s"] == 0

@@ -1,7 +1,8 @@
-"""The chat app in a real Chromium: streaming answer, clickable [n] markers, refusals, a screenshot.
+"""The chat app in a real Chromium: streaming answer, clickable [n] markers, refusals, the interface in the
+browser's language and switched on the page, the upload limit, screenshots.
 
 Needs Debian's Chromium at /usr/bin/chromium (`make browser`); Playwright cannot download its own here.
-The screenshot goes to test-artifacts/app.png.
+Screenshots go to test-artifacts/ (app.png, app-refusal.png, app-<language>.png, app-upload-limit.png).
 """
 
 from __future__ import annotations
@@ -59,14 +60,22 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+def _open(browser, app_url: str, locale: str):
+    """A new page of the app in a browser whose language is ``locale`` (Accept-Language and
+    navigator.language), once the interface has taken the language it asked for."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale=locale)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(app_url, wait_until="domcontentloaded")  # not networkidle: Gradio keeps a heartbeat open
     page.wait_for_selector("#dr-question textarea", timeout=TIMEOUT_MS)
+    page.wait_for_function("document.documentElement.lang !== ''", timeout=TIMEOUT_MS)
+    return context, page, errors
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context, page, errors = _open(browser, app_url, "en-US")
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
@@ -129,3 +138,89 @@ def test_examples_refusals_and_errors_render_in_the_chat(page) -> None:
     assert "Traceback" not in page.locator("#dr-chat").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app-refusal.png"))
+
+
+# --- the interface in the user's language ---------------------------------------------------------------------
+
+def _interface_is_in(page, language: str) -> None:
+    """Every labelled part of the page speaks ``language`` (found by role and accessible name)."""
+    from rag.i18n import message
+
+    page.wait_for_function("lang => document.documentElement.lang === lang", arg=language, timeout=TIMEOUT_MS)
+    page.get_by_role("textbox", name=message("question_label", language)).wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_role("textbox", name=message("question_label", language)).get_attribute("placeholder") == \
+        message("question_placeholder", language)
+    assert page.get_by_role("button", name=message("ask_button", language), exact=True).is_visible()
+    assert page.get_by_role("button", name=message("new_chat", language), exact=True).is_visible()
+    assert page.get_by_role("tab", name=message("tab_ask", language)).is_visible()
+    assert page.get_by_role("tab", name=message("tab_add", language)).is_visible()
+    assert message("header_tagline", language) in page.locator(".dr-header").inner_text()
+    assert message("filters", language) in page.locator("#dr-filters").inner_text()
+    assert page.title() == message("app_title", language)
+
+
+def _switch(page, language: str) -> None:
+    from rag.i18n import autonym
+
+    page.locator("#dr-ui-language label", has_text=autonym(language)).click()
+    _interface_is_in(page, language)
+
+
+@pytest.mark.parametrize("locale, language, switch_to, question, asked_in, expected", [
+    ("ru-RU", "ru", "en", "Когда открыли посольство Казахстана в Тиране?", "ru", "2024"),
+    ("kk-KZ", "kk", "bg", "Колко български компании работят в Казахстан?", "bg", "60"),
+])
+def test_the_interface_follows_the_browser_language_and_can_be_switched(browser, app_url, locale, language,
+                                                                        switch_to, question, asked_in,
+                                                                        expected) -> None:
+    from rag.i18n import message
+
+    context, page, errors = _open(browser, app_url, locale)
+    try:
+        _interface_is_in(page, language)
+        assert message("status_articles", language, n="").strip() in page.locator("#dr-status").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"app-{language}.png"))
+
+        _switch(page, switch_to)
+        box = page.get_by_role("textbox", name=message("question_label", switch_to))
+        box.fill(question)
+        page.get_by_role("button", name=message("ask_button", switch_to), exact=True).click()
+        page.wait_for_selector("#dr-chat .dr-answer:not(.dr-streaming) a.dr-cite", timeout=TIMEOUT_MS)
+        answer = page.locator("#dr-chat .dr-answer").last.inner_text()
+        assert expected in answer and "[1]" in answer
+        # the answer is in the question's language, the interface stays in the chosen one
+        leads = [message("lead", asked_in), message("lead_translated", asked_in),
+                 message("short_answer", asked_in, answer=""), message("quote_intro", asked_in)]
+        assert any(lead.strip(": ") in answer for lead in leads), answer
+        _interface_is_in(page, switch_to)
+        page.screenshot(path=str(ARTIFACTS / f"app-{switch_to}.png"))
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_a_file_over_the_limit_is_refused_in_the_page_with_the_apps_message(browser, app_url, real_index,
+                                                                            tmp_path) -> None:
+    from rag.i18n import format_size, message
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"Big\n\n" + b"x" * real_index.max_upload_bytes)
+    context, page, errors = _open(browser, app_url, "ru-RU")
+    uploads: list[str] = []
+    page.on("request", lambda request: uploads.append(request.url) if "/upload" in request.url else None)
+    try:
+        _interface_is_in(page, "ru")
+        page.get_by_role("tab", name=message("tab_add", "ru")).click()
+        limit = format_size(real_index.max_upload_bytes, "ru")
+        assert limit in page.locator(".dr-help").inner_text()  # the limit shown is the limit enforced
+        page.get_by_role("button", name=message("upload_drop", "ru")).wait_for(timeout=10_000)  # not Gradio's English
+        page.locator("#dr-files input[type=file]").set_input_files(str(big))
+        refusal = page.locator("#dr-upload-result [role=alert]")
+        refusal.wait_for(timeout=10_000)
+        assert refusal.inner_text() == message("upload_too_big_browser", "ru", name="big.txt", limit=limit)
+        assert not uploads, "the file was sent although it is over the limit"
+        page.screenshot(path=str(ARTIFACTS / "app-upload-limit.png"))
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

@@ -406,12 +406,15 @@ def test_a_late_chunked_build_reads_each_sentence_in_its_chunk_and_a_layout_chan
     import numpy as np
 
     from rag.embedding import document_text, encode_chunks_with_spans, load_embedder
-    from rag.index import build_index, load_index, sentence_layout
+    from rag.index import build_index, sentence_layout
+    from rag.store import open_store
 
     late = dataclasses.replace(small_corpus, sentence_vectors="late", sentence_chunk_weight=0.2)
     build_index(late, progress=False)
-    index = load_index(late.index_dir)
-    assert index.manifest["sentence_embedding"] == sentence_layout(late) and "late chunking" in sentence_layout(late)
+    assert open_store(late).meta()["sentence_embedding"] == sentence_layout(late) and "late chunking" in sentence_layout(late)
+    from rag.store.faiss_store import load_snapshot
+
+    index = load_snapshot(late.index_dir)
     homes = home_chunks(index.chunks, index.sentences)
     row = next(i for i, h in enumerate(homes) if h is not None and index.chunks[h].position > 0)
     sentence, chunk = index.sentences[row], index.chunks[homes[row]]

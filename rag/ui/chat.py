@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from rag.answering import Answer
-from rag.answering.prompts import message
 from rag.answering.render import answer_to_json
+from rag.i18n import message, ui_language as interface_language
 from rag.settings import Settings
 from rag.ui import render
 from rag.ui.filters import FilterError, parse_filters
@@ -23,8 +23,6 @@ from rag.ui.filters import FilterError, parse_filters
 log = logging.getLogger(__name__)
 
 STREAM_DELAY_S = 0.03  # between the pieces of a finished (extractive) answer
-DRAFT_REPLACED = ("The generated draft did not pass the citation checks, so this answer quotes the press "
-                  "releases instead.")
 
 
 @dataclass
@@ -34,6 +32,11 @@ class Conversation:
     messages: list[dict] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # one HTML section per answered turn
+
+    @property
+    def history(self) -> list[str]:
+        """The questions asked so far, oldest first (follow-ups are resolved with them)."""
+        return list(self.questions)
 
     @property
     def previous_question(self) -> str | None:
@@ -58,19 +61,24 @@ def _problem_text(exc: BaseException, ui_language: str) -> tuple[str, str]:
 
     if isinstance(exc, InvalidQuestion):
         return str(exc), "info"
+    if isinstance(exc, NotReady):
+        return str(exc), "info"
     if isinstance(exc, FilterError):
-        return f"Check the filters: {exc}", "info"
+        return message("check_filters", ui_language, problem=exc), "info"
     if isinstance(exc, IndexUnavailable):
         if str(exc).startswith("No index"):
             return message("no_index", ui_language), "error"
         return f"{message('no_index', ui_language)}\n({exc})", "error"
     if isinstance(exc, ModelError):
-        return f"The embedding model could not be loaded, so no question can be answered right now.\n({exc})", "error"
-    return (f"Something went wrong while answering ({type(exc).__name__}). "
-            "Please try again; the details are in the server log."), "error"
+        return message("model_error", ui_language, reason=exc), "error"
+    return message("internal_error", ui_language, kind=type(exc).__name__), "error"
 
 
-def _run_answer(settings: Settings, question: str, filters, previous: str | None, ui_language: str,
+class NotReady(RuntimeError):
+    """The app is still preparing (model, index); the message says so, for the user."""
+
+
+def _run_answer(settings: Settings, question: str, filters, previous: list[str], ui_language: str,
                 stream: bool) -> Iterator[tuple[str, Answer | None]]:
     """Yield ("token", partial text) while a generator streams, then ("done", answer).
 
@@ -79,7 +87,7 @@ def _run_answer(settings: Settings, question: str, filters, previous: str | None
     from rag.pipeline import answer_question
 
     if not stream:
-        yield "done", answer_question(settings, question, filters=filters, previous_question=previous,
+        yield "done", answer_question(settings, question, filters=filters, history=previous,
                                       ui_language=ui_language)
         return
     tokens: queue.Queue = queue.Queue()
@@ -87,7 +95,7 @@ def _run_answer(settings: Settings, question: str, filters, previous: str | None
 
     def work() -> None:
         try:
-            result["answer"] = answer_question(settings, question, filters=filters, previous_question=previous,
+            result["answer"] = answer_question(settings, question, filters=filters, history=previous,
                                                ui_language=ui_language, on_token=tokens.put)
         except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
             result["error"] = exc
@@ -105,54 +113,73 @@ def _run_answer(settings: Settings, question: str, filters, previous: str | None
 
 
 def respond(settings: Settings, question: str | None, languages: list[str] | None, date_from: str | None,
-            date_to: str | None, conversation: Conversation, *,
+            date_to: str | None, conversation: Conversation, *, ui_language: str | None = None,
+            not_ready: Callable[[str], str | None] | None = None,
             answer_fn: Callable[..., Iterator[tuple[str, Answer | None]]] = _run_answer) -> Iterator[Frame]:
-    """Answer ``question`` as the next turn of ``conversation`` (which is updated in place)."""
-    ui = settings.ui_language
+    """Answer ``question`` as the next turn of ``conversation`` (which is updated in place).
+
+    ``ui_language`` is the interface language (messages about the interface, and the pipeline's
+    fallback); ``not_ready(language)`` says why no question can be answered yet (None: go ahead).
+    Logs one line per question: its language, the answerer, refused or not, latency (no text at INFO).
+    """
+    ui = interface_language(ui_language or settings.ui_language)
+    started = time.perf_counter()
     question = (question or "").strip()
     turn = len(conversation.sources)
     messages = list(conversation.messages)
     if question:
         messages.append({"role": "user", "content": render.render_user_message(question)})
     try:
-        filters = parse_filters(languages, date_from, date_to)
-        if not question:  # let the pipeline word the message, in the interface language
-            from rag.pipeline import validate_question
+        filters = parse_filters(languages, date_from, date_to, ui)
+        from rag.pipeline import validate_question
 
-            validate_question(settings, question, ui)
-        yield Frame(messages + [{"role": "assistant", "content": render.render_thinking()}])
+        # worded in the question's language when it can be told; a follow-up takes content from the chat
+        validate_question(settings, question, ui, follow_up=bool(conversation.questions))
+        reason = not_ready(ui) if not_ready is not None else None
+        if reason:
+            raise NotReady(reason)
+        yield Frame(messages + [{"role": "assistant", "content": render.render_thinking(ui)}])
         answer = None
         drafted = False
         last_shown = 0.0
-        for kind, value in answer_fn(settings, question, filters, conversation.previous_question, ui,
+        for kind, value in answer_fn(settings, question, filters, conversation.history, ui,
                                      bool(settings.generator_model)):
             if kind == "token":
                 now = time.monotonic()
                 if now - last_shown >= 0.05:  # do not flood the browser with one frame per token
                     last_shown = now
                     yield Frame(messages + [{"role": "assistant",
-                                             "content": render.render_streaming(value, turn, draft=True)}])
+                                             "content": render.render_streaming(value, turn, draft=True,
+                                                                                language=ui)}])
                     drafted = True
             else:
                 answer = value
         assert answer is not None
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a trace
         text, kind = _problem_text(exc, ui)
-        if text.startswith("Something went wrong"):
-            log.exception("Answering %r failed", question)
-        elif kind == "error":
-            log.warning("Answering %r failed: %s", question, exc)
+        latency = (time.perf_counter() - started) * 1000
+        if kind == "error" and not isinstance(exc, (FilterError,)):
+            log.warning("question not answered: %s (%s) after %.0f ms", type(exc).__name__,
+                        str(exc).splitlines()[0] if str(exc) else "", latency,
+                        exc_info=not _is_known_failure(exc))
+        else:
+            log.info("question not answered: %s after %.0f ms", type(exc).__name__, latency)
+        log.debug("question was: %r", question)
         messages.append({"role": "assistant", "content": render.render_error(text, kind)})
         conversation.messages = messages
         yield Frame(messages, None, {"error": text}, done=True)
         return
 
+    log.info("question answered: language=%s answerer=%s refused=%s latency_ms=%.0f chars=%d",
+             answer.language, answer.answerer, answer.refused, (time.perf_counter() - started) * 1000, len(question))
+    log.debug("question was: %r", question)
     notes = []
     if drafted and answer.answerer != "generative":
-        notes.append(DRAFT_REPLACED)
+        notes.append(message("draft_replaced", answer.language))
     if not answer.refused and not drafted:
         for piece in render.stream_pieces(answer.answer)[:-1]:
-            yield Frame(messages + [{"role": "assistant", "content": render.render_streaming(piece, turn)}])
+            yield Frame(messages + [{"role": "assistant",
+                                     "content": render.render_streaming(piece, turn, language=answer.language)}])
             time.sleep(STREAM_DELAY_S)
     messages.append({"role": "assistant", "content": render.render_answer(answer, turn, notes)})
     conversation.messages = messages
@@ -160,4 +187,12 @@ def respond(settings: Settings, question: str | None, languages: list[str] | Non
     conversation.sources.append(render.render_sources(answer, turn, filters))
     data = answer_to_json(answer)
     data["turn"] = turn
-    yield Frame(messages, render.render_sources_panel(conversation.sources), data, done=True)
+    yield Frame(messages, render.render_sources_panel(conversation.sources, ui), data, done=True)
+
+
+def _is_known_failure(exc: BaseException) -> bool:
+    """Failures with a message of their own (no stack trace needed in the log)."""
+    from rag.embedding import ModelError
+    from rag.index import IndexUnavailable
+
+    return isinstance(exc, (ModelError, IndexUnavailable, NotReady))

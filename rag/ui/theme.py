@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import json
+
 import gradio as gr
+
+from rag.i18n import SUPPORTED_UI_LANGUAGES, format_size, message
 
 FONT = ["Inter", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Noto Sans", "sans-serif"]
 MONO = ["JetBrains Mono", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
@@ -46,6 +51,19 @@ footer { opacity: .6; }
                  box-shadow: 0 0 0 3px rgba(34, 197, 94, .18); }
 .dr-status-bad .dr-status-dot { background: #ef4444; box-shadow: 0 0 0 3px rgba(239, 68, 68, .18); }
 .dr-status-bad { color: #b91c1c; }
+.dr-status-busy .dr-status-dot { background: #f59e0b; box-shadow: 0 0 0 3px rgba(245, 158, 11, .2);
+                                 animation: dr-pulse 1.2s ease-in-out infinite; }
+@keyframes dr-pulse { 50% { opacity: .35; } }
+.dr-progress { display: inline-block; width: 140px; height: 6px; border-radius: 3px; margin-left: 10px;
+               background: var(--border-color-primary); overflow: hidden; }
+.dr-progress span { display: block; height: 100%; background: #0284c7; transition: width .8s; }
+
+/* interface language selector, right of the header */
+#dr-top { align-items: center; }
+#dr-ui-language { flex: 0 0 auto !important; width: auto !important; background: transparent; }
+#dr-ui-language .wrap { gap: 2px; flex-wrap: nowrap; }
+#dr-ui-language label { padding: 3px 9px !important; font-size: .82rem; }
+.dr-upload-guard { margin-top: 8px; }
 
 /* chat */
 #dr-chat { border-radius: 14px !important; }
@@ -152,10 +170,10 @@ a.dr-cite.dr-cite-plain { display: inline; font-size: inherit; font-weight: 600;
 .dr-passage { margin-left: 34px; font-size: .88rem; line-height: 1.6; color: var(--body-text-color); }
 .dr-foldable > summary { list-style: none; cursor: pointer; }
 .dr-foldable > summary::-webkit-details-marker { display: none; }
-.dr-toggle::after { content: "Show the whole passage ▾"; display: block; margin-top: 4px; font-size: .76rem;
+.dr-toggle::after { content: attr(data-more); display: block; margin-top: 4px; font-size: .76rem;
                     font-weight: 600; color: #0284c7; }
 .dr-foldable[open] .dr-excerpt { display: none; }
-.dr-foldable[open] .dr-toggle::after { content: "Show less ▴"; margin: 0 0 4px; }
+.dr-foldable[open] .dr-toggle::after { content: attr(data-less); margin: 0 0 4px; }
 .dr-passage mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px;
                    box-decoration-break: clone; -webkit-box-decoration-break: clone; }
 .dr-card-uncited .dr-passage { color: var(--body-text-color-subdued); }
@@ -239,9 +257,78 @@ LOGO_SVG = (
     'M17.1 6.9l1.6-1.6"/></svg>'
 )
 
-HEADER_HTML = (
-    f'<div class="dr-header"><div class="dr-logo">{LOGO_SVG}</div><div>'
-    '<h1>Diplo<span>RAG</span></h1>'
-    "<p>Questions about Kazakhstan’s diplomacy, answered from its press releases — in Russian, English, "
-    "Bulgarian or Kazakh, with every claim cited.</p></div></div>"
-)
+def header_html(language: str = "en") -> str:
+    """The page header: logo, name and the tagline in the interface language."""
+    return (f'<div class="dr-header"><div class="dr-logo">{LOGO_SVG}</div><div>'
+            '<h1>Diplo<span>RAG</span></h1>'
+            f"<p>{html.escape(message('header_tagline', language))}</p></div></div>")
+
+
+HEADER_HTML = header_html("en")
+
+
+# Pre-empts Gradio's own size check (a bare pop-up) with the app's message, in the interface language:
+# a file over the app's limit is never sent; the same limit is Gradio's max_file_size on the server.
+UPLOAD_GUARD_JS = r"""
+  const tooBig = (files) => Array.from(files || []).filter((f) => f.size > window.__drUploadLimit);
+  const refuse = (event, big) => {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const lang = document.documentElement.lang in window.__drUploadText ? document.documentElement.lang : 'en';
+    const text = big.map((f) => window.__drUploadText[lang].replace('{name}', f.name)).join(' ');
+    const box = document.getElementById('dr-upload-result');
+    const target = box ? (box.querySelector('.prose, .html-container') || box) : null;
+    if (target) {
+      target.innerHTML = '';
+      const div = document.createElement('div');
+      div.className = 'dr-upload-report dr-problem dr-error dr-upload-guard';
+      div.setAttribute('role', 'alert');
+      div.textContent = text;
+      target.appendChild(div);
+    }
+    console.info('[DiploRAG] refused before upload:', text);
+  };
+  document.addEventListener('change', (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== 'file' || !input.closest('#dr-files')) return;
+    const big = tooBig(input.files);
+    if (big.length) { refuse(event, big); input.value = ''; }
+  }, true);
+  // Gradio names the upload area "Click to upload or drop files" whatever the language; rename it
+  // whenever it is (re)rendered, in the page's language.
+  new MutationObserver(() => {
+    const drop = document.querySelector('#dr-files button.upload-container');
+    const name = window.__drDrop && window.__drDrop[document.documentElement.lang];
+    if (drop && name && drop.getAttribute('aria-label') !== name) drop.setAttribute('aria-label', name);
+  }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ['lang']});
+  document.addEventListener('drop', (event) => {
+    if (!event.target.closest || !event.target.closest('#dr-files')) return;
+    const big = tooBig(event.dataTransfer && event.dataTransfer.files);
+    if (big.length) refuse(event, big);
+  }, true);
+"""
+
+
+def page_css() -> str:
+    """The app's CSS, plus the upload area's hint in each interface language (Gradio's own words there
+    follow only the browser, and not in Bulgarian or Kazakh); shown by the page's ``lang``."""
+    hint = '#dr-files [data-testid="upload-text"]'
+    rules = [f"{hint} {{ font-size: 0 !important; }}",
+             f"{hint} .icon-wrap {{ font-size: 1rem; }}",
+             f"{hint}::after {{ display: block; font-size: var(--text-lg); }}"]
+    # only per-language rules for the text: Gradio also adds a container-prefixed copy of each rule,
+    # which would outrank a language-less default (the prefixed html[lang] copies never match)
+    rules += [f'html[lang="{code}"] {hint}::after {{ content: {json.dumps(message("upload_drop", code), ensure_ascii=False)}; }}'
+              for code in SUPPORTED_UI_LANGUAGES]
+    return CSS + "\n/* the upload hint in the interface language */\n" + "\n".join(rules) + "\n"
+
+
+def script(max_upload_bytes: int) -> str:
+    """The page's script: the [n]-marker handler and the upload size guard for ``max_upload_bytes``."""
+    texts = {lang: message("upload_too_big_browser", lang, name="{name}", limit=format_size(max_upload_bytes, lang))
+             for lang in SUPPORTED_UI_LANGUAGES}
+    setup = (f"  window.__drUploadLimit = {int(max_upload_bytes)};\n"
+             f"  window.__drUploadText = {json.dumps(texts, ensure_ascii=False)};\n")
+    body = JS.strip()
+    head, rest = body.split("window.__drCiteHandler = true;", 1)
+    return f"{head}window.__drCiteHandler = true;\n{setup}{UPLOAD_GUARD_JS}{rest}"

@@ -22,6 +22,7 @@ match an existing article changes nothing ("unchanged"); same name, other bytes 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -33,7 +34,10 @@ from typing import Callable
 
 from rag.articles import ARTICLE_SUFFIXES, HTML_SUFFIXES, Article, ArticleError, decode_html, read_article
 from rag.embedding import sha256_file
+from rag.i18n import format_bytes, message
 from rag.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 150
 _NAME_CHARS = re.compile(r"[\w .()+,\-]+")
@@ -43,7 +47,18 @@ INDEX_LOCK = threading.Lock()
 
 
 class UploadRejected(ValueError):
-    """An uploaded file cannot be added; the message says why, for the user."""
+    """An uploaded file cannot be added; :meth:`text` says why, for the user, in their language.
+
+    Raised with a message key of :mod:`rag.i18n` and its values; ``str()`` is the English text.
+    """
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key, self.values = key, values
+        super().__init__(message(key, "en", **values))
+
+    def text(self, language: str) -> str:
+        """The reason in ``language``."""
+        return message(self.key, language, **self.values)
 
 
 @dataclass
@@ -80,29 +95,29 @@ class UploadReport:
 def check_name(name: str) -> str:
     """The name if it is a safe article file name, else UploadRejected saying why."""
     if not name or not name.strip():
-        raise UploadRejected("the file has no name")
+        raise UploadRejected("upload_no_name")
     if "/" in name or "\\" in name or "\x00" in name:
-        raise UploadRejected("the name contains a path (only a bare file name is accepted)")
+        raise UploadRejected("upload_path")
     if ".." in name:
-        raise UploadRejected("the name contains “..”")
+        raise UploadRejected("upload_dotdot")
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise UploadRejected("the name contains control or invisible characters")
+        raise UploadRejected("upload_control")
     if name.startswith("."):
-        raise UploadRejected("hidden file names (starting with “.”) are not accepted")
+        raise UploadRejected("upload_hidden")
     if name.startswith("-"):
-        raise UploadRejected("file names starting with “-” are not accepted")
+        raise UploadRejected("upload_dash")
     if name != name.strip():
-        raise UploadRejected("the name starts or ends with a space")
+        raise UploadRejected("upload_space")
     if not name.endswith(ARTICLE_SUFFIXES):
-        suffix = Path(name).suffix or "no extension"
-        raise UploadRejected(f"only .txt, .html and .htm files are accepted (this one has {suffix})")
+        suffix = Path(name).suffix
+        raise UploadRejected("upload_not_txt", suffix=suffix) if suffix else UploadRejected("upload_no_extension")
     if Path(name).stem.lower() == "readme":
-        raise UploadRejected(f"{name} is reserved for notes and is not indexed; rename the file")
+        raise UploadRejected("upload_readme")
     if len(name) > MAX_NAME_CHARS:
-        raise UploadRejected(f"the name is longer than {MAX_NAME_CHARS} characters")
+        raise UploadRejected("upload_name_long", limit=MAX_NAME_CHARS)
     if not _NAME_CHARS.fullmatch(name):
         bad = sorted({ch for ch in name if not _NAME_CHARS.fullmatch(ch)})
-        raise UploadRejected("the name contains characters that are not allowed: " + " ".join(bad))
+        raise UploadRejected("upload_bad_chars", chars=" ".join(bad))
     return name
 
 
@@ -113,29 +128,28 @@ def check_upload(name: str, data: bytes, settings: Settings) -> Article:
     """
     check_name(name)
     if len(data) > settings.max_upload_bytes:
-        raise UploadRejected(f"the file is {_size(len(data))}; the limit is {_size(settings.max_upload_bytes)}")
+        raise too_big(len(data), settings)
     if not data.strip():
-        raise UploadRejected("the file is empty")
+        raise UploadRejected("upload_empty")
     if b"\x00" in data:
-        raise UploadRejected("binary file (contains NUL bytes), not text")
+        raise UploadRejected("upload_binary")
     if name.endswith(HTML_SUFFIXES):
         try:
             decode_html(data)
         except ArticleError as exc:
-            raise UploadRejected(str(exc)) from None
+            raise UploadRejected("upload_html_unreadable", reason=str(exc)) from None
     else:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise UploadRejected(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at position {exc.start}); "
-                                 "save the file as UTF-8") from None
+            raise UploadRejected("upload_not_utf8", byte=f"{data[exc.start]:02x}", position=exc.start) from None
     with tempfile.TemporaryDirectory(prefix="diplorag-upload-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
         try:
             article = read_article(path)
         except ArticleError as exc:
-            raise UploadRejected(f"not a usable article: {exc}") from None
+            raise UploadRejected("upload_not_article", reason=exc) from None
     return article
 
 
@@ -143,7 +157,7 @@ def save_atomically(directory: Path, name: str, data: bytes) -> Path:
     """Write ``data`` to ``directory/name`` so that readers see the old file or the new one, never half."""
     target = directory / check_name(name)
     if target.resolve().parent != directory.resolve():
-        raise UploadRejected("the name does not stay inside the documents folder")
+        raise UploadRejected("upload_outside")
     fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -158,12 +172,30 @@ def save_atomically(directory: Path, name: str, data: bytes) -> Path:
     return target
 
 
+def too_big(size: int, settings: Settings) -> UploadRejected:
+    """The rejection of a file of ``size`` bytes over the one upload limit (the app's and Gradio's)."""
+    return _SizeRejected(size, settings.max_upload_bytes)
+
+
+class _SizeRejected(UploadRejected):
+    """Sizes are formatted in the reader's language (digit grouping, unit name)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size, self.limit = size, limit
+        super().__init__("upload_too_big", size=format_bytes(size, "en"), limit=format_bytes(limit, "en"))
+
+    def text(self, language: str) -> str:
+        return message("upload_too_big", language, size=format_bytes(self.size, language),
+                       limit=format_bytes(self.limit, language))
+
+
 def add_articles(settings: Settings, files: list[tuple[str, Path]],
-                 progress: Callable[[float, str], None] | None = None) -> UploadReport:
+                 progress: Callable[[float, str], None] | None = None, language: str = "en") -> UploadReport:
     """Check, save and index uploaded files given as (name the user gave, path of the uploaded copy).
 
     Indexing is incremental and serialised by :data:`INDEX_LOCK`; on an indexing failure the
     saved files stay in place (the next build picks them up) and ``report.error`` says what failed.
+    Reasons and progress texts are in ``language``.
     """
     from rag.index import build_index
 
@@ -176,29 +208,31 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
     to_save: list[tuple[UploadResult, bytes]] = []
     documents = settings.documents_dir
     for i, (name, path) in enumerate(files):
-        step(0.3 * i / max(1, len(files)), f"Checking {name}")
+        step(0.3 * i / max(1, len(files)), message("progress_checking", language, name=name))
         result = UploadResult(name=name, status="rejected")
         report.files.append(result)
         try:
             if name in seen:
-                raise UploadRejected("the same name appears twice in this upload")
+                raise UploadRejected("upload_duplicate")
             seen.add(name)
             size = Path(path).stat().st_size
             if size > settings.max_upload_bytes:
-                raise UploadRejected(f"the file is {_size(size)}; the limit is {_size(settings.max_upload_bytes)}")
+                raise too_big(size, settings)
             data = Path(path).read_bytes()
             article = check_upload(name, data, settings)
         except UploadRejected as exc:
-            result.reason = str(exc)
+            result.reason = exc.text(language)
+            log.info("upload rejected: %r: %s", name, exc)
             continue
         except OSError as exc:
-            result.reason = f"the upload could not be read ({exc.strerror or exc})"
+            result.reason = message("upload_unreadable", language, reason=exc.strerror or exc)
+            log.warning("upload rejected: %r could not be read: %s", name, exc)
             continue
         result.title, result.date, result.language = article.title, article.date, article.language
         existing = documents / name
         if existing.is_file():
             if sha256_file(existing) == hashlib.sha256(data).hexdigest():
-                result.status, result.reason = "unchanged", "the same file is already in the collection"
+                result.status, result.reason = "unchanged", message("upload_same_file", language)
                 continue
             result.status = "updated"
         else:
@@ -206,37 +240,40 @@ def add_articles(settings: Settings, files: list[tuple[str, Path]],
         to_save.append((result, data))
 
     if not to_save:
-        step(1.0, "Nothing to index")
+        step(1.0, message("progress_nothing", language))
         return report
 
-    step(0.35, "Saving")
+    step(0.35, message("progress_saving", language))
     documents.mkdir(parents=True, exist_ok=True)
     for result, data in to_save:
         try:
             save_atomically(documents, result.name, data)
         except (OSError, UploadRejected) as exc:
-            result.status, result.reason = "rejected", f"could not be saved ({getattr(exc, 'strerror', None) or exc})"
+            reason = exc.text(language) if isinstance(exc, UploadRejected) else (exc.strerror or exc)
+            result.status, result.reason = "rejected", message("upload_unsaved", language, reason=reason)
+            log.warning("upload rejected: %r could not be saved: %s", result.name, exc)
     if not any(r.status in ("added", "updated") for r, _ in to_save):
         return report
 
-    step(0.4, "Waiting for the index" if INDEX_LOCK.locked() else "Updating the index")
+    step(0.4, message("progress_waiting" if INDEX_LOCK.locked() else "progress_updating", language))
     with INDEX_LOCK:
-        step(0.45, "Updating the index (embedding the new text)")
+        step(0.45, message("progress_updating", language))
         try:
             build = build_index(settings, full=False, progress=True)
         except Exception as exc:  # noqa: BLE001 - reported to the user, logged by the caller
-            report.error = f"The files were saved but the index could not be updated: {exc}"
+            report.error = message("upload_index_failed", language, reason=exc)
             return report
     report.index_summary = build.summary()
     skipped = {Path(s.path).name: s.reason for s in build.skipped}
     for result, _ in to_save:
         if result.name in skipped:
-            result.status, result.reason = "rejected", f"the indexer skipped it: {skipped[result.name]}"
-    step(1.0, "Done")
+            result.status, result.reason = "rejected", message("upload_skipped", language, reason=skipped[result.name])
+            log.info("upload rejected: %r skipped by the indexer: %s", result.name, skipped[result.name])
+    step(1.0, message("progress_done", language))
     return report
 
 
-def fetch_url_into_documents(settings: Settings, url: str) -> UploadReport:
+def fetch_url_into_documents(settings: Settings, url: str, language: str = "en") -> UploadReport:
     """Fetch one web page into the documents folder (:func:`rag.fetch.fetch`) and update the index.
 
     The page gets one :class:`UploadResult` named after the saved file (or the URL): "added",
@@ -250,18 +287,18 @@ def fetch_url_into_documents(settings: Settings, url: str) -> UploadReport:
     url = (url or "").strip()
     report = UploadReport()
     if not url:
-        report.files.append(UploadResult(name="", status="rejected", reason="no URL given"))
+        report.files.append(UploadResult(name="", status="rejected", reason=message("url_missing", language)))
         return report
     if not url.lower().startswith(("http://", "https://")):
         report.files.append(UploadResult(name=url, status="rejected",
-                                         reason="only http:// and https:// addresses can be fetched"))
+                                         reason=message("url_not_http", language)))
         return report
     documents = settings.documents_dir
     before = {p.name for p in documents.iterdir()} if documents.is_dir() else set()
     try:
         fetched = fetch(documents, urls=[url])
     except (OSError, ArticleError) as exc:
-        report.error = f"The page could not be fetched into {documents}: {exc}"
+        report.error = message("url_fetch_failed", language, folder=documents, reason=exc)
         return report
     for item in fetched.fetched:
         article = read_article(documents / item["file"])
@@ -269,11 +306,10 @@ def fetch_url_into_documents(settings: Settings, url: str) -> UploadReport:
                                          title=article.title, date=article.date, language=article.language))
     for item in fetched.duplicates:
         report.files.append(UploadResult(name=item["url"], status="rejected",
-                                         reason=f"the same article is already in the collection as {item['same_as']}"
-                                                " (this address was added to it as another source)"))
+                                         reason=message("url_duplicate", language, same_as=item["same_as"])))
     for item_url in fetched.unchanged:
         report.files.append(UploadResult(name=item_url, status="unchanged",
-                                         reason="this page was fetched before and has not changed"))
+                                         reason=message("url_unchanged", language)))
     for item in fetched.failed:
         report.files.append(UploadResult(name=item["url"], status="rejected", reason=item["reason"]))
     if not fetched.fetched and not fetched.duplicates:
@@ -284,7 +320,7 @@ def fetch_url_into_documents(settings: Settings, url: str) -> UploadReport:
         try:
             build = build_index(settings, full=False, progress=True)
         except Exception as exc:  # noqa: BLE001 - reported to the user, logged by the caller
-            report.error = f"The page was saved but the index could not be updated: {exc}"
+            report.error = message("url_index_failed", language, reason=exc)
             return report
     report.index_summary = build.summary()
     return report
