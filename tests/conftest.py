@@ -61,6 +61,32 @@ def unit_vectors(rng, n: int, dim: int):
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
+def synthetic_corpus(docs: int = 40, chunks_per_doc: int = 5, sentences_per_chunk: int = 3, seed: int = 0):
+    """Chunks and sentences of ``docs`` made-up articles in four languages, some undated (None or ""),
+    dated across 2022-2025; sentences tile each chunk (for stores tested without the model)."""
+    import numpy as np
+
+    from rag.types import Chunk, Sentence
+
+    rng = np.random.default_rng(seed)
+    languages = ("ru", "en", "bg", "kk")
+    chunks, sentences = [], []
+    for d in range(docs):
+        doc = f"{languages[d % 4]}_article_{d:03d}.txt"
+        date = None if d % 7 == 3 else "" if d % 11 == 5 else f"{2022 + d % 4}-{1 + d % 12:02d}-{1 + d % 28:02d}"
+        source = None if d % 5 == 0 else "mfa.gov.kz"
+        for j in range(chunks_per_doc):
+            start = j * 300
+            chunks.append(Chunk(f"{doc[:-4]}#{j}", doc, j, start, start + 300, f"text of {doc} part {j}",
+                                f"Title {d}", date, source, languages[d % 4], f"https://example.org/{d}"))
+            for k in range(sentences_per_chunk):
+                s = start + k * 100 + int(rng.integers(0, 5))
+                sentences.append(Sentence(doc, s, start + (k + 1) * 100, f"sentence {k} of {doc} part {j}"))
+        if chunks_per_doc > 1:  # across a chunk boundary: inside no chunk
+            sentences.append(Sentence(doc, 290, 310, f"sentence across parts 0 and 1 of {doc}"))
+    return chunks, sentences
+
+
 def synthetic_update(chunks, sentences=(), dim: int = 3, seed: int = 0):
     """A full-rebuild StoreUpdate holding ``chunks`` (and ``sentences``) with random unit vectors."""
     import numpy as np

@@ -486,6 +486,7 @@ class PgVectorStore:
                         conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", ["1GB"])
                         conn.execute(VECTOR_INDEX)
                     self._bump(conn, meta, built=True)
+                    conn.execute("ANALYZE diplorag_articles, diplorag_chunks, diplorag_sentences")  # plans for the new sizes
                 self._checked = False
                 if fresh and self._pool is not None:
                     self._pool.drain()  # pooled connections registered no vector type before the extension existed
