@@ -59,7 +59,7 @@ BUILD_LOCK_KEY = zlib.crc32(b"diplorag build lock")
 # ef_search >= k is needed to get k rows at all; measured by bench/bench_store.py.
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
-EF_SEARCH_MIN = 100
+EF_SEARCH = 100
 POOL_MAX = 4
 CONNECT_TIMEOUT_S = 5
 
@@ -185,7 +185,6 @@ class PgVectorStore:
         self._pool: ConnectionPool | None = None
         self._lock = threading.Lock()
         self._checked = False  # the table layout was verified (once per store; again after an error)
-        self._iterative_scan = False  # pgvector >= 0.8: filtered HNSW scans continue until k rows pass
         self._status: StoreStatus | None = None
 
     # --- connections and errors ---------------------------------------------------------------
@@ -219,21 +218,23 @@ class PgVectorStore:
             return self._pool
 
     @contextmanager
-    def _conn(self) -> Iterator[psycopg.Connection]:
-        """A pooled connection with pgvector's types registered; database errors become IndexUnavailable."""
+    def _conn(self, check: bool = True) -> Iterator[psycopg.Connection]:
+        """A pooled connection with pgvector's types registered; database errors become IndexUnavailable.
+
+        With ``check``, the first use verifies the table layout and schema version (once per store).
+        """
         pool = self._open_pool()
         try:
             with pool.connection() as conn:
                 if conn.adapters.types.get("vector") is None:
-                    try:
-                        register_vector(conn)
-                    except psycopg.ProgrammingError:
-                        pass  # no extension yet: nothing stored (the first write creates it)
+                    self._configure(conn)
+                if check and not self._checked:
+                    self._state(conn)
                 yield conn
         except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedObject,
                 psycopg.errors.DatatypeMismatch) as exc:
             self._checked = False
-            raise self._incompatible(str(exc).splitlines()[0]) from exc
+            raise self._explain(exc) from exc
         except (psycopg.errors.InsufficientPrivilege, psycopg.errors.FeatureNotSupported) as exc:
             raise IndexUnavailable(
                 f"PostgreSQL refused to set up the store at {self.location()}: {str(exc).splitlines()[0]}. The "
@@ -242,6 +243,34 @@ class PgVectorStore:
                 "diplorag_* tables as their owner).") from exc
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise self._unreachable(exc) from exc
+
+    def _explain(self, exc: psycopg.Error) -> IndexUnavailable:
+        """Why a query met missing tables or columns: nothing built yet, or a layout this code cannot read."""
+        try:
+            with self._open_pool().connection() as conn:
+                state, _, reason = self._layout(conn)
+        except psycopg.Error:
+            state, reason = "incompatible", None
+        if state == "absent":
+            return self._no_index()
+        return self._incompatible(reason or str(exc).splitlines()[0])
+
+    def _no_index(self) -> IndexUnavailable:
+        return IndexUnavailable(f"No index in {self.location()}. Build it with `rag index` "
+                                f"(`rag index --store {self.location()}`).")
+
+    def _configure(self, conn: psycopg.Connection) -> None:
+        """Register pgvector's types on a new connection and set its search parameters for the session
+        (so that a search is one round trip); no-op while the extension does not exist."""
+        try:
+            register_vector(conn)
+        except psycopg.ProgrammingError:
+            return  # no extension yet: nothing stored (the first write creates it)
+        ext = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+        iterative = bool(ext) and tuple(int(p) for p in ext[0].split(".")[:2]) >= (0, 8)
+        conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", [str(EF_SEARCH)])
+        if iterative:  # pgvector >= 0.8: a filtered HNSW scan goes on until k rows pass the filter
+            conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', false)")
 
     def close(self) -> None:
         """Close the connection pool (the store reopens it when used again)."""
@@ -279,8 +308,6 @@ class PgVectorStore:
             return "incompatible", dim, "diplorag_meta has no row"
         if row[0] != SCHEMA_VERSION:
             return "incompatible", dim, f"schema version {row[0]}, this code reads schema version {SCHEMA_VERSION}"
-        ext = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
-        self._iterative_scan = bool(ext) and tuple(int(p) for p in ext[0].split(".")[:2]) >= (0, 8)
         return "ok", dim, None
 
     def _state(self, conn: psycopg.Connection) -> tuple[int, datetime, datetime | None, dict | None] | None:
@@ -306,8 +333,7 @@ class PgVectorStore:
 
     def _require(self, conn: psycopg.Connection) -> None:
         if self._state(conn) is None:
-            raise IndexUnavailable(f"No index in {self.location()}. Build it with `rag index` "
-                                   f"(`rag index --store {self.location()}`).")
+            raise self._no_index()
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -348,16 +374,20 @@ class PgVectorStore:
                        "SELECT * FROM hits ORDER BY distance").format(
             cols=sql.SQL(", ").join(map(sql.Identifier, CHUNK_COLUMNS)), where=where)
         with self._conn() as conn:
-            self._require(conn)
-            with conn.transaction():
-                conn.execute("SELECT set_config('hnsw.ef_search', %s, true)",
-                             [str(min(1000, max(EF_SEARCH_MIN, query.k)))])
-                if self._iterative_scan:
-                    conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+            if conn.adapters.types.get("vector") is None:
+                self._require(conn)  # no pgvector extension in this database: nothing was ever built here
+            if query.k <= EF_SEARCH:  # the session's beam is wide enough: one round trip
                 rows = conn.execute(text, params).fetchall()
-                if len(rows) < query.k:
-                    # The graph gave fewer rows than asked (a selective filter, or k beyond its beam): an
-                    # exact scan says whether more exist. Without the index scan the planner cannot use HNSW.
+            else:
+                with conn.transaction():
+                    conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(1000, query.k))])
+                    rows = conn.execute(text, params).fetchall()
+            if len(rows) < query.k:
+                # The graph gave fewer rows than asked (a selective filter, or k beyond its beam): an exact
+                # scan says whether more exist. Without index scans the planner cannot use HNSW.
+                if not rows:
+                    self._require(conn)
+                with conn.transaction():
                     conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
                     rows = conn.execute(text, params).fetchall()
         return [(-float(row[-1]), _chunk(row)) for row in rows]
@@ -365,12 +395,13 @@ class PgVectorStore:
     def sentences(self, chunk_ids: Sequence[str], vector: Any | None) -> dict[str, list[ScoredSentence]]:
         ids = list(dict.fromkeys(chunk_ids))
         with self._conn() as conn:
-            self._require(conn)
             rows = conn.cursor(binary=True).execute(
                 "SELECT c.chunk_id, s.doc, s.start_char, s.end_char, s.text, s.embedding FROM diplorag_chunks c "
                 "LEFT JOIN diplorag_sentences s ON s.doc = c.doc AND s.start_char >= c.start_char "
                 "AND s.end_char <= c.end_char WHERE c.chunk_id = ANY(%s) ORDER BY c.chunk_id, s.position",
                 [ids]).fetchall()
+            if not rows:
+                self._require(conn)  # say so when there is no index at all
         q = None if vector is None else np.asarray(vector, dtype=np.float32).reshape(-1)
         found: dict[str, list[tuple[Sentence, np.ndarray]]] = {}
         for chunk_id, doc, start, end, text, embedding in rows:
@@ -390,18 +421,20 @@ class PgVectorStore:
     def chunk_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         ids = list(dict.fromkeys(chunk_ids))
         with self._conn() as conn:
-            self._require(conn)
             rows = conn.cursor(binary=True).execute(
                 "SELECT chunk_id, embedding FROM diplorag_chunks WHERE chunk_id = ANY(%s)", [ids]).fetchall()
+            if not rows:
+                self._require(conn)
         found = {chunk_id: _vec(v) for chunk_id, v in rows}
         return {c: found[c] for c in ids if c in found}
 
     def article_sentences(self, doc: str) -> list[ScoredSentence]:
         with self._conn() as conn:
-            self._require(conn)
             rows = conn.cursor(binary=True).execute(
                 "SELECT doc, start_char, end_char, text, embedding FROM diplorag_sentences WHERE doc = %s "
                 "ORDER BY position", [doc]).fetchall()
+            if not rows:
+                self._require(conn)
         return [ScoredSentence(Sentence(d, s, e, t), "", 0.0, _vec(v)) for d, s, e, t, v in rows]
 
     def chunks(self) -> Iterator[Chunk]:
@@ -464,7 +497,7 @@ class PgVectorStore:
             raise
 
     def _write(self, update: StoreUpdate) -> str:
-        with self._conn() as conn:
+        with self._conn(check=False) as conn:
             layout, table_dim, reason = self._layout(conn)
             dim = int(update.meta.get("dim") or table_dim or 768)
             meta = Jsonb({**update.meta, "dim": dim})
