@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -18,7 +19,7 @@ from rag import cli, embedding
 from rag.index import SENTENCE_EMBEDDING, build_index, sentence_vectors
 from rag.retrieval import embed_query, retrieve
 from rag.settings import Settings
-from rag.store import IndexUnavailable, open_store
+from rag.store import IndexUnavailable, forget_stores, open_store
 from rag.store.faiss_store import current_version, load_snapshot
 
 pytestmark = pytest.mark.model
@@ -39,13 +40,47 @@ def _small_template(tmp_path_factory) -> dict:
 
 @pytest.fixture
 def small_index(small_corpus: Settings, _small_template: dict) -> Settings:
-    """``small_corpus`` with its index built: embedded once per module, then copied for each test."""
+    """``small_corpus`` with its FAISS index built: embedded once per module, then copied for each test."""
     if _small_template["report"] is None:
         _small_template["report"] = build_index(small_corpus, progress=False)
         shutil.copytree(small_corpus.index_dir, _small_template["index"])
     else:
         shutil.copytree(_small_template["index"], small_corpus.index_dir)
     return small_corpus
+
+
+@pytest.fixture(scope="module")
+def _pg_small_template(request) -> dict:
+    """A database holding the small corpus's index, built once per module and copied for each test."""
+    state: dict = {"database": None, "report": None}
+    yield state
+    if state["database"]:
+        request.getfixturevalue("pg_server").drop_database(state["database"])
+
+
+@pytest.fixture(params=["faiss", "pgvector"])
+def small_store(request, small_corpus: Settings) -> Settings:
+    """``small_corpus`` with its index built, on each backend: a FAISS folder, or a PostgreSQL database."""
+    if request.param == "faiss":
+        settings = request.getfixturevalue("small_index")
+        request.node.build_report = request.getfixturevalue("_small_template")["report"]
+        return settings
+    server = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("_pg_small_template")
+    if template["database"] is None:
+        template["database"] = server.create_database()
+        settings = dataclasses.replace(small_corpus, store_url=server.url(template["database"]))
+        template["report"] = build_index(settings, progress=False)
+        forget_stores()  # a database with open connections cannot be copied
+    name = server.create_database(template=template["database"])
+    request.addfinalizer(lambda: (forget_stores(), server.drop_database(name)))
+    request.node.build_report = template["report"]
+    return dataclasses.replace(small_corpus, store_url=server.url(name))
+
+
+def store_args(settings: Settings) -> list[str]:
+    """The CLI options that point at ``settings``' store."""
+    return ["--store", settings.store_url] if settings.store_url else ["--index", str(settings.index_dir)]
 
 
 def vectors_by_chunk(settings: Settings) -> dict[str, np.ndarray]:
@@ -146,42 +181,42 @@ def test_the_real_index_holds_every_article(real_index):
 # --- incremental builds ------------------------------------------------------------------
 
 
-def test_first_build_embeds_every_chunk(small_index, _small_template):
-    report = _small_template["report"]
-    files = sorted(p.name for p in small_index.documents_dir.glob("*.txt"))
+def test_first_build_embeds_every_chunk(small_store, request):
+    report = request.node.build_report
+    files = sorted(p.name for p in small_store.documents_dir.glob("*.txt"))
     assert report.added == files and report.updated == [] and report.removed == [] and report.unchanged == 0
-    assert report.chunks == report.chunks_embedded == sum(chunk_counts(small_index).values()) > 0
+    assert report.chunks == report.chunks_embedded == sum(chunk_counts(small_store).values()) > 0
     assert report.full_rebuild_reason is None
 
 
-def test_no_change_embeds_nothing_and_never_loads_the_model(small_index, no_model):
-    before = current_version(small_index.index_dir)
-    report = build_index(small_index, progress=False)
+def test_no_change_embeds_nothing_and_never_loads_the_model(small_store, no_model):
+    before = open_store(small_store).version()
+    report = build_index(small_store, progress=False)
     assert report.chunks_embedded == 0
     assert report.added == report.updated == report.removed == []
     assert report.unchanged == 3 and report.chunks > 0
-    assert current_version(small_index.index_dir) == before
+    assert before is not None and open_store(small_store).version() == before
 
 
-def test_adding_an_article_embeds_only_its_chunks(small_index):
-    before = vectors_by_chunk(small_index)
-    shutil.copy2(DOCUMENTS / ADDED, small_index.documents_dir / ADDED)
+def test_adding_an_article_embeds_only_its_chunks(small_store):
+    before = vectors_by_chunk(small_store)
+    shutil.copy2(DOCUMENTS / ADDED, small_store.documents_dir / ADDED)
 
-    report = build_index(small_index, progress=False)
+    report = build_index(small_store, progress=False)
 
-    counts = chunk_counts(small_index)
+    counts = chunk_counts(small_store)
     assert report.added == [ADDED] and report.updated == [] and report.removed == []
     assert report.unchanged == 3
     assert report.chunks_embedded == counts[ADDED] > 0
     assert report.chunks == sum(counts.values()) == len(before) + counts[ADDED]
-    after = vectors_by_chunk(small_index)
+    after = vectors_by_chunk(small_store)
     for chunk_id, vector in before.items():  # the others' rows are carried over, bit for bit
         assert np.array_equal(after[chunk_id], vector), chunk_id
 
 
-def test_editing_an_article_re_embeds_it_and_search_finds_the_new_text(small_index):
-    before = vectors_by_chunk(small_index)
-    path = small_index.documents_dir / EDITED
+def test_editing_an_article_re_embeds_it_and_search_finds_the_new_text(small_store):
+    before = vectors_by_chunk(small_store)
+    path = small_store.documents_dir / EDITED
     new_sentence = ("During the visit Lavrov also handed over to the National Academic Library in Astana "
                     "a rare 1909 edition of the poems of Abai Kunanbayev.")
     text = path.read_text(encoding="utf-8")
@@ -189,69 +224,70 @@ def test_editing_an_article_re_embeds_it_and_search_finds_the_new_text(small_ind
     assert text.count(anchor) == 1
     path.write_text(text.replace(anchor, new_sentence + "\n\n" + anchor), encoding="utf-8")
 
-    report = build_index(small_index, progress=False)
+    report = build_index(small_store, progress=False)
 
     assert report.updated == [EDITED] and report.added == [] and report.removed == [] and report.unchanged == 2
-    assert report.chunks_embedded == chunk_counts(small_index)[EDITED]
-    after = vectors_by_chunk(small_index)
+    assert report.chunks_embedded == chunk_counts(small_store)[EDITED]
+    after = vectors_by_chunk(small_store)
     for chunk_id, vector in before.items():
         if not chunk_id.startswith(EDITED.removesuffix(".txt")):
             assert np.array_equal(after[chunk_id], vector), chunk_id
     question = "What rare edition of Abai's poems did Lavrov give to the National Academic Library?"
-    hits = retrieve(small_index, question, k=3)
+    hits = retrieve(small_store, question, k=3)
     assert any(h.chunk.doc == EDITED and new_sentence in h.chunk.text for h in hits), hits
     # The sentence vectors (the answerer's evidence) were refreshed too: the new sentence is the best match.
-    sentences = all_sentences(small_index)
-    vector = embed_query(small_index, question)
+    sentences = all_sentences(small_store)
+    vector = embed_query(small_store, question)
     best = max(sentences, key=lambda s: float(s.vector @ vector)).sentence
     assert (best.doc, best.text) == (EDITED, new_sentence)
 
 
-def test_deleting_an_article_removes_it_from_search(small_index, no_model):
-    (small_index.documents_dir / DELETED).unlink()
+def test_deleting_an_article_removes_it_from_search(small_store, no_model):
+    (small_store.documents_dir / DELETED).unlink()
 
-    report = build_index(small_index, progress=False)  # nothing to embed: the model must not load
+    report = build_index(small_store, progress=False)  # nothing to embed: the model must not load
 
     assert report.removed == [DELETED] and report.added == report.updated == [] and report.unchanged == 2
     assert report.chunks_embedded == 0
-    store = open_store(small_index)
+    store = open_store(small_store)
     assert DELETED not in store.articles()
-    assert DELETED not in {c.doc for c in store.chunks()} | {s.sentence.doc for s in all_sentences(small_index)}
+    assert DELETED not in {c.doc for c in store.chunks()} | {s.sentence.doc for s in all_sentences(small_store)}
     assert store.status().chunks == len(list(store.chunks())) == sum(len(r.chunk_ids) for r in store.articles().values())
 
 
-def test_a_deleted_article_is_never_returned(small_index):
-    (small_index.documents_dir / DELETED).unlink()
-    build_index(small_index, progress=False)
-    total = open_store(small_index).status().chunks
+def test_a_deleted_article_is_never_returned(small_store):
+    (small_store.documents_dir / DELETED).unlink()
+    build_index(small_store, progress=False)
+    total = open_store(small_store).status().chunks
     for query in ("Порты Бургас и Варна и Транскаспийский маршрут", "Bulgarian ports on the Black Sea"):
-        hits = retrieve(small_index, query, k=total + 5)
+        hits = retrieve(small_store, query, k=total + 5)
         assert len(hits) == total and DELETED not in {h.chunk.doc for h in hits}
 
 
-def test_full_rebuild_embeds_everything(small_index):
-    old_version = current_version(small_index.index_dir)
+def test_full_rebuild_embeds_everything(small_store):
+    old_version = open_store(small_store).version()
 
-    report = build_index(small_index, full=True, progress=False)
+    report = build_index(small_store, full=True, progress=False)
 
     assert report.chunks_embedded == report.chunks > 0
-    assert report.added == sorted(p.name for p in small_index.documents_dir.glob("*.txt"))
-    assert report.version != old_version and current_version(small_index.index_dir) == report.version
-    assert version_dirs(small_index.index_dir) == [report.version]  # the old version is gone
+    assert report.added == sorted(p.name for p in small_store.documents_dir.glob("*.txt"))
+    assert report.version != old_version and open_store(small_store).version() == report.version
+    if not small_store.store_url:
+        assert version_dirs(small_store.index_dir) == [report.version]  # the old FAISS version is gone
 
 
-def test_changing_the_chunking_settings_forces_a_full_rebuild(small_index, capsys, monkeypatch):
+def test_changing_the_chunking_settings_forces_a_full_rebuild(small_store, capsys, monkeypatch):
     # Through the CLI, with the setting changed in the environment as a user would.
     monkeypatch.setenv("RAG_CHUNK_TOKENS", "120")
-    code, out, _ = run_cli(capsys, "index", "--documents", small_index.documents_dir, "--index", small_index.index_dir)
+    code, out, _ = run_cli(capsys, "index", "--documents", small_store.documents_dir, *store_args(small_store))
     assert code == 0
     # The CLI prints the report's full_rebuild_reason.
     assert re.search(r"^Full rebuild: the chunking settings changed .*'chunk_tokens': 200.*'chunk_tokens': 120", out, re.M)
     chunks, embedded = map(int, re.search(r"(\d+) chunks, (\d+) embedded", out).groups())
     assert chunks == embedded > 0
-    store = open_store(small_index)
+    store = open_store(small_store)
     assert store.meta()["chunking"]["chunk_tokens"] == 120 and len(list(store.chunks())) == chunks
-    tokenizer = embedding.load_tokenizer(small_index)
+    tokenizer = embedding.load_tokenizer(small_store)
     assert max(len(tokenizer.tokenize(c.text)) for c in store.chunks()) <= 120
 
 
@@ -357,11 +393,11 @@ BAD_FILES = {  # file in tests/fixtures/articles -> the reason the build gives
 }
 
 
-def test_bad_files_are_skipped_with_reasons_and_the_rest_is_indexed(small_index, capsys):
+def test_bad_files_are_skipped_with_reasons_and_the_rest_is_indexed(small_store, capsys):
     for name in BAD_FILES:
-        shutil.copy2(BAD_FILES_DIR / name, small_index.documents_dir / name)
-    shutil.copy2(DOCUMENTS / ADDED, small_index.documents_dir / ADDED)
-    args = ["index", "--documents", small_index.documents_dir, "--index", small_index.index_dir]
+        shutil.copy2(BAD_FILES_DIR / name, small_store.documents_dir / name)
+    shutil.copy2(DOCUMENTS / ADDED, small_store.documents_dir / ADDED)
+    args = ["index", "--documents", small_store.documents_dir, *store_args(small_store)]
 
     code, out, err = run_cli(capsys, *args, "--json")
 
@@ -370,11 +406,11 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_is_indexed(small_index,
     assert summary["documents"] == 4 and summary["added"] == 1 and summary["unchanged"] == 3
     for name, reason in BAD_FILES.items():
         assert re.search(rf"^skipped (?:.*/)?{re.escape(name)}: {re.escape(reason)}$", err, re.M), (name, err)
-    store = open_store(small_index)
-    good = sorted(p.name for p in small_index.documents_dir.glob("*.txt") if p.name not in BAD_FILES)
+    store = open_store(small_store)
+    good = sorted(p.name for p in small_store.documents_dir.glob("*.txt") if p.name not in BAD_FILES)
     assert sorted(store.articles()) == sorted({c.doc for c in store.chunks()}) == good
 
-    report = build_index(small_index, progress=False)
+    report = build_index(small_store, progress=False)
     assert {Path(s.path).name: s.reason for s in report.skipped} == BAD_FILES
     assert report.documents == 4 and report.chunks_embedded == 0
 
@@ -426,9 +462,9 @@ def test_search_without_an_index_says_to_build_one(tmp_path, capsys):
 # --- JSON output -----------------------------------------------------------------------
 
 
-def test_index_json_has_exactly_the_documented_keys(small_index, capsys):
-    code, out, _ = run_cli(capsys, "index", "--documents", small_index.documents_dir, "--index",
-                           small_index.index_dir, "--json")
+def test_index_json_has_exactly_the_documented_keys(small_store, capsys):
+    code, out, _ = run_cli(capsys, "index", "--documents", small_store.documents_dir, *store_args(small_store),
+                           "--json")
     assert code == 0
     summary = json.loads(out)
     assert set(summary) == {"documents", "added", "updated", "removed", "unchanged", "chunks", "chunks_embedded",
@@ -438,14 +474,14 @@ def test_index_json_has_exactly_the_documented_keys(small_index, capsys):
     assert isinstance(summary["seconds"], float)
 
 
-def test_search_json_has_the_documented_shape(small_index, capsys):
+def test_search_json_has_the_documented_shape(small_store, capsys):
     query = "Что обсуждали Токаев и Лавров в Астане?"
-    code, out, _ = run_cli(capsys, "search", query, "--index", small_index.index_dir, "--k", "3", "--json")
+    code, out, _ = run_cli(capsys, "search", query, *store_args(small_store), "--k", "3", "--json")
     assert code == 0
     result = json.loads(out)
     assert set(result) == {"query", "results"} and result["query"] == query
     assert [r["rank"] for r in result["results"]] == [1, 2, 3]
-    by_id = {c.chunk_id: c for c in open_store(small_index).chunks()}
+    by_id = {c.chunk_id: c for c in open_store(small_store).chunks()}
     for r in result["results"]:
         assert set(r) == {"rank", "doc", "title", "date", "language", "score", "chunk_id", "url", "text"}
         chunk = by_id[r["chunk_id"]]

@@ -40,7 +40,12 @@ def open_store(settings: Settings) -> Store:
         store = _open.get(key)
         if store is None:
             if key[0] == "pgvector":
-                from rag.store.pgvector_store import PgVectorStore
+                try:
+                    from rag.store.pgvector_store import PgVectorStore
+                except ImportError as exc:
+                    raise IndexUnavailable(f"The PostgreSQL store needs {exc.name or 'psycopg'}: install it with "
+                                           "`pip install 'diplorag[pgvector]'` (psycopg, psycopg-pool, pgvector), "
+                                           "or leave RAG_STORE_URL empty for the FAISS index.") from exc
 
                 store = PgVectorStore(key[1], settings)
             else:
