@@ -93,8 +93,11 @@ class Settings:
     rerank_depth: int = setting(30, group="retrieval", help="chunks the vector search returns for re-scoring",
                                 bounds=(1, 1000))
     entity_rerank_weight: float = setting(
-        0.0, group="retrieval", bounds=(0.0, 0.5),
-        help="added to a chunk's score × the share of the question's named entities it mentions")
+        0.06, group="retrieval", bounds=(0.0, 0.5),
+        help="added to a chunk's score × the share of the question's named entities it mentions",
+        chosen="tune halves, 0 / 0.03 / 0.06 / 0.1: recall@1 0.860 / 0.884 / 0.907 / 0.907 on gold.jsonl and "
+               "0.808 / 0.846 / 0.923 / 0.923 on gold_unseen.jsonl, evidence_hit unchanged: the smallest value "
+               "of the plateau")
 
     # --- answering ---
     answer_passages: int = setting(10, group="answering", bounds=(1, 50),
