@@ -39,7 +39,7 @@ from rag.ui.chat import Conversation, respond
 from rag.ui.components import ArticleFiles, uploaded_name
 from rag.ui.startup import Startup
 from rag.ui.theme import header_html, make_theme, page_css, script
-from rag.ui.uploads import add_articles
+from rag.ui.uploads import add_articles, fetch_url_into_documents
 
 log = logging.getLogger("rag.app")
 
@@ -131,6 +131,14 @@ def build_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
         return (render.render_upload_report(report, language), status_html(settings, language, startup),
                 report.to_dict())
 
+    def fetch_page(url, language):
+        language = ui_language(language)
+        report = fetch_url_into_documents(settings, url, language)
+        if report.error:
+            log.error("%s", report.error)
+        return (render.render_upload_report(report, language), status_html(settings, language, startup),
+                report.to_dict())
+
     def poll(language):
         done = startup is None or startup.snapshot().done
         return status_html(settings, language, startup), gr.Timer(active=not done)
@@ -192,6 +200,8 @@ def build_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
                                              height=190, elem_id="dr-files")
                         add_button = gr.Button(message("upload_button", default), variant="primary",
                                                elem_id="dr-add")
+                        page_url = gr.Textbox(label=message("url_label", default), max_lines=1, elem_id="dr-url")
+                        fetch_button = gr.Button(message("url_button", default), elem_id="dr-fetch")
                     with gr.Column(scale=2):
                         report = gr.HTML(render.upload_placeholder(default), elem_id="dr-upload-result",
                                          min_height=260, js_on_load=None)
@@ -221,11 +231,14 @@ def build_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
                 render.upload_help(settings, code),
                 gr.update(label=t("upload_files_label")),
                 gr.update(value=t("upload_button")),
+                gr.update(label=t("url_label")),
+                gr.update(value=t("url_button")),
                 render.upload_placeholder(code) if report_value in placeholders or not report_value else gr.skip(),
             )
 
         relabelled = [header, language, status, ask_tab, add_tab, chatbot, question, send, filters, languages,
-                      date_from, date_to, clear, sources, upload_help, files, add_button, report]
+                      date_from, date_to, clear, sources, upload_help, files, add_button, page_url, fetch_button,
+                      report]
 
         def on_load(conversation, report_value, request: gr.Request):
             """The interface in the browser's language (Accept-Language), else the configured one."""
@@ -243,6 +256,8 @@ def build_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
         chatbot.clear(new_chat, language, [chatbot, sources, conversation], api_visibility="private", queue=False)
         add_button.click(upload, [files, language], [report, status, report_json], api_name="add_articles",
                          concurrency_limit=1, concurrency_id="indexing", show_progress_on=report)
+        fetch_button.click(fetch_page, [page_url, language], [report, status, report_json], api_name="fetch_page",
+                           concurrency_limit=1, concurrency_id="indexing", show_progress_on=report)
         language.input(relabel, [language, conversation, report], relabelled, api_name="interface_language",
                        queue=False).then(None, language, None, js=SET_PAGE_LANGUAGE_JS)
         demo.load(on_load, [conversation, report], relabelled, api_visibility="private", queue=False).then(

@@ -554,7 +554,8 @@ def test_switching_the_interface_language_relabels_every_component(bare_app, lan
     from rag.i18n import message
 
     result = _client(bare_app[0]).predict(language, api_name="/interface_language")
-    header, selector, status, chat, question, source_languages, date_from, date_to, sources, upload_help, files, report = result
+    (header, selector, status, chat, question, source_languages, date_from, date_to, sources, upload_help, files,
+     page_url, report) = result
     assert message("header_tagline", language) in header
     assert selector["value"] == language and selector["label"] == message("ui_language_label", language)
     assert message("status_no_index", language).split("`")[0] in status and "<code>rag index</code>" in status
@@ -567,6 +568,7 @@ def test_switching_the_interface_language_relabels_every_component(bare_app, lan
     assert message("upload_help", language, limit=render.esc(
         __import__("rag.i18n", fromlist=["x"]).format_size(bare_app[1].max_upload_bytes, language))) in upload_help
     assert files["label"] == message("upload_files_label", language) and report == render.upload_placeholder(language)
+    assert page_url["label"] == message("url_label", language)
 
 
 def test_one_upload_limit_is_enforced_by_the_server(bare_app) -> None:
@@ -733,3 +735,12 @@ def test_build_progress_is_reported_for_the_status_line(small_corpus: Settings) 
     assert [r["texts_done"] for r in embedding] == sorted(r["texts_done"] for r in embedding)
     assert all(r["articles"] == 3 for r in reports[1:])
     assert embedding[-1]["eta_s"] == 0
+
+
+def test_a_source_card_links_to_the_article_page_and_only_to_web_addresses() -> None:
+    passage = Passage(1, Hit(1, 0.5, dataclasses.replace(_chunk("Trade grew."),
+                                                         url="https://example.kz/news/1?a=1&b=2")))
+    html = render.render_card(passage, 0, "en")
+    assert 'href="https://example.kz/news/1?a=1&amp;b=2"' in html and 'rel="noopener"' in html
+    unsafe = Passage(1, Hit(1, 0.5, dataclasses.replace(_chunk("Trade grew."), url="javascript:alert(1)")))
+    assert "href=" not in render.render_card(unsafe, 0, "en")

@@ -265,7 +265,7 @@ def test_interface_html_has_no_english_words(language: str) -> None:
               render.render_progress({"stage": "embedding", "articles": 41, "texts_done": 64, "texts_total": 885,
                                       "eta_s": 95.0}, language),
               render.render_progress({"stage": "model"}, language)]
-    allowed = {"embeddinggemma", "google", "DiploRAG", "txt", "UTF", "date", "YYYY", "source", "language", "rag",
+    allowed = {"embeddinggemma", "google", "DiploRAG", "txt", "html", "htm", "UTF", "date", "YYYY", "source", "language", "rag",
                "index", "svg", "README", "code", "UTC"}
     for piece in pieces:
         text = re.sub(r"<[^>]+>", " ", piece)

@@ -205,7 +205,7 @@ def render_card(passage: Passage, turn: int, lang: str, citation: Citation | Non
         f'data-doc="{esc(c.doc)}" data-lang="{esc(c.language)}" data-date="{esc(c.date or "")}" '
         f'data-source="{esc(c.source or "")}" data-title="{esc(c.title)}">'
         f'<div class="dr-card-head"><span class="dr-badge">{n}</span>'
-        f'<div class="dr-card-title">{esc(c.title)}</div>'
+        f'<div class="dr-card-title">{_title(c)}</div>'
         f'<span class="dr-score" title="{esc(message("similarity", lang))}">{passage.hit.score:.2f}</span></div>'
         f'<div class="dr-card-meta"><span class="dr-date">{esc(c.date or label("undated", lang))}</span>'
         f'<span class="dr-dot">·</span><span class="dr-outlet">{esc(c.source or label("unknown_source", lang))}</span>'
@@ -213,6 +213,14 @@ def render_card(passage: Passage, turn: int, lang: str, citation: Citation | Non
         f'<span class="dr-file" title="{esc(message("file_in_documents", lang))}">{ICON_FILE}{esc(c.doc)}</span></div>'
         f'{body}</article>'
     )
+
+
+def _title(chunk) -> str:
+    """The card's title: a link to the article's page when it has one (only http(s) addresses)."""
+    if chunk.url and re.match(r"https?://", chunk.url):
+        opens_apart = 'target="_blank" ' + 'rel="noopener"'  # a new tab; the page cannot reach back to the app
+        return f'<a class="dr-card-link" href="{esc(chunk.url)}" {opens_apart}>{esc(chunk.title)}</a>'
+    return esc(chunk.title)
 
 
 def describe_filters(filters, language: str = "en") -> str:
