@@ -28,6 +28,7 @@ import argparse
 import json
 import logging
 import sys
+import threading
 
 import gradio as gr
 
@@ -302,9 +303,12 @@ def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port
     )
 
 
-def serve(host: str | None = None, port: int | None = None, share: bool = False, store_url: str | None = None) -> int:
+def serve(host: str | None = None, port: int | None = None, share: bool = False, store_url: str | None = None,
+          watch: bool = False) -> int:
     """`make run`, `python app.py` and `rag serve`: open the page at once, then get the model and the
-    index ready in the background (the page shows the progress), and serve until Ctrl-C."""
+    index ready in the background (the page shows the progress), and serve until Ctrl-C. With ``watch``
+    the documents folder is watched (:func:`rag.watch.watch_folder`): a file dropped into it, or fetched
+    by a scheduled `rag fetch`, is indexed within seconds, and the next question sees it."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("httpx", "sentence_transformers", "transformers", "urllib3", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -320,10 +324,22 @@ def serve(host: str | None = None, port: int | None = None, share: bool = False,
     if share and getattr(demo, "share_url", None):
         print(f"Public link (--share): {demo.share_url}", flush=True)
     startup.start()
+    stop = threading.Event()
+    if watch:
+        from rag.watch import watch_folder
+
+        def watch_after_startup() -> None:
+            startup.wait(None)  # the first build is the startup's; the watch takes over from there
+            watch_folder(settings, stop)
+
+        threading.Thread(target=watch_after_startup, name="watch", daemon=True).start()
+        print(f"Watching {settings.documents_dir} for added, changed and removed articles", flush=True)
     try:
         demo.block_thread()
     except KeyboardInterrupt:
         pass
+    finally:
+        stop.set()
     return 0
 
 
@@ -333,8 +349,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None, help="port to listen on (default 7860; or set RAG_PORT, "
                                                                 "e.g. `make run PORT=8000`)")
     parser.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
+    parser.add_argument("--watch", action="store_true",
+                        help="index articles dropped into the documents folder as they arrive (like `rag watch`)")
     args = parser.parse_args(argv)
-    return serve(host=args.host, port=args.port, share=args.share)
+    return serve(host=args.host, port=args.port, share=args.share, watch=args.watch)
 
 
 if __name__ == "__main__":

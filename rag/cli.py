@@ -188,7 +188,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from app import serve
 
-    return serve(host=args.host, port=args.port, share=args.share, store_url=args.store)
+    return serve(host=args.host, port=args.port, share=args.share, store_url=args.store, watch=args.watch)
 
 
 STORE_HELP = ("postgresql://… to use PostgreSQL + pgvector instead of the FAISS index folder "
@@ -330,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="port to listen on (default 7860; or set RAG_PORT)")
     p.add_argument("--store", metavar="URL", help=STORE_HELP)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
+    p.add_argument("--watch", action="store_true",
+                   help="index articles dropped into the documents folder as they arrive (like `rag watch`)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("fetch", help="download articles from pages, RSS/Atom feeds and sitemaps")

@@ -653,7 +653,7 @@ def test_cli_filters_become_retrieval_filters() -> None:
 
 # --- instant start ---------------------------------------------------------------------------------------------
 
-def _start_app(tmp_path: Path, documents: Path, port: int):
+def _start_app(tmp_path: Path, documents: Path, port: int, *options: str):
     import os
     import subprocess
     import sys
@@ -661,7 +661,7 @@ def _start_app(tmp_path: Path, documents: Path, port: int):
     env = {**os.environ, "RAG_INDEX_DIR": str(tmp_path / "index"), "RAG_DOCUMENTS_DIR": str(documents),
            "RAG_PORT": str(port), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     log = (tmp_path / "app.log").open("w")
-    return subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=tmp_path, env=env, stdout=log,
+    return subprocess.Popen([sys.executable, str(REPO / "app.py"), *options], cwd=tmp_path, env=env, stdout=log,
                             stderr=subprocess.STDOUT), tmp_path / "app.log"
 
 
@@ -744,3 +744,32 @@ def test_a_source_card_links_to_the_article_page_and_only_to_web_addresses() -> 
     assert 'href="https://example.kz/news/1?a=1&amp;b=2"' in html and 'rel="noopener"' in html
     unsafe = Passage(1, Hit(1, 0.5, dataclasses.replace(_chunk("Trade grew."), url="javascript:alert(1)")))
     assert "href=" not in render.render_card(unsafe, 0, "en")
+
+
+@pytest.mark.model
+def test_the_app_with_watch_indexes_an_article_dropped_into_the_folder(small_corpus: Settings, tmp_path: Path) -> None:
+    import shutil
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    process, log = _start_app(tmp_path, small_corpus.documents_dir, port, "--watch")
+    try:
+        _wait_for_page(url, process, 60)
+        client = _client(url)
+        deadline = time.monotonic() + 900
+        while "dr-status-busy" in client.predict("en", api_name="/status"):
+            assert time.monotonic() < deadline, "the index was not built in 15 minutes"
+            time.sleep(2)
+        name = "en_slovenia_tokayev_universities_bees_2025-03-31.txt"
+        shutil.copy2(REPO / "documents" / name, small_corpus.documents_dir / name)
+        deadline = time.monotonic() + 300
+        while "<b>4</b>" not in client.predict("en", api_name="/status"):
+            assert time.monotonic() < deadline, f"the dropped article was not indexed:\n{log.read_text()[-2000:]}"
+            time.sleep(2)
+        *_, answer, _ = client.predict("Which exhibition about bees will open in Astana?", ALL_LANGUAGES, "", "",
+                                       "en", api_name="/chat")
+        assert answer["citations"] and answer["citations"][0]["doc"] == name, answer
+        assert "Watching" in log.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
