@@ -176,7 +176,7 @@ def test_citations_quote_the_best_matching_sentence_verbatim() -> None:
 def _fake_extractive(monkeypatch: pytest.MonkeyPatch) -> None:
     module = types.ModuleType("rag.answering.extractive")
 
-    def answer_extractive(settings, question, language, passages):  # noqa: ANN001, ANN202
+    def answer_extractive(settings, question, language, passages, context=None):  # noqa: ANN001, ANN202
         return Answer(question, language, "extractive answer [1]", "whatever", False, [], passages)
 
     module.answer_extractive = answer_extractive
