@@ -91,6 +91,9 @@ def test_common_words_are_no_places(text):
     ("BR", ["São Paulo", "Sao Paulo", "Сан-Паулу", "Сао Пауло"]),
     ("JP", ["Tokyo", "Токио", "Токиода", "Токиоға"]),
     ("AR", ["Buenos Aires", "Буэнос-Айрес", "Буэнос-Айресе", "Буенос Айрес", "Буэнос-Айресте"]),
+    # GeoNames spells these "Ulan Bator" and "New York City"; CLDR's time-zone city gives the usual name
+    ("MN", ["Ulaanbaatar", "Ulan Bator", "Улан-Баторе", "Ұланбатырда"]),
+    ("US", ["New York", "Нью-Йорке", "Ню Йорк"]),
 ])
 def test_cities_map_to_their_country(country, forms):
     for form in forms:
@@ -104,6 +107,11 @@ def test_city_names_per_language():
     cairo = kn.entities_in("Cairo")[0].id
     assert [kn.city_name(cairo, lang) for lang in ("en", "ru", "bg", "kk")] == ["Cairo", "Каир", "Кайро", "Каир"]
     assert kn.term_name("city", cairo, "ru") == "Каир"
+    # a zone named for another place than the city is not its name: Salvador is not "Bahia", Kuwait City
+    # is not the country
+    by_name = {c["names"]["en"]: c for c in kn.cities().values()}
+    assert by_name["Salvador"]["names"]["ru"] == "Салвадор"
+    assert by_name["Kuwait City"]["names"]["ru"] != "Кувейт"
 
 
 def test_every_city_has_a_country_and_four_names():

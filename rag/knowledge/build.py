@@ -63,6 +63,19 @@ def _tz_cities() -> dict[str, dict[str, str]]:
     return out
 
 
+def _zone_names_city(zone_city: str, city: dict, country_forms: set[str]) -> bool:
+    """Whether a time zone's exemplar city is ``city``: its name, or one of its other names spelt
+    much like it ("Ulaanbaatar" for GeoNames' "Ulan Bator", "New York" for "New York City"). Not a zone
+    named for another place the city's other names include ("Bahia" for Salvador), nor one named for
+    the country ("Kuwait", "Panama"), whose CLDR name is the country's and not the capital's."""
+    key, name = fold(zone_city).lower(), fold(city["name"]).lower()
+    if key == name:
+        return True
+    others = {fold(n).lower() for n in city["alternatenames"]}
+    return (key in others and key not in country_forms
+            and SequenceMatcher(None, key.replace(" ", ""), name.replace(" ", "")).ratio() >= 0.6)
+
+
 def _corpus_words(documents: Path) -> tuple[set[str], set[str]]:
     """Capitalised words and lower-case words of the corpus."""
     upper, lower = set(), set()
@@ -115,7 +128,7 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
     for gid, c in sorted(chosen.items(), key=lambda kv: -kv[1]["population"]):
         zone = tz.get(c["timezone"], {})
         zone_city = zone.get("en") or c["timezone"].rsplit("/", 1)[-1].replace("_", " ")
-        own = zone if fold(zone_city).lower() == fold(c["name"]).lower() else {}
+        own = zone if _zone_names_city(zone_city, c, country_forms) else {}
         # "Варна хот", "София ош": GeoNames adds other languages' word for "town"; names end capitalised
         cyrillic = sorted({a for a in c["alternatenames"] if OUR_CYRILLIC.match(a) and len(a) >= 3
                            and WORD_RE.findall(a)[-1][0].isupper()
@@ -131,7 +144,7 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
         # a city GeoNames has no Cyrillic name for is shown transliterated (and matched in Latin only)
         names = {"en": c["name"], "ru": russian or transliterate(c["name"], "ru"),
                  "bg": bulgarian or transliterate(c["name"], "bg"), "kk": kazakh or transliterate(c["name"], "kk")}
-        latin = sorted({c["name"], fold(c["name"])} | ({own["en"], fold(own["en"])} if own.get("en") else set()))
+        latin = sorted({c["name"], fold(c["name"])} | ({zone_city, fold(zone_city)} if own else set()))
         shown = {n for n in (russian, bulgarian, kazakh) if n}  # GeoNames' own, not transliterations
         # a one-word other name shaped like an adjective is an old name or a common word ("Верный" for
         # Almaty, "Горький" for Nizhny Novgorod): it would read "Горький вкус" as a city
