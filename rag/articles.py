@@ -538,6 +538,23 @@ def _page_urls(canonical: str | None, fetched: str | None) -> tuple[str | None, 
     return fetched, (canonical,)
 
 
+def _is_host(name: str) -> bool:
+    return bool(re.fullmatch(r"(www\.)?[\w.-]+\.[a-z]{2,}(:\d+)?|[\d.]+(:\d+)?", name, re.I))
+
+
+def _title_suffix(tree, headline: str) -> str | None:
+    """The outlet a page's ``<title>`` names after its headline ("<headline> | Министерство
+    иностранных дел"), or None. Only a short tail after "|", "–" or "—" counts, and only when the
+    rest is the headline, so that a dash inside a headline is not mistaken for one."""
+    element = tree.find(".//title")
+    text = re.sub(r"\s+", " ", element.text_content()).strip() if element is not None else ""
+    match = re.fullmatch(r"(.+?)\s+[|–—]\s+([^|–—]{2,60})", text)
+    if not match or not headline:
+        return None
+    head, tail = match.group(1).strip(), match.group(2).strip()
+    return tail if head.casefold() == headline.casefold() and not _is_host(tail) else None
+
+
 def parse_html(html: str, doc: str, content_hash: str = "", url: str | None = None) -> Article:
     """Build an :class:`Article` from an HTML page (pure; raises ArticleError).
 
@@ -561,6 +578,9 @@ def parse_html(html: str, doc: str, content_hash: str = "", url: str | None = No
     paragraphs = [line.strip() for line in extracted.text.split("\n") if line.strip()]
     outlet = (extracted.sitename or "").strip() or None
     title = (extracted.title or "").strip()
+    if outlet is None or _is_host(outlet):
+        # no og:site_name: trafilatura names the site by its host; "<headline> | <outlet>" in <title> is better
+        outlet = _title_suffix(tree, title) or outlet
     if outlet and title:
         # "<headline> | <site name>", "<site name>: <headline>"
         title = re.sub(rf"\s*[|–—\-:]\s*{re.escape(outlet)}\s*$", "", title)

@@ -389,3 +389,21 @@ def test_the_sentence_that_holds_the_asked_value_is_quoted(real_index, question:
     citation = answer.citations[0]
     for v in stated:  # every restated value is read from a span of the cited sentence
         assert citation.quote_start <= v.start < v.end <= citation.quote_end
+
+
+def test_plain_text_answer_gives_each_fetched_source_its_address() -> None:
+    from rag.answering import Answer, Citation, Passage
+    from rag.answering.render import answer_to_text
+    from rag.types import Chunk, Hit
+
+    text = "The ministers agreed to set up a joint working group."
+    page = Chunk(chunk_id="a.txt#0", doc="a.txt", position=0, start=0, end=len(text), text=text, title="Rail",
+                 date="2025-11-20", source="Steppe Wire", language="en", url="https://wire.example/rail")
+    folder = Chunk(chunk_id="b.txt#0", doc="b.txt", position=0, start=0, end=len(text), text=text, title="Rail",
+                   date=None, source=None, language="en")
+    passages = [Passage(1, Hit(0, 0.9, page)), Passage(2, Hit(1, 0.8, folder))]
+    citations = [Citation(p.n, p.hit, text, 0, len(text)) for p in passages]
+    shown = answer_to_text(Answer("q", "en", "A [1] [2].", "extractive", False, citations, passages))
+    assert shown.count("https://wire.example/rail") == 1 and "[2] Rail — undated" in shown
+    refused = answer_to_text(Answer("q", "en", "No.", "extractive", True, [], passages))
+    assert "    https://wire.example/rail" in refused

@@ -55,6 +55,18 @@ def test_without_canonical_link_the_fetch_url_is_kept():
     assert parse_html(html, doc="x.html", url=f"{BASE}/where").url == f"{BASE}/where"
 
 
+def test_without_site_name_the_outlet_comes_from_the_page_title():
+    # no og:site_name: "<headline> | <outlet>" in <title>, not the host trafilatura falls back to
+    html = page(WATER_EN, lang="en", site="Astana News", url="u", date_markup="jsonld").replace(
+        '<meta property="og:site_name" content="Astana News">', "")
+    assert "og:site_name" not in html
+    got = parse_html(html, doc="x.html", url="http://news.example.kz/a")
+    assert got.source == "Astana News" and got.title == WATER_EN["title"]
+    # a title that is only the headline names no outlet
+    bare = html.replace(" | Astana News</title>", "</title>")
+    assert parse_html(bare, doc="x.html", url="http://news.example.kz/a").source != "Astana News"
+
+
 def test_a_footer_date_is_not_the_publication_date():
     # No date markup: the dateline counts, not the footer's "updated" stamp or the copyright year.
     html = page(SCHOLARSHIP_KK, lang="kk", site="S", url="u", date_markup="none").replace(

@@ -24,7 +24,7 @@ def answer_to_json(answer: Answer) -> dict:
 
 
 def answer_to_text(answer: Answer) -> str:
-    """The answer, then its sources (title, date, outlet, language, file, quoted sentence)."""
+    """The answer, then its sources (title, date, outlet, language, file, page address, quoted sentence)."""
     lines: list[str] = []
     if answer.note:
         lines.append(f"({answer.note})")
@@ -38,9 +38,13 @@ def answer_to_text(answer: Answer) -> str:
             if c.doc not in seen:
                 seen.add(c.doc)
                 lines.append(f"  - {c.title} ({c.date or 'undated'}, {c.source or '?'}, {c.language}, {c.doc})")
+                if c.url:
+                    lines.append(f"    {c.url}")
         return "\n".join(lines)
     for cit in answer.citations:
         c = cit.hit.chunk
         lines.append(f"[{cit.n}] {c.title} — {c.date or 'undated'}, {c.source or '?'}, {c.language}, {c.doc}")
+        if c.url:  # a fetched page: where a reader can check the quote
+            lines.append(f"    {c.url}")
         lines.append(f"    “{cit.quote}”")
     return "\n".join(lines)
