@@ -128,6 +128,11 @@ class Settings:
              "date…) beyond what the question itself names; subtracted from one that only restates the question",
         chosen="tune halves: evidence_hit 0 / 0.03 / 0.06 / 0.1 → gold.jsonl 0.953 / 0.953 / 0.930 / 0.930, "
                "gold_unseen.jsonl 0.962 / 0.962 / 0.962 / 0.923; the largest value that costs nothing")
+    topic_questions: bool = setting(
+        True, group="answering",
+        help="for 'what did they discuss' questions, a sentence that says what was discussed (a discussion word "
+             "or an area of cooperation) takes answer_type_bonus, so the dateline that only names who met loses",
+        chosen="to be measured on the tune halves")
 
     # --- refusal ---
     refusal_min_score: float = setting(

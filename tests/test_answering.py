@@ -90,6 +90,37 @@ def test_short_answer_takes_the_fact_nearest_to_what_is_asked() -> None:
                  "ru") == "28,7 %"
 
 
+@pytest.mark.parametrize("question,measure", [
+    # questions about things no article covers, in the four languages
+    ("How much will the new bridge over the Amur cost?", "money"),
+    ("Сколько стоил ремонт посольства в Лиме?", "money"),
+    ("Колко струва новото летище във Варна?", "money"),
+    ("Жаңа көпір қанша тұрады?", "money"),
+    ("How many students study in Nairobi?", "count"),
+    ("Неше студент оқиды?", "count"),
+    ("By how much did exports to Peru fall?", "percent"),
+    ("Какова доля Чили в экспорте?", "percent"),
+    ("С колко се увеличи износът?", "percent"),
+    ("Экспорт қанша пайызға өсті?", "percent"),
+    ("Сколько юрт поставили в Улан-Баторе?", None),
+    ("How much did Kazakhstan and Peru trade?", None),
+])
+def test_what_a_how_much_question_measures(question: str, measure: str | None) -> None:
+    from rag.answering.questions import asked_measure
+
+    assert asked_measure(question) == measure
+
+
+def test_a_figure_of_another_measure_is_no_answer() -> None:
+    sentence = "Cargo traffic grew by 18 percent, and 40 companies joined the forum held in Lima."
+    assert short("amount", "Сколько стоит новая дорога?", sentence, "ru") is None  # a cost needs a sum
+    assert short("amount", "How many companies joined?", sentence, "en") == "40"
+    assert short("amount", "By how much did traffic grow?", sentence, "en") == "18%"
+    assert short("amount", "How many companies joined?", "Traffic grew by 18 percent.", "en") is None
+    assert short("amount", "How much did the road cost?", "The road cost $40 million, 18% more.",
+                 "en") == "$40 million"
+
+
 def test_a_year_named_as_the_previous_one_counts_and_its_figure_is_taken() -> None:
     sentence = ("Kazakhstan-Bulgaria trade reached $375.2 million in 2024, 3.9 times the previous year's "
                 "$95.2 million.")

@@ -29,7 +29,7 @@ from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Nam
                                      missing_entities, missing_facts, missing_in_event, person_names,
                                      question_constraints, years_mentioned)
 from rag.answering.prompts import message, quoted
-from rag.answering.questions import OPEN, asked_type, wants_percent
+from rag.answering.questions import OPEN, asked_type, asks_what_was_discussed, states_topics
 from rag.knowledge import NameTable
 from rag.settings import Settings
 
@@ -118,7 +118,7 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
     if kind == "when":
         return find_dates(sentence)
     if kind == "amount":
-        return find_amounts(sentence)
+        return measured_amounts(sentence, constraints.measure)
     if kind == "who":
         return _new_persons(sentence, constraints, names)
     if kind in SLOT_KINDS:
@@ -126,6 +126,18 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
         return [m for m in evidence_of(sentence).mentions if m.kind in SLOT_KINDS[kind]
                 and (m.kind, m.id) not in asked and not (m.kind == "country" and m.id == "KZ" and kind == "country")]
     return []
+
+
+def measured_amounts(sentence: str, measure: str | None) -> list:
+    """The figures of ``sentence`` that can answer a question about ``measure``: a sum for "how much
+    does it cost", a number of things for "how many" (no percentage, no sum); any figure otherwise
+    (a rate of change is preferred, not required: "by how much did trade grow" may be a sum)."""
+    amounts = find_amounts(sentence)
+    if measure == "money":
+        return [a for a in amounts if a.is_money]
+    if measure == "count":
+        return [a for a in amounts if not a.is_money and not a.percent]
+    return amounts
 
 
 def _new_persons(sentence: str, constraints: Constraints, names: NameTable | None) -> list[tuple[int, int, str]]:
@@ -149,13 +161,17 @@ def restates_only(sentence: str, constraints: Constraints) -> bool:
 
 
 def _typed(pool: list[Candidate], kind: str, constraints: Constraints, names: NameTable | None,
-           bonus: float) -> list[Candidate]:
-    """``pool`` re-ranked by whether each sentence answers the asked type (``bonus`` up or down)."""
+           bonus: float, topics: bool = False) -> list[Candidate]:
+    """``pool`` re-ranked by whether each sentence answers the asked type (``bonus`` up or down); for an
+    open question about the topics of a meeting (``topics``), a sentence that states topics counts as
+    answering it."""
     if bonus <= 0:
         return pool
     rescored = []
     for c in pool:
-        if kind == OPEN:
+        if kind == OPEN and topics and states_topics(c.text):
+            delta = bonus
+        elif kind == OPEN:
             delta = -bonus if restates_only(c.text, constraints) else 0.0
         else:
             delta = bonus if offered(kind, c.text, constraints, names) else -bonus
@@ -267,10 +283,10 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         text = format_date_mention(d, language)
         return Slot(text, (("date", text, d.start, d.end),))
     if kind == "amount":
-        amounts = find_amounts(sentence)
+        amounts = measured_amounts(sentence, constraints.measure)
         if not amounts:
             return None
-        if wants_percent(question) and any(a.percent for a in amounts):
+        if constraints.measure == "percent" and any(a.percent for a in amounts):
             pool = [a for a in amounts if a.percent]
         else:
             pool = [a for a in amounts if a.is_money or a.scale] or [a for a in amounts if not a.percent] or amounts
@@ -414,8 +430,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         return _refusal(question, language, passages, _gaps_reason(language, missing[pool[0].row]), None)
 
     if kind == "amount":
-        # "how much" is answered only by a sentence that gives a figure
-        grounded = [c for c in grounded if find_amounts(c.text)]
+        # "how much" is answered only by a sentence that gives a figure of what is asked (a sum for a cost)
+        grounded = [c for c in grounded if measured_amounts(c.text, constraints.measure)]
         if not grounded:
             return _refusal(question, language, passages, message("refusal_reason_no_figure", language), None)
         if constraints.years:
@@ -428,7 +444,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     best = grounded[0]
     if best.score < settings.refusal_min_score:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), best.score)
-    grounded = _typed(grounded, kind, constraints, context.names, settings.answer_type_bonus)
+    grounded = _typed(grounded, kind, constraints, context.names, settings.answer_type_bonus,
+                      settings.topic_questions and asks_what_was_discussed(question))
 
     evidence, slot = grounded[0], None
     if kind != OPEN:

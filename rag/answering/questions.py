@@ -8,15 +8,14 @@ first in the question.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag import knowledge
+from rag.knowledge.places import load
 
 # Answer types, most specific first. "discussed" and the generic "what"/"how" make an open question.
 SPECIFIC = ("country", "where", "post", "organisation", "document", "areas", "why", "amount", "when", "who")
 OPEN = "open"
-# What an amount question about growth wants: a percentage rather than the amount itself.
-PERCENT_HINT = re.compile(r"%|процент|percent|\bна сколько\b|by how much|\bс колко\b|пайыз|grow|rise|increase|"
-                          r"вырос|рост|увелич|ръст|нарасн|өсті|өсім", re.I)
 
 
 def asked_type(question: str) -> str:
@@ -27,6 +26,37 @@ def asked_type(question: str) -> str:
     return min(found, key=lambda m: (SPECIFIC.index(m.id), m.start)).id
 
 
+def asks_what_was_discussed(question: str) -> bool:
+    """Whether a question asks for the topics of a meeting: it uses a discussion word itself ("What did
+    they discuss?", "Что было на повестке?"), not merely "what did" ("What did he propose?")."""
+    return bool(knowledge.find_terms(question, "discussion"))
+
+
+def states_topics(sentence: str) -> bool:
+    """Whether a sentence says what was discussed: a discussion word (``discussion.json``) or an
+    area of cooperation, where a dateline sentence only says who met whom."""
+    return bool(knowledge.find_terms(sentence, "discussion")) or bool(knowledge.find_terms(sentence, "area"))
+
+
+@lru_cache(maxsize=1)
+def _measure_forms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    data = load("measures.json")
+    return tuple((kind, tuple(f.lower() for forms in data["entries"][kind].values() for f in forms))
+                 for kind in data["order"])
+
+
+def asked_measure(question: str) -> str | None:
+    """What an amount question measures: ``"percent"`` (a rate of change or a share), ``"count"`` (a
+    number of things), ``"money"`` (a sum), or None when its words do not say (``measures.json``)."""
+    text = question.lower()
+    words = " " + " ".join(re.findall(r"\w+", text))
+    for kind, forms in _measure_forms():
+        for form in forms:
+            if (form in text) if not re.fullmatch(r"[\w ]+", form) else (" " + form) in words:
+                return kind
+    return None
+
+
 def wants_percent(question: str) -> bool:
-    """Whether an amount question asks for a rate of change."""
-    return bool(PERCENT_HINT.search(question))
+    """Whether an amount question asks for a rate of change or a share."""
+    return asked_measure(question) == "percent"

@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from rag.knowledge.lexicon import (CALENDAR, LEXICONS, all_stopwords, lexicon, lexicon_index, month_number,
+from rag.knowledge.lexicon import (CALENDAR, LEXICONS, OWN_LEXICONS, all_stopwords, lexicon, lexicon_index, month_number,
                                    stopwords, term_display)
 from rag.knowledge.matcher import Entry, Index, Mention, Words, find, words_of
 from rag.knowledge.names import (Name, NameTable, capitalised_runs, collect_names, same_name, same_word,
@@ -30,7 +30,7 @@ from rag.knowledge.places import (building_city, city_name, cities, countries, c
 
 PLACE_KINDS = ("country", "city", "region", "building")
 ENTITY_KINDS = PLACE_KINDS + ("organisation", "title", "document", "event", "area")
-KINDS = ENTITY_KINDS + ("question", "language") + CALENDAR
+KINDS = ENTITY_KINDS + ("question", "language", "discussion") + CALENDAR
 # Between entries of the same length at the same place: "Kazakh Invest" the organisation, "Senate"
 # the body rather than a title.
 _PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city": 1}
@@ -102,6 +102,9 @@ def find_terms(text: str, kind: str) -> list[Mention]:
     """Mentions of one kind (see :data:`KINDS`) in ``text``."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+    if kind in OWN_LEXICONS:
+        return [_mention(kind, hit.entry.key[1], hit.start, hit.end, text)
+                for hit in find(lexicon_index(kind)[0], words_of(text))]
     return [m for m in _mentions(words_of(text)) if m.kind == kind]
 
 

@@ -21,14 +21,18 @@ LEXICONS = {
     "question": "questions.json",
     "language": "languages.json",
 }
+# Lexicons of words, not things, searched on their own (``find_terms``) rather than with everything
+# else: their words overlap the question lexicon's ("обсудили" asks in a question, tells in an article).
+OWN_LEXICONS = {"discussion": "discussion.json"}
 CALENDAR = ("month", "weekday")
 
 
 def lexicon(kind: str) -> dict[str, dict[str, list[str]]]:
     """A lexicon's entries: id → language → forms (the first is the display name)."""
-    if kind not in LEXICONS:
-        raise KeyError(f"unknown lexicon {kind!r}: one of {', '.join(LEXICONS)}")
-    return load(LEXICONS[kind])["entries"]
+    files = LEXICONS | OWN_LEXICONS
+    if kind not in files:
+        raise KeyError(f"unknown lexicon {kind!r}: one of {', '.join(files)}")
+    return load(files[kind])["entries"]
 
 
 @lru_cache(maxsize=None)
@@ -49,7 +53,7 @@ def lexicon_index(kind: str) -> tuple[Index, re.Pattern | None, dict[str, str]]:
                     if entry:
                         entries.append(entry)
     else:
-        data = load(LEXICONS[kind])
+        data = load((LEXICONS | OWN_LEXICONS)[kind])
         exact = data.get("match") == "exact"
         for key, entry in data["entries"].items():
             for lang in LANGUAGES:
