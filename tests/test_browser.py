@@ -146,17 +146,18 @@ def _interface_is_in(page, language: str) -> None:
     """Every labelled part of the page speaks ``language`` (found by role and accessible name)."""
     from rag.i18n import message
 
+    from playwright.sync_api import expect
+
+    # the page relabels its parts one by one after a switch: each check waits for its part (a loaded
+    # machine takes seconds), and fails if the label never comes
     page.wait_for_function("lang => document.documentElement.lang === lang", arg=language, timeout=TIMEOUT_MS)
-    page.get_by_role("textbox", name=message("question_label", language)).wait_for(timeout=TIMEOUT_MS)
-    assert page.get_by_role("textbox", name=message("question_label", language)).get_attribute("placeholder") == \
-        message("question_placeholder", language)
-    assert page.get_by_role("button", name=message("ask_button", language), exact=True).is_visible()
-    assert page.get_by_role("button", name=message("new_chat", language), exact=True).is_visible()
-    assert page.get_by_role("tab", name=message("tab_ask", language)).is_visible()
-    assert page.get_by_role("tab", name=message("tab_add", language)).is_visible()
-    assert message("header_tagline", language) in page.locator(".dr-header").inner_text()
-    assert message("filters", language) in page.locator("#dr-filters").inner_text()
-    assert page.title() == message("app_title", language)
+    box = page.get_by_role("textbox", name=message("question_label", language))
+    expect(box).to_have_attribute("placeholder", message("question_placeholder", language), timeout=TIMEOUT_MS)
+    for role, name in (("button", "ask_button"), ("button", "new_chat"), ("tab", "tab_ask"), ("tab", "tab_add")):
+        expect(page.get_by_role(role, name=message(name, language), exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator(".dr-header")).to_contain_text(message("header_tagline", language), timeout=TIMEOUT_MS)
+    expect(page.locator("#dr-filters")).to_contain_text(message("filters", language), timeout=TIMEOUT_MS)
+    expect(page).to_have_title(message("app_title", language), timeout=TIMEOUT_MS)
 
 
 def _switch(page, language: str) -> None:
