@@ -112,7 +112,8 @@ class Settings:
         chosen="0, 0.03 and 0.06 give the same gold figures; 0.06 fixed both Begaj questions tried")
     fact_slack: float = setting(
         0.08, group="answering", bounds=(0.0, 0.5),
-        help="how much lower than the best sentence a sentence that states the asked-for fact may score")
+        help="how much lower than the best sentence a sentence that states the asked-for fact may score (a date, "
+             "a figure, a person…; for 'what did they discuss', a sentence that says what was discussed)")
     second_quote_slack: float = setting(
         0.04, group="answering", bounds=(0.0, 0.5),
         help="a second quote is added to an open answer only when it scores this close to the first")
@@ -128,11 +129,6 @@ class Settings:
              "date…) beyond what the question itself names; subtracted from one that only restates the question",
         chosen="tune halves: evidence_hit 0 / 0.03 / 0.06 / 0.1 → gold.jsonl 0.953 / 0.953 / 0.930 / 0.930, "
                "gold_unseen.jsonl 0.962 / 0.962 / 0.962 / 0.923; the largest value that costs nothing")
-    topic_questions: bool = setting(
-        True, group="answering",
-        help="for 'what did they discuss' questions, a sentence that says what was discussed (a discussion word "
-             "or an area of cooperation) takes answer_type_bonus, so the dateline that only names who met loses",
-        chosen="to be measured on the tune halves")
 
     # --- refusal ---
     refusal_min_score: float = setting(

@@ -121,6 +121,23 @@ def test_a_figure_of_another_measure_is_no_answer() -> None:
                  "en") == "$40 million"
 
 
+def test_a_figure_of_another_quantity_is_no_answer() -> None:
+    from rag.answering.questions import quantities_named
+
+    # in every language, stems of words the corpus never uses in these forms
+    assert quantities_named("Колко са инвестирали перуанските фирми?") == {"investment"}
+    assert quantities_named("Какой товарооборот у Казахстана и Чили?") == {"trade"}
+    assert quantities_named("Перумен сауда көлемі қанша?") == {"trade"}
+    assert quantities_named("How much did Peru import?") == {"import"}
+    trade = "Bilateral trade with Peru reached $52 million in 2024."
+    assert short("amount", "How much has Peru invested in Kazakhstan?", trade, "en") is None
+    assert short("amount", "Сколько инвестировало Перу в Казахстан?", trade, "ru") is None
+    assert short("amount", "Какой был товарооборот с Перу?", trade, "ru") == "52 млн долларов"
+    assert short("amount", "How much has Peru invested?", "It reached $7 million.", "en") == "$7 million"
+    both = "Trade reached $52 million, and Peruvian investment $7 million."
+    assert short("amount", "How much did Peru invest?", both, "en") is not None
+
+
 def test_a_year_named_as_the_previous_one_counts_and_its_figure_is_taken() -> None:
     sentence = ("Kazakhstan-Bulgaria trade reached $375.2 million in 2024, 3.9 times the previous year's "
                 "$95.2 million.")

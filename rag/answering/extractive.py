@@ -29,7 +29,7 @@ from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Nam
                                      missing_entities, missing_facts, missing_in_event, person_names,
                                      question_constraints, years_mentioned)
 from rag.answering.prompts import message, quoted
-from rag.answering.questions import OPEN, asked_type, asks_what_was_discussed, states_topics
+from rag.answering.questions import OPEN, asked_type, asks_what_was_discussed, quantities_named, states_topics
 from rag.knowledge import NameTable
 from rag.settings import Settings
 
@@ -118,7 +118,7 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
     if kind == "when":
         return find_dates(sentence)
     if kind == "amount":
-        return measured_amounts(sentence, constraints.measure)
+        return measured_amounts(sentence, constraints.measure, constraints.quantities)
     if kind == "who":
         return _new_persons(sentence, constraints, names)
     if kind in SLOT_KINDS:
@@ -128,10 +128,16 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
     return []
 
 
-def measured_amounts(sentence: str, measure: str | None) -> list:
+def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[str] = frozenset()) -> list:
     """The figures of ``sentence`` that can answer a question about ``measure``: a sum for "how much
     does it cost", a number of things for "how many" (no percentage, no sum); any figure otherwise
-    (a rate of change is preferred, not required: "by how much did trade grow" may be a sum)."""
+    (a rate of change is preferred, not required: "by how much did trade grow" may be a sum). When the
+    question says what the figure is of (``quantities``: investment, trade…), a sentence that names
+    others and not it gives no answer: a trade figure does not answer "how much was invested" (a sentence
+    that names none may speak of it by a pronoun: "It grew by 5%")."""
+    named = quantities_named(sentence) if quantities else set()
+    if named and not quantities & named:
+        return []
     amounts = find_amounts(sentence)
     if measure == "money":
         return [a for a in amounts if a.is_money]
@@ -161,17 +167,13 @@ def restates_only(sentence: str, constraints: Constraints) -> bool:
 
 
 def _typed(pool: list[Candidate], kind: str, constraints: Constraints, names: NameTable | None,
-           bonus: float, topics: bool = False) -> list[Candidate]:
-    """``pool`` re-ranked by whether each sentence answers the asked type (``bonus`` up or down); for an
-    open question about the topics of a meeting (``topics``), a sentence that states topics counts as
-    answering it."""
+           bonus: float) -> list[Candidate]:
+    """``pool`` re-ranked by whether each sentence answers the asked type (``bonus`` up or down)."""
     if bonus <= 0:
         return pool
     rescored = []
     for c in pool:
-        if kind == OPEN and topics and states_topics(c.text):
-            delta = bonus
-        elif kind == OPEN:
+        if kind == OPEN:
             delta = -bonus if restates_only(c.text, constraints) else 0.0
         else:
             delta = bonus if offered(kind, c.text, constraints, names) else -bonus
@@ -283,7 +285,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         text = format_date_mention(d, language)
         return Slot(text, (("date", text, d.start, d.end),))
     if kind == "amount":
-        amounts = measured_amounts(sentence, constraints.measure)
+        amounts = measured_amounts(sentence, constraints.measure, constraints.quantities)
         if not amounts:
             return None
         if constraints.measure == "percent" and any(a.percent for a in amounts):
@@ -431,7 +433,11 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
     if kind == "amount":
         # "how much" is answered only by a sentence that gives a figure of what is asked (a sum for a cost)
-        grounded = [c for c in grounded if measured_amounts(c.text, constraints.measure)]
+        grounded = [c for c in grounded if measured_amounts(c.text, constraints.measure, constraints.quantities)]
+        if constraints.quantities:
+            # a sentence that names what the figure is of beats one that may only refer to it
+            naming = [c for c in grounded if constraints.quantities & quantities_named(c.text)]
+            grounded = naming or grounded
         if not grounded:
             return _refusal(question, language, passages, message("refusal_reason_no_figure", language), None)
         if constraints.years:
@@ -444,10 +450,15 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     best = grounded[0]
     if best.score < settings.refusal_min_score:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), best.score)
-    grounded = _typed(grounded, kind, constraints, context.names, settings.answer_type_bonus,
-                      settings.topic_questions and asks_what_was_discussed(question))
+    grounded = _typed(grounded, kind, constraints, context.names, settings.answer_type_bonus)
 
     evidence, slot = grounded[0], None
+    if kind == OPEN and asks_what_was_discussed(question):
+        # "what did they discuss": the topics are the asked-for fact, so the sentence that states them is
+        # quoted within the same slack as a date or a figure, not the dateline that names who met (it
+        # repeats the question's names, so it scores higher)
+        evidence = next((c for c in grounded if c.score >= grounded[0].score - settings.fact_slack
+                         and states_topics(c.text)), evidence)
     if kind != OPEN:
         for c in grounded:
             if c.score < grounded[0].score - settings.fact_slack:

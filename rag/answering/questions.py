@@ -57,6 +57,23 @@ def asked_measure(question: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _quantity_forms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    data = load("measures.json")["quantities"]
+    return tuple((kind, tuple(f.lower() for forms in data[kind].values() for f in forms)) for kind in data)
+
+
+def _starts_a_word(form: str, words: str) -> bool:
+    return (" " + form) in words
+
+
+def quantities_named(text: str) -> set[str]:
+    """What figures in ``text`` can be of (investment, trade, export, import): ``measures.json``'s
+    quantities whose words start a word of the text, in any of the four languages."""
+    words = " " + " ".join(re.findall(r"\w+", text.lower()))
+    return {kind for kind, forms in _quantity_forms() if any(_starts_a_word(f, words) for f in forms)}
+
+
 def wants_percent(question: str) -> bool:
     """Whether an amount question asks for a rate of change or a share."""
     return asked_measure(question) == "percent"
