@@ -434,6 +434,16 @@ def test_the_held_out_gold_set_is_valid():
     assert not old & {q.question for q in questions}  # held out: no question of the tuning set again
 
 
+def test_the_topics_gold_set_is_valid_and_new():
+    questions, problems = ev.check_gold(REPO / "eval" / "gold_topics.jsonl", REPO / "documents")
+    assert problems == [] and len(questions) == 30
+    assert {q.language for q in questions} == set(ev.LANGUAGES)
+    assert sum(not q.answerable for q in questions) >= 8
+    earlier = {q.question for name in ("gold.jsonl", "gold_unseen.jsonl")
+               for q in ev.check_gold(REPO / "eval" / name, REPO / "documents")[0]}
+    assert not earlier & {q.question for q in questions}
+
+
 def test_eval_stops_on_a_broken_gold_file_before_loading_anything(monkeypatch, capsys):
     def fail(*_args, **_kwargs):
         raise AssertionError("the index must not be touched when the gold file is broken")
