@@ -455,3 +455,14 @@ def test_plain_text_answer_gives_each_fetched_source_its_address() -> None:
     assert shown.count("https://wire.example/rail") == 1 and "[2] Rail — undated" in shown
     refused = answer_to_text(Answer("q", "en", "No.", "extractive", True, [], passages))
     assert "    https://wire.example/rail" in refused
+
+
+def test_a_refusal_says_when_two_names_never_meet_in_one_event() -> None:
+    from rag.answering.extractive import Gaps, _gaps_reason
+
+    radev_article, begaj_article = Gaps(("Bajram Begaj",), ()), Gaps(("Rumen Radev",), ())
+    assert _gaps_reason("en", radev_article, [begaj_article]) == (
+        "The closest articles mention Rumen Radev and Bajram Begaj, but never in one event.")
+    # both lack the same name: it is simply absent
+    assert _gaps_reason("ru", Gaps(("Путин",), ()), [Gaps(("Путин",), ())]) == \
+        "В ближайших найденных статьях не упоминается Путин."

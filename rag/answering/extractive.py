@@ -368,8 +368,15 @@ def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps) -> G
     return Gaps(tuple(missing) + passage.named, passage.visits)
 
 
-def _gaps_reason(language: str, gaps: Gaps) -> str:
-    """Why the closest evidence does not answer, in ``language``."""
+def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = ()) -> str:
+    """Why the closest evidence does not answer, in ``language``: what it lacks, or, when other evidence
+    has what it lacks but lacks what it has, that the two are never named in one event (Radev and
+    Begaj)."""
+    for other in others:
+        has = [n for n in gaps.named if n not in other.named]  # in the other evidence, not in this one
+        lacks = [n for n in other.named if n not in gaps.named]
+        if has and lacks:
+            return message("refusal_reason_not_together", language, first=lacks[0], second=has[0])
     if gaps.named:
         return message("refusal_reason_missing", language, what=", ".join(dict.fromkeys(gaps.named)))
     return message("refusal_reason_no_visit", language, place=knowledge.country_name(gaps.visits[0], language))
@@ -429,7 +436,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n]) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
     if not grounded:
-        return _refusal(question, language, passages, _gaps_reason(language, missing[pool[0].row]), None)
+        return _refusal(question, language, passages, _gaps_reason(language, missing[pool[0].row],
+                                                                   [missing[c.row] for c in pool[1:]]), None)
 
     if kind == "amount":
         # "how much" is answered only by a sentence that gives a figure of what is asked (a sum for a cost)

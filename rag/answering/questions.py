@@ -18,9 +18,31 @@ SPECIFIC = ("country", "where", "post", "organisation", "document", "areas", "wh
 OPEN = "open"
 
 
+# Question words that also join clauses: after the opening question, "when", "where", "who" start a
+# clause ("What did they discuss when they met?", "Что обсудили, когда встретились?") unless joined to
+# the opening word by "and" ("Кога и къде…").
+CLAUSE_WORDS = ("when", "where", "why", "who")
+AND_WORDS = frozenset({"and", "и", "және", "мен", "ә"})
+
+
 def asked_type(question: str) -> str:
-    """One of :data:`SPECIFIC` or ``"open"``."""
-    found = [m for m in knowledge.find_terms(question, "question") if m.id in SPECIFIC]
+    """One of :data:`SPECIFIC` or ``"open"``.
+
+    The most specific question word decides, except that in a question that opens with a question word
+    (after at most one word: "And when…?"), a later "when"/"where"/"who" that starts a clause does not."""
+    terms = knowledge.find_terms(question, "question")
+    words = list(re.finditer(r"\w+", question))
+    if terms and words and terms[0].start <= words[min(1, len(words) - 1)].start():
+        kept = [terms[0]]
+        for m in terms[1:]:
+            before = [w.group(0).lower() for w in words if w.end() <= m.start]
+            joined = bool(before) and before[-1] in AND_WORDS and any(
+                w.start() >= kept[-1].start and w.end() <= m.start for w in words[:-1])
+            if m.id in CLAUSE_WORDS and not joined and m.start > kept[-1].end:
+                continue
+            kept.append(m)
+        terms = kept
+    found = [m for m in terms if m.id in SPECIFIC]
     if not found:
         return OPEN
     return min(found, key=lambda m: (SPECIFIC.index(m.id), m.start)).id
