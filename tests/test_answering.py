@@ -466,3 +466,24 @@ def test_a_refusal_says_when_two_names_never_meet_in_one_event() -> None:
     # both lack the same name: it is simply absent
     assert _gaps_reason("ru", Gaps(("Путин",), ()), [Gaps(("Путин",), ())]) == \
         "В ближайших найденных статьях не упоминается Путин."
+
+
+@pytest.mark.parametrize("text,values", [
+    ("Between the two cities there are now three direct flights a week.", [3]),
+    ("Сейчас выполняются четыре регулярных рейса в Лиму.", [4]),
+    ("Делегацията остана пет дни в Лима.", [5]),
+    ("Министр Лимада үш күн болды.", [3]),
+    ("The two countries and both sides agreed; one of the partners spoke.", []),  # parties count nothing
+    ("Екі ел және екі тарап келісті.", []),
+])
+def test_counts_written_as_words(text: str, values: list[int]) -> None:
+    from rag.answering.facts import find_counted_words
+
+    assert [a.value for a in find_counted_words(text)] == values
+
+
+def test_only_a_how_many_question_takes_a_number_word() -> None:
+    sentence = "The minister is spending three days in Lima, where the two capitals signed a plan."
+    assert short("amount", "How many days is the minister spending in Lima?", sentence, "en") == "3"
+    assert short("amount", "Неше күн болды?", sentence, "kk") == "3"
+    assert short("amount", "How much was the trade with Peru?", sentence, "en") is None

@@ -24,7 +24,7 @@ import numpy as np
 
 from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
-from rag.answering.facts import find_amounts, find_dates, find_dates_in_year, format_amount, format_date_mention
+from rag.answering.facts import find_amounts, find_counted_words, find_dates, find_dates_in_year, format_amount, format_date_mention
 from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
                                      missing_entities, missing_facts, missing_in_event, person_names,
                                      question_constraints, years_mentioned)
@@ -139,6 +139,10 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
     if named and not quantities & named:
         return []
     amounts = find_amounts(sentence)
+    if measure == "count" and not amounts:
+        # "two regular flights a week" holds no digit; only a "how many" question takes a number word
+        # ("the two capitals" is no trade figure)
+        amounts = find_counted_words(sentence)
     if measure == "money":
         return [a for a in amounts if a.is_money]
     if measure == "count":
@@ -504,7 +508,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         values = [StatedValue(t, v, evidence.passage.n, evidence.start + s, evidence.start + e)
                   for t, v, s, e in slot.values]
         short = slot.text
-        if kind in ("who", "post") or not re.search(r"[^\W\d_]{3,}", short):
+        if kind in ("who", "post", "amount") or not re.search(r"[^\W\d_]{3,}", short):
             short = message("short_answer", language, answer=short)
         text = f"{short} [{evidence.passage.n}].\n\n{message('quote_intro', language)} {lines[0]}"
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from babel.dates import format_date, get_month_names
@@ -202,6 +203,31 @@ def find_amounts(text: str) -> list[Amount]:
         amounts.append(Amount(_to_float(g["number"]), scale, currency, bool(g.get("percent")), m.start(), m.end(),
                               m.group(0).strip(), _qualifier(text, m.start(), m.end())))
     return amounts
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> tuple[re.Pattern, dict[str, int], tuple[str, ...]]:
+    from rag.knowledge.places import load
+
+    data = load("numbers.json")
+    values = {form.lower(): v for forms in data["words"].values() for form, v in forms.items()}
+    pattern = re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, values), key=len, reverse=True)) +
+                         r")(?!\w)\s+(\w+)", re.I)
+    parties = tuple(stem.lower() for stems in data["parties"].values() for stem in stems)
+    return pattern, values, parties
+
+
+def find_counted_words(text: str) -> list[Amount]:
+    """Counts written as words ("two regular flights", "два рейса", "екі күн"; ``numbers.json``), not
+    the parties of a meeting ("the two countries", "обе стороны")."""
+    pattern, values, parties = _number_words()
+    found = []
+    for m in pattern.finditer(text):
+        if m.group(2).lower().startswith(parties):
+            continue
+        found.append(Amount(float(values[m.group(1).lower()]), None, None, False, m.start(1), m.end(1),
+                            m.group(1), _qualifier(text, m.start(1), m.end(1))))
+    return found
 
 
 SCALE_WORDS = {
