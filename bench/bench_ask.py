@@ -28,7 +28,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rag.index import build_index, current_version  # noqa: E402
+from rag.index import build_index  # noqa: E402
+from rag.store.faiss_store import current_version  # noqa: E402
 from rag.pipeline import answer_question  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 

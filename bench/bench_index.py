@@ -147,7 +147,7 @@ def main() -> int:
             added.append(time.perf_counter() - t0)
             assert r.added == [args.add_one]
             add_embedded = r.chunks_embedded
-        add_sentences = sum(1 for s in load_snapshot(index_dir).sentences if s.doc == args.add_one)
+        add_sentences = sum(1 for s in load_index(index_dir).sentences if s.doc == args.add_one)
         print(f"adding one article ({args.add_one}): {fmt(added)}, chunks embedded {add_embedded} "
               f"(+ {add_sentences} sentences)")
 
