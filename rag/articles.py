@@ -324,13 +324,27 @@ def _looks_like_headline(line: str) -> bool:
     return 3 <= len(line.split()) and len(line) <= 250 and not re.search(r"[.!…;:,]$", line)
 
 
+# A headline made from a first sentence may run this much over TITLE_MAX_CHARS to end where the sentence
+# or its first clause ends, rather than in the middle with "…".
+TITLE_SLACK = 1.4
+
+
 def _short_title(body: str, language: str) -> str:
-    """The body's first sentence, cut at a word boundary to about TITLE_MAX_CHARS."""
+    """A title for an article without a headline: its first sentence, without a trailing attribution
+    (", Presidential press service reports"); else its first clause; else cut at a word boundary to about
+    TITLE_MAX_CHARS with "…"."""
     first = body.split("\n", 1)[0]
     sentences = pysbd.Segmenter(language=language, clean=False).segment(first)
     sentence = (sentences[0] if sentences else first).strip()
     if len(sentence) <= TITLE_MAX_CHARS:
         return sentence
+    whole = sentence.rstrip(".")
+    if len(whole) <= TITLE_MAX_CHARS * TITLE_SLACK:
+        return whole
+    # the first clause, when it ends after a third of the room: "X held talks with Y, … reports"
+    for m in re.finditer(r"[,;:]\s|\s[–—]\s", whole):
+        if TITLE_MAX_CHARS / 3 <= m.start() <= TITLE_MAX_CHARS * TITLE_SLACK:
+            return whole[: m.start()].rstrip()
     cut = sentence[: TITLE_MAX_CHARS + 1].rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:–—-") + "…"
 

@@ -198,7 +198,9 @@ def test_seed_metadata(articles, name):
     article = articles[name]
     assert (article.date, article.source, article.language) == SEED_META[name]
     assert article.title
-    assert len(article.title) <= 121
+    from rag.articles import TITLE_MAX_CHARS, TITLE_SLACK
+
+    assert len(article.title) <= TITLE_MAX_CHARS * TITLE_SLACK + 1
     assert article.title not in KNOWN_FURNITURE
     for pattern in FURNITURE_PATTERNS:
         assert not re.search(pattern, article.title, re.I), article.title
@@ -216,10 +218,12 @@ def test_seed_titles(articles):
     assert titles["004_8fba6d711cbc81d6.txt"] == (
         "Казахстан и Литва подтверждают настрой на дальнейшее развитие взаимовыгодного сотрудничества"
     )
-    # No headline: the first sentence, shortened at a word boundary.
-    assert titles["001_72882dd482450893.txt"].startswith("Kassym-Jomart Tokayev and Albanian President Bajram Begaj")
-    assert titles["001_72882dd482450893.txt"].endswith("…")
+    # No headline: the first sentence; its first clause when the sentence is long (no attribution, no "…")
+    assert titles["001_72882dd482450893.txt"] == ("Kassym-Jomart Tokayev and Albanian President Bajram Begaj held "
+                                                  "talks with the participation of official delegations from both "
+                                                  "countries")
     assert titles["002_dd5f8f3bafd57315.txt"].startswith("The first round of political consultations")
+    assert not titles["002_dd5f8f3bafd57315.txt"].endswith(("…", "."))
     assert articles["004_8fba6d711cbc81d6.txt"].body.startswith("Астана, 10 октября 2023 года")
 
 
@@ -409,3 +413,14 @@ def test_a_missing_documents_folder_is_an_error_not_an_empty_corpus(tmp_path: Pa
         load_articles(tmp_path / "nope")
     assert main(["index", "--documents", str(tmp_path / "nope"), "--index", str(tmp_path / "idx")]) == 1
     assert not (tmp_path / "idx" / "CURRENT").exists()
+
+
+def test_a_long_first_sentence_without_a_clause_is_cut_with_an_ellipsis():
+    from rag.articles import TITLE_MAX_CHARS, _short_title
+
+    sentence = " ".join(["Delegations of Kazakhstan and Peru met in Lima to review cooperation"] * 4) + "."
+    title = _short_title(sentence, "en")
+    assert title.endswith("…") and len(title) <= TITLE_MAX_CHARS + 1
+    clause = "The ministers of Kazakhstan and Peru met in Lima for their first consultations in ten years"
+    assert _short_title(f"{clause}, the ministry's press service reported on Monday to reporters in the "
+                        "capital of the country in a long statement.", "en") == clause
