@@ -330,21 +330,19 @@ TITLE_SLACK = 1.4
 
 
 def _short_title(body: str, language: str) -> str:
-    """A title for an article without a headline: its first sentence, without a trailing attribution
-    (", Presidential press service reports"); else its first clause; else cut at a word boundary to about
-    TITLE_MAX_CHARS with "…"."""
+    """A title for an article without a headline: its first sentence (up to TITLE_SLACK × TITLE_MAX_CHARS),
+    or that sentence without a short last clause (", Presidential press service reports"), else the
+    sentence cut at a word boundary to about TITLE_MAX_CHARS with "…"."""
     first = body.split("\n", 1)[0]
     sentences = pysbd.Segmenter(language=language, clean=False).segment(first)
     sentence = (sentences[0] if sentences else first).strip()
-    if len(sentence) <= TITLE_MAX_CHARS:
+    room = TITLE_MAX_CHARS * TITLE_SLACK
+    if len(sentence) <= room:
         return sentence
-    whole = sentence.rstrip(".")
-    if len(whole) <= TITLE_MAX_CHARS * TITLE_SLACK:
-        return whole
-    # the first clause, when it ends after a third of the room: "X held talks with Y, … reports"
-    for m in re.finditer(r"[,;:]\s|\s[–—]\s", whole):
-        if TITLE_MAX_CHARS / 3 <= m.start() <= TITLE_MAX_CHARS * TITLE_SLACK:
-            return whole[: m.start()].rstrip()
+    # a short last clause is an attribution or an aside: the head alone says what happened
+    last = [m.start() for m in re.finditer(r"[,;]\s|\s[–—]\s", sentence)]
+    if last and len(sentence) - last[-1] <= 60 and TITLE_MAX_CHARS / 3 <= last[-1] <= room:
+        return sentence[: last[-1]].rstrip()
     cut = sentence[: TITLE_MAX_CHARS + 1].rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:–—-") + "…"
 

@@ -217,13 +217,22 @@ def _number_words() -> tuple[re.Pattern, dict[str, int], tuple[str, ...]]:
     return pattern, values, parties
 
 
+def _is_party(word: str, parties: tuple[str, ...]) -> bool:
+    return any(word == p[:-1] if p.endswith("=") else word.startswith(p) for p in parties)
+
+
 def find_counted_words(text: str) -> list[Amount]:
     """Counts written as words ("two regular flights", "два рейса", "екі күн"; ``numbers.json``), not
-    the parties of a meeting ("the two countries", "обе стороны")."""
+    the parties of a meeting ("the two countries", "обе стороны"), and not two number words in a row
+    ("two hundred", "двадцать пять"), which are left unread rather than read wrong."""
     pattern, values, parties = _number_words()
     found = []
+    previous_end = -2
     for m in pattern.finditer(text):
-        if m.group(2).lower().startswith(parties):
+        follows_number = bool(re.fullmatch(r"\s*", text[previous_end:m.start()])) if previous_end >= 0 else False
+        previous_end = m.end(1)
+        nxt = m.group(2).lower()
+        if nxt in values or follows_number or _is_party(nxt, parties):
             continue
         found.append(Amount(float(values[m.group(1).lower()]), None, None, False, m.start(1), m.end(1),
                             m.group(1), _qualifier(text, m.start(1), m.end(1))))

@@ -18,7 +18,7 @@ SPECIFIC = ("country", "where", "post", "organisation", "document", "areas", "wh
 OPEN = "open"
 
 
-# Question words that also join clauses: after the opening question, "when", "where", "who" start a
+# Question words that also join clauses: after the opening question, "when", "where", "why", "who" start a
 # clause ("What did they discuss when they met?", "Что обсудили, когда встретились?") unless joined to
 # the opening word by "and" ("Кога и къде…").
 CLAUSE_WORDS = ("when", "where", "why", "who")
@@ -29,7 +29,8 @@ def asked_type(question: str) -> str:
     """One of :data:`SPECIFIC` or ``"open"``.
 
     The most specific question word decides, except that in a question that opens with a question word
-    (after at most one word: "And when…?"), a later "when"/"where"/"who" that starts a clause does not."""
+    (after at most one word: "And when…?"), a later "when"/"where"/"why"/"who" that starts a clause does not
+    ("Кога и къде…?", joined to it by "and", still counts)."""
     terms = knowledge.find_terms(question, "question")
     words = list(re.finditer(r"\w+", question))
     if terms and words and terms[0].start <= words[min(1, len(words) - 1)].start():
@@ -67,15 +68,29 @@ def _measure_forms() -> tuple[tuple[str, tuple[str, ...]], ...]:
                  for kind in data["order"])
 
 
+def _has_form(form: str, text: str, words: str) -> bool:
+    """Whether ``text`` (lower case; ``words``: its words joined by single spaces, with a leading and a
+    trailing space) holds ``form``: the start of a word (or of several), a whole word when it ends in "=",
+    anywhere when it is not made of letters ("%")."""
+    if form.endswith("="):
+        return " " + form[:-1] + " " in words
+    if not re.fullmatch(r"[\w ]+", form):
+        return form in text
+    return " " + form in words
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+
+
 def asked_measure(question: str) -> str | None:
     """What an amount question measures: ``"percent"`` (a rate of change or a share), ``"count"`` (a
-    number of things), ``"money"`` (a sum), or None when its words do not say (``measures.json``)."""
-    text = question.lower()
-    words = " " + " ".join(re.findall(r"\w+", text))
+    number of things), ``"money"`` (a sum, also when named by its currency), or None when its words do
+    not say (``measures.json``)."""
+    text, words = question.lower(), _words(question)
     for kind, forms in _measure_forms():
-        for form in forms:
-            if (form in text) if not re.fullmatch(r"[\w ]+", form) else (" " + form) in words:
-                return kind
+        if any(_has_form(f, text, words) for f in forms):
+            return "money" if kind == "currency" else kind
     return None
 
 
@@ -85,17 +100,8 @@ def _quantity_forms() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((kind, tuple(f.lower() for forms in data[kind].values() for f in forms)) for kind in data)
 
 
-def _starts_a_word(form: str, words: str) -> bool:
-    return (" " + form) in words
-
-
 def quantities_named(text: str) -> set[str]:
     """What figures in ``text`` can be of (investment, trade, export, import): ``measures.json``'s
-    quantities whose words start a word of the text, in any of the four languages."""
-    words = " " + " ".join(re.findall(r"\w+", text.lower()))
-    return {kind for kind, forms in _quantity_forms() if any(_starts_a_word(f, words) for f in forms)}
-
-
-def wants_percent(question: str) -> bool:
-    """Whether an amount question asks for a rate of change or a share."""
-    return asked_measure(question) == "percent"
+    quantities whose words the text holds, in any of the four languages."""
+    lower, words = text.lower(), _words(text)
+    return {kind for kind, forms in _quantity_forms() if any(_has_form(f, lower, words) for f in forms)}

@@ -117,7 +117,7 @@ def term_name(kind: str, id: str, language: str) -> str:
         return city_name(id, language)
     if kind in ("region", "building"):
         return region_name(kind, id, language)
-    if kind in LEXICONS or kind in CALENDAR:
+    if kind in LEXICONS or kind in OWN_LEXICONS or kind in CALENDAR:
         return term_display(kind, id, language)
     raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
 
