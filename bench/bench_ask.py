@@ -62,6 +62,15 @@ def in_process(settings, questions: list[str], repeats: int) -> None:
     print(f"answering share of total (medians): {statistics.median(answer) / statistics.median(total):.0%}")
 
 
+def stop(app: subprocess.Popen) -> None:
+    """Stop the app started for a measurement (kill it if it does not exit within 30 s)."""
+    app.terminate()
+    try:
+        app.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        app.kill()
+
+
 def wait_ready(url: str, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -111,11 +120,7 @@ def through_server(settings, questions: list[str], processes: int, cold_runs: in
               f"target warm p50 < 1000 ms: {'met' if statistics.median(warm) < 1000 else 'missed'}; "
               f"same answer both ways on {same}/{len(cold_answers)}")
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        stop(app)
 
 
 def fresh_start(startup_seconds: float) -> None:
@@ -146,11 +151,7 @@ def fresh_start(startup_seconds: float) -> None:
                   f"index built behind it and questions answered after {built:.1f}s" if page is not None and ready
                   else f"fresh checkout: page {page}, ready {ready} within {startup_seconds:.0f}s")
         finally:
-            app.terminate()
-            try:
-                app.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                app.kill()
+            stop(app)
 
 
 def main() -> None:
