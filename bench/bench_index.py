@@ -57,7 +57,9 @@ def work_per_article(settings, index_dir: Path, tokenizer) -> list[tuple[str, in
     """(article, its body's tokens, tokens embedded with this layout, tokens embedded with the other one)."""
     index = load_index(index_dir)
     titles = {doc: entry["title"] for doc, entry in index.documents.items()}
-    other = dataclasses.replace(settings, sentence_vectors="separate" if settings.sentence_vectors == "late" else "late")
+    # The default layout is compared with late chunking; any other layout with the default.
+    other = dataclasses.replace(settings, sentence_vectors="late" if settings.sentence_vectors == "separate"
+                                else "separate")
     articles, _ = load_articles(settings.documents_dir)
     rows = []
     for article in articles:

@@ -348,6 +348,59 @@ def _modules_after_pooling(model: "SentenceTransformer") -> tuple[object, object
     return modules[0], pooling, modules[pool + 1:]
 
 
+def encode_pooled(model: "SentenceTransformer", texts: Sequence[str], starts: Sequence[int], *,
+                  batch_size: int = 16, progress=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One pass per text: its vector before the model's final normalisation, and the same for the mean of
+    only its tokens from character ``starts[i]`` on, with the number of those tokens.
+
+    ``texts`` are formatted by :func:`document_text`; a start past the prompt leaves the prompt out.
+    EmbeddingGemma mean-pools its token states and then applies two Dense layers with no bias or activation,
+    which are linear, so the token-weighted mean of such raw vectors is what the model gives for those
+    token states pooled together: a chunk's vector can be had from its sentences' passes (see
+    ``sentence_vectors="once"``) without a pass of its own. ``progress``, if given, is called with the
+    number of texts finished.
+    """
+    import torch
+
+    transformer, pooling, after = _modules_after_pooling(model)
+    linear = [m for m in after if type(m).__name__ != "Normalize"]
+    for m in linear:
+        layer = getattr(m, "linear", None)
+        if (type(m).__name__ != "Dense" or type(getattr(m, "activation_function", None)).__name__ != "Identity"
+                or layer is None or layer.bias is not None):
+            raise ModelError(f"Pooled chunk vectors need linear layers after pooling; this model has {after}")
+    dim = model.get_embedding_dimension()
+    whole = np.zeros((len(texts), dim), dtype=np.float32)
+    tail = np.zeros((len(texts), dim), dtype=np.float32)
+    counts = np.zeros(len(texts), dtype=np.int64)
+    # Longest first, as sentence-transformers does: batches of similar length waste little on padding.
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    with torch.inference_mode():
+        for b in range(0, len(order), batch_size):
+            rows = order[b:b + batch_size]
+            encoded = model.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
+                                      max_length=model.max_seq_length, return_offsets_mapping=True,
+                                      return_tensors="pt")
+            offsets = encoded.pop("offset_mapping").tolist()
+            features = transformer({"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]})
+            tokens = features["token_embeddings"]
+            mask = encoded["attention_mask"].bool()
+            spans = torch.stack([torch.from_numpy(token_span_mask(offsets[j], [(starts[i], len(texts[i]))]))[0]
+                                 for j, i in enumerate(rows)]) & mask
+            n = spans.sum(dim=1, keepdim=True).clamp(min=1)
+            out = {"whole": pooling(dict(features))["sentence_embedding"],
+                   "tail": (spans.to(tokens.dtype).unsqueeze(1) @ tokens).squeeze(1) / n}
+            for key in out:
+                for module in linear:
+                    out[key] = module({"sentence_embedding": out[key]})["sentence_embedding"]
+            whole[rows] = out["whole"].float().numpy()
+            tail[rows] = out["tail"].float().numpy()
+            counts[rows] = spans.sum(dim=1).numpy()
+            if progress is not None:
+                progress(len(rows))
+    return whole, tail, counts
+
+
 def encode_chunks_with_spans(model: "SentenceTransformer", texts: Sequence[str],
                              spans: Sequence[Sequence[tuple[int, int]]], *, batch_size: int = 16,
                              progress=None) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -235,10 +235,13 @@ def sentence_layout(settings: Settings) -> str:
     """How this build embeds sentences, as the manifest records it (a change forces a full rebuild)."""
     if settings.sentence_vectors == "separate":
         return f"sentence alone + {settings.sentence_title_weight} × sentence with title"
+    if settings.sentence_vectors == "once":
+        return (f"each sentence once + {settings.sentence_title_weight} × it pooled with its title's pass; "
+                f"chunks pooled from their sentences' passes")
     if settings.sentence_vectors == "late":
         return (f"late chunking: the sentence's tokens pooled in its chunk's pass + "
                 f"{settings.sentence_chunk_weight} × the chunk")
-    raise ValueError(f"RAG_SENTENCE_VECTORS must be 'separate' or 'late', not {settings.sentence_vectors!r}")
+    raise ValueError(f"RAG_SENTENCE_VECTORS must be 'separate', 'once' or 'late', not {settings.sentence_vectors!r}")
 
 
 def home_chunks(chunks: list[Chunk], sentences: list[Sentence]) -> list[int | None]:
@@ -275,6 +278,8 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
         sentence_vecs = (sentence_vectors(vectors[n:n + m], vectors[n + m:], settings.sentence_title_weight) if m
                          else np.zeros((0, vectors.shape[1]), np.float32))
         return vectors[:n], sentence_vecs
+    if settings.sentence_vectors == "once":
+        return _embed_once(settings, chunks, sentences, titles, progress, on_step)
     from tqdm import tqdm
 
     homes = home_chunks(chunks, sentences)
@@ -313,6 +318,86 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
     return chunk_vecs, out
 
 
+def _once_plan(chunks: list[Chunk], sentences: list[Sentence], titles: dict[str, str]
+               ) -> tuple[list[str], list[str], list[list[tuple[int, float]]]]:
+    """What the "once" layout passes through the model: (the articles whose titles get a pass, every text,
+    for each chunk its parts as (row of a sentence's pass, share of that sentence inside the chunk)).
+    A chunk that no sentence overlaps (the splitters disagree about all of it) gets a pass of its own."""
+    from rag.embedding import document_text
+
+    docs = sorted({c.doc for c in chunks} | {s.doc for s in sentences})
+    texts = [document_text("", s.text) for s in sentences] + [document_text(titles[d], "") for d in docs]
+    rows_of = _rows_by_doc(sentences)
+    parts: list[list[tuple[int, float]]] = []
+    for c in chunks:
+        mine = []
+        for row in rows_of.get(c.doc, ()):
+            s = sentences[row]
+            inside = min(c.end, s.end) - max(c.start, s.start)
+            if inside > 0:
+                mine.append((row, inside / max(1, s.end - s.start)))
+        if not mine:
+            texts.append(document_text(c.title, c.text))
+            mine = [(len(texts) - 1, 1.0)]
+        parts.append(mine)
+    return docs, texts, parts
+
+
+def _embed_once(settings: Settings, chunks: list[Chunk], sentences: list[Sentence], titles: dict[str, str],
+                progress: bool, on_step: Callable[[int, float | None], None] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The "once" layout: every sentence and every title goes through the model once, and nothing else.
+
+    A sentence's vector is its own pass blended with ``sentence_title_weight`` × its pass pooled with its
+    title's (what embedding it with its title approximates); a chunk's vector is the token-weighted pool of
+    its title's pass and its sentences' passes (each by the share of it inside the chunk), which for a
+    mean-pooling model is the vector of those token states read together. The sentence pass is what tells
+    the sentence that states a fact from its neighbours (see README, "Speed").
+    """
+    from tqdm import tqdm
+
+    from rag.embedding import document_text, encode_pooled, load_embedder
+
+    docs, texts, parts = _once_plan(chunks, sentences, titles)
+    model = load_embedder(settings)
+    if on_step is not None:
+        on_step(0, None)
+    begun, done = time.perf_counter(), 0
+    with tqdm(total=len(texts), desc="Embedding sentences and titles", unit="text", disable=not progress) as bar:
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            bar.update(n)
+            if on_step is not None:
+                on_step(done, (time.perf_counter() - begun) / done * (len(texts) - done))
+
+        # Sentences and chunks pool the text's tokens only, titles their whole pass: a chunk's own pass
+        # reads its prompt and title once, not once per sentence.
+        starts = [len(document_text("", "")) if k < len(sentences) else 0 for k in range(len(texts))]
+        whole, raw, counts = encode_pooled(model, texts, starts, batch_size=settings.embedding_batch_size,
+                                           progress=step)
+    weights = counts.astype(np.float32)
+    title_row = {d: len(sentences) + k for k, d in enumerate(docs)}
+
+    def unit(v: np.ndarray) -> np.ndarray:
+        return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+    def pool(rows: list[int], shares: list[float]) -> np.ndarray:
+        w = weights[rows] * np.asarray(shares, np.float32)
+        return unit((w[:, None] * raw[rows]).sum(axis=0) / w.sum())
+
+    dim = raw.shape[1]
+    sentence_vecs = np.zeros((len(sentences), dim), np.float32)
+    tw = settings.sentence_title_weight
+    for i, s in enumerate(sentences):
+        titled = pool([i, title_row[s.doc]], [1.0, 1.0])
+        sentence_vecs[i] = unit((1 - tw) * unit(whole[i]) + tw * titled)
+    chunk_vecs = np.zeros((len(chunks), dim), np.float32)
+    for i, c in enumerate(chunks):
+        rows = [title_row[c.doc]] + [r for r, _ in parts[i]]
+        chunk_vecs[i] = pool(rows, [1.0] + [share for _, share in parts[i]])
+    return chunk_vecs.astype(np.float32), sentence_vecs.astype(np.float32)
+
+
 def pieces_to_embed(settings: Settings, chunks: list[Chunk], sentences: list[Sentence],
                     titles: dict[str, str]) -> list[str]:
     """Every text :func:`embed_pieces` passes through the transformer for these chunks and sentences
@@ -321,6 +406,8 @@ def pieces_to_embed(settings: Settings, chunks: list[Chunk], sentences: list[Sen
 
     if settings.sentence_vectors == "separate":
         return texts_to_embed(chunks, sentences, titles)
+    if settings.sentence_vectors == "once":
+        return _once_plan(chunks, sentences, titles)[1]
     lonely = [s for s, home in zip(sentences, home_chunks(chunks, sentences)) if home is None]
     return [document_text(c.title, c.text) for c in chunks] + texts_to_embed([], lonely, titles)
 

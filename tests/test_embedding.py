@@ -352,6 +352,67 @@ def test_late_chunked_vectors_follow_the_models_own_pooling_and_dense_layers():
         encode_chunks_with_spans(model, texts[:1], [[(len(texts[0]), len(texts[0]) + 5)]])
 
 
+@pytest.mark.model
+def test_pooled_vectors_are_the_models_own_before_normalising_and_can_leave_the_prompt_out():
+    import numpy as np
+
+    from rag.embedding import document_text, encode_chunks_with_spans, encode_documents, encode_pooled, load_embedder
+
+    model = load_embedder(load_settings())
+    texts = [document_text("", "Тоқаев пен Пирц Мусар Любляна қаласында кездесті."),
+             document_text("Kazakhstan and Bulgaria", ""), document_text("", "Кратко.")]
+    prompt = len(document_text("", ""))
+    whole, tail, counts = encode_pooled(model, texts, [prompt, 0, prompt], batch_size=2)
+    unit = whole / np.linalg.norm(whole, axis=1, keepdims=True)
+    assert np.all((unit * encode_documents(model, texts)).sum(axis=1) >= 0.9999)
+    # The text's own tokens, pooled and passed through the Dense layers, are the late-chunking span vector
+    # of the same pass: the layers after pooling are linear, so pools can be merged by their token counts.
+    _, spans = encode_chunks_with_spans(model, texts[:1], [[(prompt, len(texts[0]))]])
+    assert float(spans[0][0] @ (tail[0] / np.linalg.norm(tail[0]))) >= 0.9999
+    tokens = model.tokenizer(texts[0], return_offsets_mapping=True)["offset_mapping"]
+    assert counts[0] == sum(1 for a, b in tokens if b > a and b > prompt) and 0 < counts[2] < counts[0]
+    assert counts[1] == sum(1 for a, b in model.tokenizer(texts[1], return_offsets_mapping=True)["offset_mapping"]
+                            if b > a)
+
+
+@pytest.mark.model
+def test_a_once_build_embeds_each_sentence_once_and_pools_its_chunks_from_them(small_corpus):
+    import numpy as np
+
+    from rag.embedding import document_text, encode_pooled, load_embedder
+    from rag.index import build_index, pieces_to_embed, sentence_layout
+    from rag.store import open_store
+    from rag.store.faiss_store import load_snapshot
+
+    once = dataclasses.replace(small_corpus, sentence_vectors="once", sentence_title_weight=0.3)
+    report = build_index(once, progress=False)
+    assert open_store(once).meta()["sentence_embedding"] == sentence_layout(once) and "once" in sentence_layout(once)
+    index = load_snapshot(once.index_dir)
+    titles = {doc: entry["title"] for doc, entry in index.documents.items()}
+    texts = pieces_to_embed(once, index.chunks, index.sentences, titles)
+    # Every sentence once and every title once; no chunk and no sentence-with-title pass.
+    assert len(texts) == len(index.sentences) + report.documents
+    assert not any(document_text(c.title, c.text) in texts for c in index.chunks)
+
+    # A chunk's vector is its title's and its sentences' token states pooled together.
+    chunk = index.chunks[0]
+    mine = [s for s in index.sentences if s.doc == chunk.doc and s.start < chunk.end and s.end > chunk.start]
+    assert mine and all(chunk.start <= s.start and s.end <= chunk.end for s in mine[1:-1])
+    prompt = len(document_text("", ""))
+    pieces = [document_text(titles[chunk.doc], "")] + [document_text("", s.text) for s in mine]
+    _, raw, counts = encode_pooled(load_embedder(once), pieces, [0] + [prompt] * len(mine))
+    shares = [1.0] + [(min(chunk.end, s.end) - max(chunk.start, s.start)) / (s.end - s.start) for s in mine]
+    pooled = (counts * np.asarray(shares))[:, None] * raw
+    expected = pooled.sum(axis=0) / np.linalg.norm(pooled.sum(axis=0))
+    assert float(index.embeddings[0] @ expected) > 0.999
+    # ... and it still finds its own text: closer to the chunk read whole than to another article's chunk.
+    other = next(c for c in index.chunks if c.doc != chunk.doc)
+    real = load_embedder(once).encode_document([document_text(chunk.title, chunk.text),
+                                                document_text(other.title, other.text)], prompt="",
+                                               normalize_embeddings=True)
+    assert float(index.embeddings[0] @ real[0]) > 0.8 > 0.6 > float(index.embeddings[0] @ real[1])  # 0.90, 0.43
+
+
 # --- the ONNX query encoder ---------------------------------------------------------------------------------
 
 # Questions the export was not checked on (rag.embedding.ONNX_CHECK_TEXTS), in the four languages.
@@ -429,5 +490,5 @@ def test_a_late_chunked_build_reads_each_sentence_in_its_chunk_and_a_layout_chan
     report = build_index(small_corpus, progress=False)  # the default layout: everything is embedded again
     assert report.full_rebuild_reason and "sentences are now embedded" in report.full_rebuild_reason
     assert report.chunks_embedded == report.chunks
-    with pytest.raises(ValueError, match="separate' or 'late'"):
+    with pytest.raises(ValueError, match="'separate', 'once' or 'late'"):
         build_index(dataclasses.replace(small_corpus, sentence_vectors="fast"), progress=False)
