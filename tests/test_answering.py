@@ -119,6 +119,30 @@ def test_what_a_how_much_question_measures(question: str, measure: str | None) -
     assert asked_measure(question) == measure
 
 
+@pytest.mark.parametrize("question, post", [
+    # "who is the <post>?" in the four languages, with posts and countries the corpus never mentions
+    ("Who is Kazakhstan's ambassador to Argentina?", ("ambassador", "KZ")),
+    ("Who is the foreign minister of Peru?", ("foreign_minister", "PE")),
+    ("Кто является послом Казахстана в Кении?", ("ambassador", "KZ")),
+    ("Кто такой министр иностранных дел Вьетнама?", ("foreign_minister", "VN")),
+    ("Кой е посланикът на Казахстан в Аржентина?", ("ambassador", "KZ")),
+    ("Кой е президентът на Чили?", ("president", "CL")),
+    ("Қазақстанның Кениядағы елшісі кім?", ("ambassador", "KZ")),  # the locative is where, not whose
+    ("Кения елшісі кім?", ("ambassador", "KE")),
+    # what somebody did, not who holds the post
+    ("Who met the ambassador of Chile?", None),
+    ("Кто встретился с послом Чили?", None),
+    ("Who did the ambassador of Chile meet?", None),
+    ("Кто подписал соглашение с послом Японии?", None),
+    ("Кога пристигна посланикът на Чили?", None),  # not a who-question
+    ("Who met Tokayev?", None),  # no post
+])
+def test_which_post_a_who_question_asks_the_holder_of(question: str, post: tuple | None) -> None:
+    from rag.answering.questions import asked_post
+
+    assert asked_post(question) == post
+
+
 def test_a_figure_of_another_measure_is_no_answer() -> None:
     sentence = "Cargo traffic grew by 18 percent, and 40 companies joined the forum held in Lima."
     assert short("amount", "Сколько стоит новая дорога?", sentence, "ru") is None  # a cost needs a sum
@@ -342,6 +366,28 @@ def test_short_answers_in_the_question_language(real_index, question: str, langu
     first_line = answer.answer.split("\n")[0]
     assert expected in first_line and MARKER.search(first_line)
     _assert_citations_valid(answer)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question, holder, refused_with", [
+    # the corpus names Kazakhstan's ambassador in Lithuania and Bulgaria's in Kazakhstan, but not
+    # Kazakhstan's in Bulgaria, and the president it names beside "Albania" is not Albania's
+    ("Литвадағы Қазақстан елшісі кім?", "Уразаев", None),
+    ("Who is Bulgaria's ambassador to Kazakhstan?", "Hadjiev", None),
+    ("Кой е президентът на Албания?", "Бегай", None),
+    ("Кой е посланикът на Казахстан в България?", None, "длъжност"),
+    ("Who is Kazakhstan's ambassador to Slovenia?", "Abibullayev", None),
+    ("Who is Albania's ambassador to Kazakhstan?", None, "post"),
+])
+def test_who_holds_a_post_is_answered_only_by_its_holder(real_index, question: str, holder: str | None,  # noqa: ANN001
+                                                         refused_with: str | None) -> None:
+    answer = answer_question(real_index, question, k=10)
+    first_line = answer.answer.split("\n")[0]
+    if holder is None:
+        assert answer.refused and refused_with in first_line, answer.answer
+    else:
+        assert not answer.refused and holder in first_line, answer.answer
+        _assert_citations_valid(answer)
 
 
 @pytest.mark.model

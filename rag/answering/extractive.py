@@ -29,7 +29,7 @@ from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Nam
                                      missing_entities, missing_facts, missing_in_event, person_names,
                                      question_constraints, years_mentioned)
 from rag.answering.prompts import message, quoted
-from rag.answering.questions import OPEN, asked_type, asks_what_was_discussed, quantities_named, states_topics
+from rag.answering.questions import OPEN, asked_type, asks_what_was_discussed, post_country, quantities_named, states_topics
 from rag.knowledge import NameTable
 from rag.settings import Settings
 
@@ -120,7 +120,7 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
     if kind == "amount":
         return measured_amounts(sentence, constraints.measure, constraints.quantities)
     if kind == "who":
-        return _new_persons(sentence, constraints, names)
+        return _holders(sentence, constraints, names)
     if kind in SLOT_KINDS:
         asked = {(n.kind, n.id) for n in constraints.named}
         return [m for m in evidence_of(sentence).mentions if m.kind in SLOT_KINDS[kind]
@@ -153,6 +153,24 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
 def _new_persons(sentence: str, constraints: Constraints, names: NameTable | None) -> list[tuple[int, int, str]]:
     asked = [n.surface for n in constraints.named if n.kind == "name"]
     return [p for p in person_names(sentence, names) if not any(knowledge.same_name(p[2], a) for a in asked)]
+
+
+def _holders(sentence: str, constraints: Constraints, names: NameTable | None) -> list[tuple[int, int, str]]:
+    """The persons a sentence offers for a who-question; for "who is the <post>?", only those the sentence
+    gives that post (the president it names is no answer to "who is the ambassador")."""
+    persons = _new_persons(sentence, constraints, names)
+    if constraints.post is None:
+        return persons
+    title, country = constraints.post
+    held = []
+    for p in persons:
+        m = _post_mention(sentence, p[0], p[1])
+        if m is not None and m.id == title:
+            # "Bulgaria's Ambassador" is no answer to "who is Kazakhstan's ambassador"
+            theirs = post_country(sentence, m, (p[0], p[1]))
+            if country is None or theirs is None or theirs == country:
+                held.append(p)
+    return held
 
 
 def restates_only(sentence: str, constraints: Constraints) -> bool:
@@ -239,30 +257,37 @@ def person_in_language(surface: str, language: str, names: NameTable | None) -> 
     return knowledge.transliterate(surface, language) if latin else surface
 
 
-def _post_of(sentence: str, start: int, end: int, language: str) -> str | None:
-    """The post a sentence gives the person at ``start:end``: a title next to the name, in the same clause."""
+def _post_mention(sentence: str, start: int, end: int):
+    """The title a sentence gives the person at ``start:end``: the one next to the name, in the same clause."""
     best = None
     for m in evidence_of(sentence).mentions:
         if m.kind != "title":
             continue
         gap = sentence[m.end:start] if m.end <= start else sentence[end:m.start]
-        if len(gap) <= 60 and not re.search(r"[;.]|\b(?:and|и|и|мен|және)\b", gap):
+        # a title is the person's when at most a few words stand between ("Посол Казахстана Тимур Уразаев",
+        # "Bulgaria's Ambassador to Kazakhstan Boyan Hadjiev"), not a clause ("Президент Албании, в свою
+        # очередь, выразил признательность Токаеву")
+        if (len(gap) <= 60 and len(gap.split()) <= 4
+                and not re.search(r"[;.]|\b(?:and|и|и|мен|және)\b", gap)):
             distance = abs(m.end - start) if m.end <= start else abs(m.start - end)
             if best is None or distance < best[0]:
                 best = (distance, m)
-    if best is None:
+    return None if best is None else best[1]
+
+
+def _post_of(sentence: str, start: int, end: int, language: str) -> str | None:
+    """The post a sentence gives the person at ``start:end``, in ``language``, with the country it is of."""
+    title = _post_mention(sentence, start, end)
+    if title is None:
         return None
-    title = best[1]
     post = knowledge.term_name("title", title.id, language)
     # the country the post is of, when the sentence names it right beside the title ("Bulgarian Ambassador",
     # "посланика на България"): stated by its name in the answer's language
-    lo, hi = min(title.start, start) - 40, max(title.end, end) + 40
-    countries = [m for m in evidence_of(sentence).mentions
-                 if m.kind == "country" and lo <= m.start <= hi and not (start <= m.start < end)]
-    if countries:
-        nearest = min(countries, key=lambda m: min(abs(m.start - title.end), abs(title.start - m.end)))
-        post += f" ({knowledge.country_name(nearest.id, language)})"
+    country = post_country(sentence, title, (start, end))
+    if country:
+        post += f" ({knowledge.country_name(country, language)})"
     return post
+
 
 
 @dataclass(frozen=True)
@@ -300,7 +325,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         text = format_amount(a, language)
         return Slot(text, (("amount", text, a.start, a.end),))
     if kind == "who":
-        persons = _new_persons(sentence, constraints, names)
+        persons = _holders(sentence, constraints, names)
         if not persons:
             return None
         start, end, surface = _closest(persons, anchors, lambda n: n[0], sentence)
@@ -458,6 +483,12 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
             explicit = [c for c in near if constraints.years & years_mentioned(c.text)]
             if explicit:
                 grounded = explicit + [c for c in grounded if c not in explicit]
+
+    if kind == "who" and constraints.post:
+        # "who is the ambassador" is answered only by a sentence that gives somebody that post
+        grounded = [c for c in grounded if _holders(c.text, constraints, context.names)]
+        if not grounded:
+            return _refusal(question, language, passages, message("refusal_reason_no_holder", language), None)
 
     best = grounded[0]
     if best.score < settings.refusal_min_score:

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from rag import knowledge
 from rag.answering.facts import numbers_in
-from rag.answering.questions import asked_measure, quantities_named
+from rag.answering.questions import asked_measure, asked_post, quantities_named
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
 
@@ -90,6 +90,8 @@ class Constraints:
     destinations: frozenset[str] = frozenset()  # country codes the question asks about a visit to
     measure: str | None = None  # what a "how much" question measures: "percent", "count", "money" or not said
     quantities: frozenset[str] = frozenset()  # what its figure is of: "investment", "trade"… (measures.json)
+    # the title a "who is the <post>?" question asks the holder of, and the country it is of (questions.asked_post)
+    post: tuple[str, str | None] | None = None
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -148,7 +150,7 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
             named.append(Named("name", " ".join(kept), " ".join(kept)))
     unique = {(n.kind, n.id): n for n in named}
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language),
-                       asked_measure(question), frozenset(quantities_named(question)))
+                       asked_measure(question), frozenset(quantities_named(question)), asked_post(question))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:

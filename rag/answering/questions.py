@@ -105,3 +105,68 @@ def quantities_named(text: str) -> set[str]:
     quantities whose words the text holds, in any of the four languages."""
     lower, words = text.lower(), _words(text)
     return {kind for kind, forms in _quantity_forms() if any(_has_form(f, lower, words) for f in forms)}
+
+
+HOLDER_CONTEXT = ("title", "country", "city", "building", "organisation", "region")
+
+
+@lru_cache(maxsize=1)
+def _copulas() -> frozenset[str]:
+    data = load("copulas.json")
+    return frozenset(w for key, words in data.items() if not key.startswith("_") for w in words)
+
+
+# Words before a country that make it where a post is held, not whose it is ("ambassador to Bulgaria",
+# "посол в Литве"), and the Kazakh locative ending ("Болгариядағы елшісі").
+POSTED_IN = re.compile(r"\b(?:to|in|at|в|във|во)\s+$", re.IGNORECASE)
+KK_LOCATIVE = re.compile(r"(?:дағы|дегі|тағы|тегі)$", re.IGNORECASE)
+
+
+def post_country(text: str, title, skip: tuple[int, int] | None = None) -> str | None:
+    """The country the ``title`` mention of ``text`` is of ("Bulgaria's Ambassador to Kazakhstan" → BG): the
+    country named nearest to it within 40 characters, leaving out where the post is held and the span
+    ``skip`` (the person's name)."""
+    from rag.answering.grounding import evidence_of
+
+    lo, hi = title.start - 40, title.end + 40
+    if skip is not None:
+        lo, hi = min(lo, skip[0] - 40), max(hi, skip[1] + 40)
+    countries = []
+    for m in evidence_of(text).mentions:
+        if m.kind != "country" or not lo <= m.start <= hi or (skip is not None and skip[0] <= m.start < skip[1]):
+            continue
+        word = re.match(r"\w*", text[m.start:]).group(0)
+        if POSTED_IN.search(text[:m.start]) or KK_LOCATIVE.search(word):
+            continue
+        countries.append(m)
+    if not countries:
+        return None
+    return min(countries, key=lambda m: min(abs(m.start - title.end), abs(title.start - m.end))).id
+
+
+def asked_post(question: str) -> tuple[str, str | None] | None:
+    """The post a "who is the <post>?" question asks the holder of ("Кой е посланикът на Казахстан в
+    България?", "Қазақстанның Болгариядағы елшісі кім?"): the title's id and the country it is of (or
+    None), when the question is a who-question
+    that names one title, and all its other words are question words, stopwords, linking verbs
+    (``copulas.json``) or the countries, places and organisations it names. Else None: "Кто встретился с
+    послом Чили?" asks about someone who met the ambassador, not for the ambassador."""
+    from rag.answering.grounding import evidence_of
+
+    if asked_type(question) != "who":
+        return None
+    mentions = evidence_of(question).mentions
+    titles = [m for m in mentions if m.kind == "title"]
+    if len({m.id for m in titles}) != 1:
+        return None
+    # an event, a document or an area named ("met", "signed the agreement") makes it a question about
+    # what somebody did, not about who holds the post
+    covered = [(m.start, m.end) for m in mentions if m.kind in HOLDER_CONTEXT] + [(t.start, t.end)
+                                                     for t in knowledge.find_terms(question, "question")]
+    ignorable = knowledge.all_stopwords() | _copulas()
+    for w in re.finditer(r"[^\W\d_]+", question):
+        if any(a <= w.start() and w.end() <= b for a, b in covered):
+            continue
+        if w.group(0).lower() not in ignorable:
+            return None
+    return titles[0].id, post_country(question, titles[0])
