@@ -348,6 +348,21 @@ def _modules_after_pooling(model: "SentenceTransformer") -> tuple[object, object
     return modules[0], pooling, modules[pool + 1:]
 
 
+def _token_passes(model: "SentenceTransformer", texts: Sequence[str], batch_size: int):
+    """The transformer's passes over ``texts`` in batches, longest first (as sentence-transformers does:
+    batches of similar length waste little on padding): yields (rows, offset mappings, features with
+    ``token_embeddings``, attention mask as booleans). Run inside ``torch.inference_mode()``."""
+    transformer = _modules_after_pooling(model)[0]
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    for b in range(0, len(order), batch_size):
+        rows = order[b:b + batch_size]
+        encoded = model.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
+                                  max_length=model.max_seq_length, return_offsets_mapping=True, return_tensors="pt")
+        offsets = encoded.pop("offset_mapping").tolist()
+        features = transformer({"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]})
+        yield rows, offsets, features, encoded["attention_mask"].bool()
+
+
 def encode_pooled(model: "SentenceTransformer", texts: Sequence[str], starts: Sequence[int], *,
                   batch_size: int = 16, progress=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One pass per text: its vector before the model's final normalisation, and the same for the mean of
@@ -362,7 +377,7 @@ def encode_pooled(model: "SentenceTransformer", texts: Sequence[str], starts: Se
     """
     import torch
 
-    transformer, pooling, after = _modules_after_pooling(model)
+    _, pooling, after = _modules_after_pooling(model)
     linear = [m for m in after if type(m).__name__ != "Normalize"]
     for m in linear:
         layer = getattr(m, "linear", None)
@@ -373,18 +388,9 @@ def encode_pooled(model: "SentenceTransformer", texts: Sequence[str], starts: Se
     whole = np.zeros((len(texts), dim), dtype=np.float32)
     tail = np.zeros((len(texts), dim), dtype=np.float32)
     counts = np.zeros(len(texts), dtype=np.int64)
-    # Longest first, as sentence-transformers does: batches of similar length waste little on padding.
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     with torch.inference_mode():
-        for b in range(0, len(order), batch_size):
-            rows = order[b:b + batch_size]
-            encoded = model.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                      max_length=model.max_seq_length, return_offsets_mapping=True,
-                                      return_tensors="pt")
-            offsets = encoded.pop("offset_mapping").tolist()
-            features = transformer({"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]})
+        for rows, offsets, features, mask in _token_passes(model, texts, batch_size):
             tokens = features["token_embeddings"]
-            mask = encoded["attention_mask"].bool()
             spans = torch.stack([torch.from_numpy(token_span_mask(offsets[j], [(starts[i], len(texts[i]))]))[0]
                                  for j, i in enumerate(rows)]) & mask
             n = spans.sum(dim=1, keepdim=True).clamp(min=1)
@@ -417,22 +423,13 @@ def encode_chunks_with_spans(model: "SentenceTransformer", texts: Sequence[str],
 
     if len(texts) != len(spans):
         raise ValueError(f"{len(texts)} texts but {len(spans)} span lists")
-    transformer, pooling, after = _modules_after_pooling(model)
-    tokenizer = model.tokenizer
+    _, pooling, after = _modules_after_pooling(model)
     dim = model.get_embedding_dimension()
     chunk_vectors = np.zeros((len(texts), dim), dtype=np.float32)
     span_vectors: list[np.ndarray] = [np.zeros((len(s), dim), dtype=np.float32) for s in spans]
-    # Longest first, as sentence-transformers does: batches of similar length waste little on padding.
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     with torch.inference_mode():
-        for b in range(0, len(order), batch_size):
-            rows = order[b:b + batch_size]
-            encoded = tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                max_length=model.max_seq_length, return_offsets_mapping=True, return_tensors="pt")
-            offsets = encoded.pop("offset_mapping").tolist()
-            features = transformer({"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]})
+        for rows, offsets, features, mask in _token_passes(model, texts, batch_size):
             tokens = features["token_embeddings"]  # (batch, seq, hidden)
-            mask = encoded["attention_mask"].bool()
             pooled_rows, owners = [], []
             for j, i in enumerate(rows):
                 if not spans[i]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -205,29 +206,42 @@ def sentence_vectors(alone: np.ndarray, titled: np.ndarray, title_weight: float 
     return (blend / np.linalg.norm(blend, axis=1, keepdims=True)).astype(np.float32)
 
 
+@contextmanager
+def _embedding_progress(total: int, desc: str, progress: bool,
+                        on_step: Callable[[int, float | None], None] | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar and the build's ``on_step(texts done, seconds left or None)`` calls (once when the
+    model is loaded, then after each batch), as one ``step(texts just finished)`` function."""
+    from tqdm import tqdm
+
+    if on_step is not None:
+        on_step(0, None)
+    begun, done = time.perf_counter(), 0
+    with tqdm(total=total, desc=desc, unit="text", disable=not progress) as bar:
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            bar.update(n)
+            if on_step is not None:
+                on_step(done, (time.perf_counter() - begun) / done * (total - done) if done else None)
+
+        yield step
+
+
 def _embed(settings: Settings, texts: list[str], progress: bool,
            on_step: Callable[[int, float | None], None] | None = None) -> np.ndarray:
     """Document embeddings of ``texts`` with a progress bar (the model loads only when there is work);
-    ``on_step(texts done, seconds left or None)`` after the model is loaded and after each batch."""
-    from tqdm import tqdm
-
+    ``on_step`` as in :func:`_embedding_progress`."""
     from rag.embedding import encode_documents, load_embedder
 
     if not texts:
         return np.zeros((0, 0), np.float32)
     model = load_embedder(settings)
-    step = settings.embedding_batch_size * 4
+    size = settings.embedding_batch_size * 4
     parts = []
-    if on_step is not None:
-        on_step(0, None)
-    begun = time.perf_counter()
-    with tqdm(total=len(texts), desc="Embedding chunks and sentences", unit="text", disable=not progress) as bar:
-        for i in range(0, len(texts), step):
-            parts.append(encode_documents(model, texts[i:i + step], batch_size=settings.embedding_batch_size))
-            bar.update(len(texts[i:i + step]))
-            if on_step is not None:
-                done = min(len(texts), i + step)
-                on_step(done, (time.perf_counter() - begun) / done * (len(texts) - done))
+    with _embedding_progress(len(texts), "Embedding chunks and sentences", progress, on_step) as step:
+        for i in range(0, len(texts), size):
+            parts.append(encode_documents(model, texts[i:i + size], batch_size=settings.embedding_batch_size))
+            step(len(parts[-1]))
     return np.vstack(parts)
 
 
@@ -280,8 +294,6 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
         return vectors[:n], sentence_vecs
     if settings.sentence_vectors == "once":
         return _embed_once(settings, chunks, sentences, titles, progress, on_step)
-    from tqdm import tqdm
-
     homes = home_chunks(chunks, sentences)
     texts = [document_text(c.title, c.text) for c in chunks]
     spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
@@ -296,14 +308,13 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
         slots.append((home, len(spans[home]) - 1))
     lonely = [i for i, slot in enumerate(slots) if slot is None]
     model = load_embedder(settings)
-    with tqdm(total=len(texts) + len(lonely), desc=f"Embedding ({layout})", unit="text",
-              disable=not progress) as bar:
+    with _embedding_progress(len(texts) + len(lonely), f"Embedding ({layout})", progress, on_step) as step:
         chunk_vecs, span_vecs = encode_chunks_with_spans(model, texts, spans, batch_size=settings.embedding_batch_size,
-                                                         progress=bar.update)
+                                                         progress=step)
         # A sentence no chunk holds wholly (the splitters disagree at its edges) gets its own passes.
         alone = sentence_vectors(*np.split(_embed(settings, texts_to_embed([], [sentences[i] for i in lonely], titles),
                                                   False), 2), settings.sentence_title_weight) if lonely else None
-        bar.update(len(lonely))
+        step(len(lonely))
     dim = chunk_vecs.shape[1]
     w = settings.sentence_chunk_weight
     out = np.zeros((len(sentences), dim), np.float32)
@@ -353,26 +364,14 @@ def _embed_once(settings: Settings, chunks: list[Chunk], sentences: list[Sentenc
     mean-pooling model is the vector of those token states read together. The sentence pass is what tells
     the sentence that states a fact from its neighbours (see README, "Speed").
     """
-    from tqdm import tqdm
-
     from rag.embedding import document_text, encode_pooled, load_embedder
 
     docs, texts, parts = _once_plan(chunks, sentences, titles)
     model = load_embedder(settings)
-    if on_step is not None:
-        on_step(0, None)
-    begun, done = time.perf_counter(), 0
-    with tqdm(total=len(texts), desc="Embedding sentences and titles", unit="text", disable=not progress) as bar:
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            bar.update(n)
-            if on_step is not None:
-                on_step(done, (time.perf_counter() - begun) / done * (len(texts) - done))
-
-        # Sentences and chunks pool the text's tokens only, titles their whole pass: a chunk's own pass
-        # reads its prompt and title once, not once per sentence.
-        starts = [len(document_text("", "")) if k < len(sentences) else 0 for k in range(len(texts))]
+    # Sentences pool their text's tokens only, titles (and a chunk with a pass of its own) their whole
+    # pass: a chunk's own pass would read the prompt and the title once, not once per sentence.
+    starts = [len(document_text("", ""))] * len(sentences) + [0] * (len(texts) - len(sentences))
+    with _embedding_progress(len(texts), "Embedding sentences and titles", progress, on_step) as step:
         whole, raw, counts = encode_pooled(model, texts, starts, batch_size=settings.embedding_batch_size,
                                            progress=step)
     weights = counts.astype(np.float32)
@@ -395,7 +394,7 @@ def _embed_once(settings: Settings, chunks: list[Chunk], sentences: list[Sentenc
     for i, c in enumerate(chunks):
         rows = [title_row[c.doc]] + [r for r, _ in parts[i]]
         chunk_vecs[i] = pool(rows, [1.0] + [share for _, share in parts[i]])
-    return chunk_vecs.astype(np.float32), sentence_vecs.astype(np.float32)
+    return chunk_vecs, sentence_vecs
 
 
 def pieces_to_embed(settings: Settings, chunks: list[Chunk], sentences: list[Sentence],

@@ -138,7 +138,7 @@ def test_what_a_how_much_question_measures(question: str, measure: str | None) -
     ("Who met Tokayev?", None),  # no post
 ])
 def test_which_post_a_who_question_asks_the_holder_of(question: str, post: tuple | None) -> None:
-    from rag.answering.questions import asked_post
+    from rag.answering.grounding import asked_post
 
     assert asked_post(question) == post
 

@@ -27,10 +27,10 @@ from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import find_amounts, find_counted_words, find_dates, find_dates_in_year, format_amount, format_date_mention
 from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
                                      missing_entities, missing_facts, missing_in_event, person_names,
-                                     question_constraints, years_mentioned)
+                                     post_country, question_constraints, years_mentioned)
 from rag.answering.prompts import message, quoted
-from rag.answering.questions import OPEN, asked_type, asks_what_was_discussed, post_country, quantities_named, states_topics
-from rag.knowledge import NameTable
+from rag.answering.questions import OPEN, asked_type, asks_what_was_discussed, quantities_named, states_topics
+from rag.knowledge import Mention, NameTable
 from rag.settings import Settings
 
 # Answer types stated as a value in the question's language, with the kinds of mention that give them.
@@ -257,7 +257,7 @@ def person_in_language(surface: str, language: str, names: NameTable | None) -> 
     return knowledge.transliterate(surface, language) if latin else surface
 
 
-def _post_mention(sentence: str, start: int, end: int):
+def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
     """The title a sentence gives the person at ``start:end``: the one next to the name, in the same clause."""
     best = None
     for m in evidence_of(sentence).mentions:
@@ -287,7 +287,6 @@ def _post_of(sentence: str, start: int, end: int, language: str) -> str | None:
     if country:
         post += f" ({knowledge.country_name(country, language)})"
     return post
-
 
 
 @dataclass(frozen=True)

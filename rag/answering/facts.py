@@ -227,9 +227,9 @@ def find_counted_words(text: str) -> list[Amount]:
     ("two hundred", "двадцать пять"), which are left unread rather than read wrong."""
     pattern, values, parties = _number_words()
     found = []
-    previous_end = -2
+    previous_end = None  # where the last number word ended
     for m in pattern.finditer(text):
-        follows_number = bool(re.fullmatch(r"\s*", text[previous_end:m.start()])) if previous_end >= 0 else False
+        follows_number = previous_end is not None and not text[previous_end:m.start()].strip()
         previous_end = m.end(1)
         nxt = m.group(2).lower()
         if nxt in values or follows_number or _is_party(nxt, parties):

@@ -23,9 +23,10 @@ from functools import lru_cache
 
 from rag import knowledge
 from rag.answering.facts import numbers_in
-from rag.answering.questions import asked_measure, asked_post, quantities_named
+from rag.answering.questions import asked_measure, asked_type, quantities_named
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
+from rag.knowledge.places import load
 
 # Always true of this corpus (Kazakhstan's diplomacy), so never a constraint.
 IGNORED_COUNTRIES = frozenset({"KZ"})
@@ -54,6 +55,8 @@ _VISIT_VERB_RE = re.compile(r"visit(?:s|ed|ing)?|посетил\w*|посети�
 _POSTING_STEMS = ("ambassador", "embass", "envoy", "consul", "посол", "посланик", "посолств", "консул", "елші")
 # Kazakh dative and locative endings: "Словенияға", "Римге", "Италияда".
 _KK_TO_OR_IN = re.compile(r"(?:ға|ге|қа|ке|на|не|да|де|та|те|ға|ге)$")
+# The Kazakh locative adjective: "Болгариядағы елшісі" is the ambassador in Bulgaria, not Bulgaria's.
+_KK_LOCATIVE_ADJECTIVE = re.compile(r"(?:дағы|дегі|тағы|тегі)$")
 _WORD_RE = re.compile(r"[\w'’-]+")
 @dataclass(frozen=True)
 class Named:
@@ -284,6 +287,62 @@ def missing_destinations(destinations: frozenset[str], text: str, language: str)
     if not destinations:
         return []
     return sorted(destinations - destinations_in(text, language))
+
+
+# --- who holds a post ------------------------------------------------------------------------------
+
+# What may stand beside the title in "who is the <post>?": the post and where it is held or whose it is.
+HOLDER_CONTEXT = ("title", "country", "city", "building", "organisation", "region")
+
+
+@lru_cache(maxsize=1)
+def _copulas() -> frozenset[str]:
+    data = load("copulas.json")
+    return frozenset(w for key, words in data.items() if not key.startswith("_") for w in words)
+
+
+def post_country(text: str, title: Mention, skip: tuple[int, int] | None = None) -> str | None:
+    """The country the ``title`` mention of ``text`` is of ("Bulgaria's Ambassador to Kazakhstan" → BG): the
+    country named nearest to it within 40 characters, leaving out where the post is held ("to/in X",
+    "в Литве", "Кениядағы") and the span ``skip`` (the person's name)."""
+    lo, hi = title.start - 40, title.end + 40
+    if skip is not None:
+        lo, hi = min(lo, skip[0] - 40), max(hi, skip[1] + 40)
+    countries = []
+    for m in evidence_of(text).mentions:
+        if m.kind != "country" or not lo <= m.start <= hi or (skip is not None and skip[0] <= m.start < skip[1]):
+            continue
+        before = _WORD_RE.findall(text[:m.start])[-1:]
+        word = _WORD_RE.match(text, m.start)
+        if (before and before[0].lower() in _TO_OR_IN) or (word and _KK_LOCATIVE_ADJECTIVE.search(word.group(0))):
+            continue
+        countries.append(m)
+    if not countries:
+        return None
+    return min(countries, key=lambda m: min(abs(m.start - title.end), abs(title.start - m.end))).id
+
+
+def asked_post(question: str) -> tuple[str, str | None] | None:
+    """The post a "who is the <post>?" question asks the holder of, and the country it is of (or None):
+    "Кой е посланикът на Казахстан в България?" → (ambassador, KZ), "Қазақстанның Кениядағы елшісі кім?" →
+    (ambassador, KZ). That is a who-question that names one title and whose other words are only question
+    words, stopwords, linking verbs (``copulas.json``) and the places and organisations it names. Else None:
+    "Who met the ambassador of Chile?" names an event and asks about someone who met him."""
+    if asked_type(question) != "who":
+        return None
+    mentions = evidence_of(question).mentions
+    titles = [m for m in mentions if m.kind == "title"]
+    if len({m.id for m in titles}) != 1:
+        return None
+    # an event, a document or an area named ("met", "signed the agreement") makes it a question about
+    # what somebody did, not about who holds the post
+    covered = ([(m.start, m.end) for m in mentions if m.kind in HOLDER_CONTEXT]
+               + [(t.start, t.end) for t in knowledge.find_terms(question, "question")])
+    ignorable = all_stopwords() | _copulas()
+    for w in re.finditer(r"[^\W\d_]+", question):
+        if not any(a <= w.start() and w.end() <= b for a, b in covered) and w.group(0).lower() not in ignorable:
+            return None
+    return titles[0].id, post_country(question, titles[0])
 
 
 def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, int, str]]:
