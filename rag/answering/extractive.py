@@ -24,12 +24,13 @@ import numpy as np
 
 from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
-from rag.answering.facts import find_amounts, find_counted_words, find_dates, find_dates_in_year, format_amount, format_date_mention
+from rag.answering.facts import (find_amounts, find_counted_words, find_dates, find_dates_in_year, format_amount,
+                                format_date_mention)
 from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
                                      missing_entities, missing_facts, missing_in_event, person_names,
                                      post_country, question_constraints, years_mentioned)
 from rag.answering.prompts import message, quoted
-from rag.answering.questions import OPEN, asked_type, asks_what_was_discussed, quantities_named, states_topics
+from rag.answering.questions import OPEN, asked_type, asked_types, asks_what_was_discussed, quantities_named, states_topics
 from rag.knowledge import Mention, NameTable
 from rag.settings import Settings
 
@@ -266,8 +267,11 @@ def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
         gap = sentence[m.end:start] if m.end <= start else sentence[end:m.start]
         # a title is the person's when at most a few words stand between ("Посол Казахстана Тимур Уразаев",
         # "Bulgaria's Ambassador to Kazakhstan Boyan Hadjiev"), not a clause ("Президент Албании, в свою
-        # очередь, выразил признательность Токаеву")
+        # очередь, выразил признательность Токаеву"); one after the name is set off from it ("Vladimir
+        # Yovichich, Director of…"), else it is the next person's ("Tokayev received Russian Foreign Minister…")
+        after = m.start >= end
         if (len(gap) <= 60 and len(gap.split()) <= 4
+                and not (after and not re.match(r"\s*[,(–—-]", gap))
                 and not re.search(r"[;.]|\b(?:and|и|и|мен|және)\b", gap)):
             distance = abs(m.end - start) if m.end <= start else abs(m.start - end)
             if best is None or distance < best[0]:
@@ -455,6 +459,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         constraints = dataclasses.replace(constraints, named=constraints.named + tuple(
             n for n in context.carried if (n.kind, n.id) not in have))
     kind = question_kind(question)
+    also = asked_types(question)[1:]  # "where and when": a second value, from the same article
     pool = candidates(passages[:settings.answer_passages], settings.sentence_weight)
     pool = _prefer_named(pool, constraints, settings.name_bonus)
     if not pool:
@@ -519,7 +524,17 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
             if not slot or (twin_slot and twin_slot.text == slot.text):
                 evidence, slot = twin, twin_slot
 
-    quotes = [evidence]
+    extra: list[tuple[Slot, Candidate]] = []
+    if slot:
+        near = [evidence] + [c for c in grounded if c.doc == evidence.doc and c.row != evidence.row
+                             and c.score >= grounded[0].score - settings.fact_slack]
+        for other in also:
+            found = next(((s, c) for c in near if (s := short_answer(other, question, c.text, language, constraints,
+                                                                     context.names, c.passage.hit.chunk.date))), None)
+            if found is not None:
+                extra.append(found)
+
+    quotes = [evidence] + list(dict.fromkeys(c for _, c in extra if c is not evidence))
     if kind == OPEN:
         # a second sentence of the same article when it scores as well: more of the answer, same source
         for c in grounded:
@@ -535,12 +550,14 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     lines = [f"{quoted(c.text, c.language)} [{c.passage.n}]" for c in quotes]
     values: list[StatedValue] = []
     if slot:
-        values = [StatedValue(t, v, evidence.passage.n, evidence.start + s, evidence.start + e)
-                  for t, v, s, e in slot.values]
+        values = [StatedValue(t, v, c.passage.n, c.start + s, c.start + e)
+                  for found, c in [(slot, evidence)] + extra for t, v, s, e in found.values]
         short = slot.text
         if kind in ("who", "post", "amount") or not re.search(r"[^\W\d_]{3,}", short):
             short = message("short_answer", language, answer=short)
-        text = f"{short} [{evidence.passage.n}].\n\n{message('quote_intro', language)} {lines[0]}"
+        stated = " ".join([f"{short} [{evidence.passage.n}]."] + [
+            f"{found.text[:1].upper()}{found.text[1:]} [{c.passage.n}]." for found, c in extra])
+        text = f"{stated}\n\n{message('quote_intro', language)} {' '.join(lines)}"
     else:
         lead, values = _open_lead(quotes, language, constraints, context.names)
         if lead is None:
@@ -550,24 +567,84 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                   values=values)
 
 
+# What an open answer states before its quotes, in this order: who, when, where, which countries and
+# bodies, the areas, the documents, the figures (issue "own words": the slot values the evidence holds).
+DIGEST = ("persons", "when", "where", "country", "organisation", "areas", "document", "figures")
+DIGEST_MAX = 6  # values per kind: a list longer than this is the quote's job
+_YEAR_RANGE = re.compile(r"\s*[-–—]\s*")
+
+
+def digest_values(kind: str, sentence: str, language: str, constraints: Constraints, names: NameTable | None,
+                  date: str | None = None) -> list[tuple[str, int, int]]:
+    """The values of one :data:`DIGEST` kind that ``sentence`` holds, each stated in ``language``, with its
+    span in the sentence: (text, start, end), in the sentence's order, each value once."""
+    out: list[tuple[str, int, int]] = []
+    if kind == "persons":
+        for start, end, surface in person_names(sentence, names):
+            if names is not None and names.lookup(surface) is None:
+                continue  # a capitalised run the corpus never uses as a name ("State Institute") is no person
+            name = person_in_language(surface, language, names)
+            post = _post_of(sentence, start, end, language)
+            out.append((f"{name}, {post}" if post else name, start, end))
+    elif kind == "when":
+        dates = find_dates_in_year(sentence, int(date[:4]) if date else None)
+        i = 0
+        while i < len(dates):
+            d = dates[i]
+            nxt = dates[i + 1] if i + 1 < len(dates) else None
+            if (nxt is not None and not (d.month or d.day or nxt.month or nxt.day)
+                    and _YEAR_RANGE.fullmatch(sentence[d.end:nxt.start])):
+                # "2025–2027", "2024-2025 гг.": one period, not two years
+                out.append((f"{d.year}–{nxt.year}", d.start, nxt.end))
+                i += 2
+                continue
+            text = format_date_mention(d, language)
+            out.append((text[:1].lower() + text[1:] if not text[:1].isdigit() else text, d.start, d.end))
+            i += 1
+    elif kind == "figures":
+        out = [(format_amount(a, language), a.start, a.end) for a in find_amounts(sentence)]
+    else:
+        kinds = SLOT_KINDS[kind]
+        mentions = (offered(kind, sentence, constraints, names) if kind in ("areas", "document")
+                    else [m for m in evidence_of(sentence).mentions if m.kind in kinds])
+        out = [(knowledge.term_name(m.kind, m.id, language), m.start, m.end) for m in mentions
+               if not (m.kind == "country" and m.id == "KZ")]  # every article is about Kazakhstan
+    seen: set[str] = set()
+    kept = []
+    for text, start, end in sorted(out, key=lambda v: v[1]):
+        key = text.lower()
+        if key not in seen and not any(knowledge.same_name(text, k) for k in seen if kind == "persons"):
+            seen.add(key)
+            kept.append((text, start, end))
+    return kept
+
+
 def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
                names: NameTable | None) -> tuple[str | None, list[StatedValue]]:
-    """For an open question, the values the quoted evidence holds (areas, documents), stated
-    in the question's language before the quotes; (None, []) when it holds none."""
+    """For an open question (or a typed one no sentence answers with its value), what the quoted evidence
+    holds of :data:`DIGEST` (who, when, where, countries, bodies, areas, documents, figures), stated in the
+    question's language before the quotes, each value with its span; (None, []) when it holds none."""
     parts: list[str] = []
     values: list[StatedValue] = []
-    for kind in ("areas", "document"):  # what open questions ask about; a body named in passing is no answer
-        found: dict[str, tuple[Candidate, object]] = {}
+    for kind in DIGEST:
+        found: dict[str, tuple[Candidate, str, int, int]] = {}
         for c in quotes:
-            for m in offered(kind, c.text, constraints, names):
-                found.setdefault(m.id, (c, m))
+            for text, start, end in digest_values(kind, c.text, language, constraints, names,
+                                                  c.passage.hit.chunk.date):
+                found.setdefault(text.lower(), (c, text, start, end))
         if not found:
             continue
-        named = [(c, m, knowledge.term_name(m.kind, m.id, language)) for c, m in found.values()]
-        listed = ", ".join(name for _, _, name in named)
-        markers = "".join(f" [{n}]" for n in dict.fromkeys(c.passage.n for c, _, _ in named))
-        parts.append(message(f"slot_{kind}", language, value=listed[:1].upper() + listed[1:]) + markers + ".")
-        values += [StatedValue(kind, name, c.passage.n, c.start + m.start, c.start + m.end) for c, m, name in named]
+        named = list(found.values())[:DIGEST_MAX]
+        listed = ("; " if kind == "persons" else ", ").join(text for _, text, _, _ in named)
+        listed = listed[:1].upper() + listed[1:]
+        if kind in ("areas", "document"):
+            label = message(f"slot_{kind}", language, value=listed)
+        else:
+            label = message(f"digest_{kind}" + ("_many" if len(named) > 1 else ""), language, value=listed)
+        markers = "".join(f" [{n}]" for n in dict.fromkeys(c.passage.n for c, _, _, _ in named))
+        parts.append(label + markers + ".")
+        values += [StatedValue("date" if kind == "when" else kind, text, c.passage.n, c.start + s, c.start + e)
+                   for c, text, s, e in named]
     if not parts:
         return None, []
     intro = message("lead" if all(c.language == language for c in quotes) else "lead_translated", language)

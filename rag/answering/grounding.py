@@ -304,13 +304,18 @@ def _copulas() -> frozenset[str]:
 def post_country(text: str, title: Mention, skip: tuple[int, int] | None = None) -> str | None:
     """The country the ``title`` mention of ``text`` is of ("Bulgaria's Ambassador to Kazakhstan" → BG): the
     country named nearest to it within 40 characters, leaving out where the post is held ("to/in X",
-    "в Литве", "Кениядағы") and the span ``skip`` (the person's name)."""
+    "в Литве", "Кениядағы"), the span ``skip`` (the person's name) and what lies beyond it."""
     lo, hi = title.start - 40, title.end + 40
     if skip is not None:
         lo, hi = min(lo, skip[0] - 40), max(hi, skip[1] + 40)
     countries = []
     for m in evidence_of(text).mentions:
         if m.kind != "country" or not lo <= m.start <= hi or (skip is not None and skip[0] <= m.start < skip[1]):
+            continue
+        if skip is not None and ((title.end <= skip[0] and m.start >= skip[1])
+                                 or (title.start >= skip[1] and m.end <= skip[0])):
+            # beyond the person, away from the title: "President Tokayev received Russian Foreign Minister
+            # Lavrov" gives "Russian" to the next title, not to Tokayev's
             continue
         before = _WORD_RE.findall(text[:m.start])[-1:]
         word = _WORD_RE.match(text, m.start)
@@ -360,8 +365,23 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
         words = surface.split()
         if len(words) >= 2 or (names is not None and names.lookup(surface)):
             if not any(w.lower() in all_stopwords() for w in words):
-                out.append((start, end, surface))
+                out.append(_known_part(text, start, end, names))
     return out
+
+
+def _known_part(text: str, start: int, end: int, names: NameTable | None) -> tuple[int, int, str]:
+    """The longest part of a capitalised run that the corpus's name table knows, when it does not know the
+    whole: "Minister for Foreign Affairs Endrit Yzeiraj" holds the run "Foreign Affairs Endrit Yzeiraj",
+    whose person is "Endrit Yzeiraj" (the title words are capitalised, not part of the name)."""
+    words = _sub_words(text, start, end)
+    if names is None or len(words) < 3 or names.lookup(text[start:end]):
+        return start, end, text[start:end]
+    for size in range(len(words) - 1, 1, -1):
+        for i in range(len(words) - size, -1, -1):  # the rightmost first: titles come before names
+            s, e = words[i][0], words[i + size - 1][1]
+            if names.lookup(text[s:e]):
+                return s, e, text[s:e]
+    return start, end, text[start:end]
 
 
 def _sub_words(text: str, start: int, end: int) -> list[tuple[int, int, str]]:

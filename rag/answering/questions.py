@@ -26,13 +26,21 @@ AND_WORDS = frozenset({"and", "и", "және", "мен", "ә"})
 
 
 def asked_type(question: str) -> str:
-    """One of :data:`SPECIFIC` or ``"open"``.
+    """One of :data:`SPECIFIC` or ``"open"``: the first of :func:`asked_types`."""
+    types = asked_types(question)
+    return types[0] if types else OPEN
+
+
+def asked_types(question: str) -> tuple[str, ...]:
+    """The answer types a question asks for, the one that decides first; () for an open question.
 
     The most specific question word decides, except that in a question that opens with a question word
     (after at most one word: "And when…?"), a later "when"/"where"/"why"/"who" that starts a clause does not
-    ("Кога и къде…?", joined to it by "and", still counts)."""
+    ("Кога и къде…?", joined to it by "and", still counts). A question word joined to another by "and" asks
+    for a second value: "Где и когда…?" asks for a place and a date."""
     terms = knowledge.find_terms(question, "question")
     words = list(re.finditer(r"\w+", question))
+    also: list[str] = []
     if terms and words and terms[0].start <= words[min(1, len(words) - 1)].start():
         kept = [terms[0]]
         for m in terms[1:]:
@@ -45,8 +53,13 @@ def asked_type(question: str) -> str:
         terms = kept
     found = [m for m in terms if m.id in SPECIFIC]
     if not found:
-        return OPEN
-    return min(found, key=lambda m: (SPECIFIC.index(m.id), m.start)).id
+        return ()
+    for a, b in zip(found, found[1:]):
+        between = [w.group(0).lower() for w in words if w.start() >= a.end and w.end() <= b.start]
+        if len(between) == 1 and between[0] in AND_WORDS:
+            also += [a.id, b.id]
+    first = min(found, key=lambda m: (SPECIFIC.index(m.id), m.start)).id
+    return tuple(dict.fromkeys([first] + also))
 
 
 def asks_what_was_discussed(question: str) -> bool:

@@ -165,7 +165,7 @@ def run_sweep(settings: Settings, questions: list, args: argparse.Namespace, gri
 
     out = Path(args.out) if args.out else default_out()
     out.mkdir(parents=True, exist_ok=True)
-    metrics = ("recall@1", "evidence_hit", "answer_match", "citation_precision", "refusal_precision",
+    metrics = ("recall@1", "evidence_hit", "answer_match", "own_words", "citation_precision", "refusal_precision",
                "refusal_recall")
     rows = []
     for values in grid:

@@ -251,7 +251,11 @@ class Name:
         # the shortest form: case endings lengthen a name ("Бегаймен", "Сергеем Лавровым")
         own = [s for lang, s in self.forms if lang == language and is_cyrillic(s) == cyrillic]
         if own:
-            return min(own, key=len)
+            best = min(own, key=len)
+            # a name the language's texts write only with a case ending ("Румен Радевке"): the form of
+            # another language that it extends by an ending is the name itself ("Румен Радев")
+            stems = [s for _, s in self.forms if is_cyrillic(s) == cyrillic and _extends(best, s)]
+            return min(stems, key=len) if stems else best
         if not cyrillic:
             return transliterate(min((s for _, s in self.forms), key=len), "en")
         latin = [s for _, s in self.forms if not is_cyrillic(s)]
@@ -259,6 +263,13 @@ class Name:
             return transliterate(min(latin, key=len), language)
         lang, surface = min(self.forms, key=lambda f: len(f[1]))
         return transliterate(surface, language, lang)
+
+
+def _extends(longer: str, shorter: str, ending: int = 4) -> bool:
+    """Whether ``longer`` is ``shorter`` with a case ending of at most ``ending`` letters on its words."""
+    a, b = longer.split(), shorter.split()
+    return (len(a) == len(b) and longer != shorter
+            and all(x.startswith(y) and len(x) - len(y) <= ending for x, y in zip(a, b)))
 
 
 @dataclass(frozen=True)
