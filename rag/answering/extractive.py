@@ -30,7 +30,8 @@ from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Nam
                                      missing_entities, missing_facts, missing_in_event, person_names,
                                      post_country, question_constraints, years_mentioned)
 from rag.answering.prompts import message, quoted
-from rag.answering.questions import OPEN, asked_type, asked_types, asks_what_was_discussed, quantities_named, states_topics
+from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, quantities_named,
+                                    states_topics)
 from rag.knowledge import Mention, NameTable
 from rag.settings import Settings
 
@@ -343,16 +344,18 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         found = offered(kind, sentence, constraints, names)
         if not found:
             return None
-        if kind == "areas":
+        if kind == "areas" or asks_many(question):
+            # "какие порты": every such value of the sentence, each once, in its order
             seen: dict[str, object] = {}
-            for m in found:
+            for m in sorted(found, key=lambda m: m.start):
                 seen.setdefault(m.id, m)
-            chosen = list(seen.values())
+            chosen = list(seen.values())[:DIGEST_MAX]
         else:
             chosen = [_closest(found, anchors, lambda m: m.start, sentence)]
         named = [(m, knowledge.term_name(m.kind, m.id, language)) for m in chosen]
         listed = ", ".join(name for _, name in named)
-        text = message(f"slot_{kind}", language, value=listed[:1].upper() + listed[1:])
+        label = f"digest_{kind}_many" if len(named) > 1 and kind in ("where", "country", "organisation") else f"slot_{kind}"
+        text = message(label, language, value=listed[:1].upper() + listed[1:])
         return Slot(text, tuple((kind, name, m.start, m.end) for m, name in named))
     return None
 
@@ -553,7 +556,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         values = [StatedValue(t, v, c.passage.n, c.start + s, c.start + e)
                   for found, c in [(slot, evidence)] + extra for t, v, s, e in found.values]
         short = slot.text
-        if kind in ("who", "post", "amount") or not re.search(r"[^\W\d_]{3,}", short):
+        if kind != "when" or not re.search(r"[^\W\d_]{3,}", short):
+            # a label and a name ("Место: Акорда") is too short to read as the question's language
             short = message("short_answer", language, answer=short)
         stated = " ".join([f"{short} [{evidence.passage.n}]."] + [
             f"{found.text[:1].upper()}{found.text[1:]} [{c.passage.n}]." for found, c in extra])

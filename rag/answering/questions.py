@@ -7,6 +7,7 @@ first in the question.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import lru_cache
 
@@ -38,8 +39,8 @@ def asked_types(question: str) -> tuple[str, ...]:
     (after at most one word: "And when…?"), a later "when"/"where"/"why"/"who" that starts a clause does not
     ("Кога и къде…?", joined to it by "and", still counts). A question word joined to another by "and" asks
     for a second value: "Где и когда…?" asks for a place and a date."""
-    terms = knowledge.find_terms(question, "question")
     words = list(re.finditer(r"\w+", question))
+    terms = _which_nouns(knowledge.find_terms(question, "question"), question, words)
     also: list[str] = []
     if terms and words and terms[0].start <= words[min(1, len(words) - 1)].start():
         kept = [terms[0]]
@@ -60,6 +61,34 @@ def asked_types(question: str) -> tuple[str, ...]:
             also += [a.id, b.id]
     first = min(found, key=lambda m: (SPECIFIC.index(m.id), m.start)).id
     return tuple(dict.fromkeys([first] + also))
+
+
+def _which_nouns(terms: list, question: str, words: list[re.Match]) -> list:
+    """The question words, with a "which"-word followed within two words by a noun of ``asked_nouns.json``
+    read as asking for that noun's answer type: "В каком дворце…" asks for a place, "кое министерство"
+    for an organisation, "какие порты" for places."""
+    nouns = knowledge.find_terms(question, "asked_noun")
+    out = []
+    for m in terms:
+        if m.id == "what":
+            noun = next((n for n in nouns if n.start >= m.end
+                         and sum(1 for w in words if w.start() >= m.end and w.end() <= n.start) <= 2), None)
+            if noun is not None:
+                m = dataclasses.replace(m, id=noun.id, end=noun.end)
+        out.append(m)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _plural_starts() -> tuple[str, ...]:
+    return tuple(f.lower() for forms in load("asked_nouns.json")["plural"].values() for f in forms)
+
+
+def asks_many(question: str) -> bool:
+    """Whether a "which …?" question asks for several values ("какие порты", "кои организации", "which
+    countries"): one of its words starts with a plural form of ``asked_nouns.json``."""
+    starts = _plural_starts()
+    return any(w.startswith(starts) for w in re.findall(r"\w+", question.lower()))
 
 
 def asks_what_was_discussed(question: str) -> bool:
