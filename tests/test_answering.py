@@ -549,3 +549,135 @@ def test_only_a_how_many_question_takes_a_number_word() -> None:
     assert short("amount", "How many days is the minister spending in Lima?", sentence, "en") == "3"
     assert short("amount", "Неше күн болды?", sentence, "kk") == "3"
     assert short("amount", "How much was the trade with Peru?", sentence, "en") is None
+
+
+# --- answers in the question's own words (issue "own words") ---------------------------------------
+
+@pytest.mark.parametrize("question, types", [
+    ("Где и когда пройдёт заседание комиссии по Перу?", ("where", "when")),
+    ("Кога и къде ще се проведе форумът в Кения?", ("where", "when")),
+    ("Вьетнаммен комиссияның отырысы қашан және қай жерде өтеді?", ("where", "when")),
+    ("When and where will the Chile business forum take place?", ("where", "when")),
+    ("What did they discuss when they met in Lima?", ()),  # a clause, not a second question
+    ("В каком дворце президент Перу принял министра?", ("where",)),
+    ("Which port of Kenya will join the corridor?", ("where",)),
+    ("Кое министерство на Виетнам отговаря за търговията?", ("organisation",)),
+    ("Чили делегациясы қай ұйымға кіреді?", ("organisation",)),
+    ("Какое соглашение подписали Казахстан и Эквадор?", ("document",)),
+    ("Через какие страны проходит маршрут в Аргентину?", ("country",)),
+])
+def test_which_questions_and_two_questions_joined_by_and(question: str, types: tuple) -> None:
+    from rag.answering.questions import asked_types
+
+    assert asked_types(question) == types
+
+
+@pytest.mark.parametrize("question, many", [
+    ("Какие порты Перу обсуждались?", True), ("Кои организации на Кения участваха?", True),
+    ("Which countries did the route cross?", True), ("Қай елдер қатысты?", True),
+    ("В каком порту Перу прошла встреча?", False), ("Which port of Kenya?", False),
+])
+def test_a_plural_which_question_asks_for_every_value(question: str, many: bool) -> None:
+    from rag.answering.questions import asks_many
+
+    assert asks_many(question) is many
+
+
+def test_the_digest_reads_each_value_from_its_sentence() -> None:
+    from rag.answering.extractive import digest_values
+
+    sentence = ("Astana, 3 May 2021 – President Gustavo Petro received Peruvian Foreign Minister Ana Cecilia "
+                "Gervasi in Bogotá; the programme for 2025–2027 covers trade worth $12.5 million with Kazakhstan.")
+    constraints = question_constraints("What did they discuss?", "en")
+    persons = digest_values("persons", sentence, "ru", constraints, None)
+    # the President is Petro's title; "Peruvian" belongs to the next title, not to him
+    assert persons[0][0].startswith("Густаво Петро, Президент") and "Перу" not in persons[0][0], persons
+    assert any("Ана Сесилия Херваси" in p[0] or "Гервази" in p[0] or "Перу" in p[0] for p in persons[1:]), persons
+    dates = [text for text, _, _ in digest_values("when", sentence, "en", constraints, None)]
+    assert dates == ["May 3, 2021", "2025–2027"], dates  # a span of years is one period
+    countries = [text for text, _, _ in digest_values("country", sentence, "bg", constraints, None)]
+    assert "Перу" in countries and "Казахстан" not in countries, countries  # every article is about Kazakhstan
+    figures = digest_values("figures", sentence, "kk", constraints, None)
+    assert [sentence[s:e] for _, s, e in figures] == ["12.5"] or figures[0][0].startswith("12,5"), figures
+
+
+def test_a_title_after_a_name_must_be_set_off_from_it() -> None:
+    from rag.answering.extractive import _post_mention
+
+    s = "Tokayev received Kenyan Foreign Minister Musalia Mudavadi."
+    assert _post_mention(s, 0, len("Tokayev")) is None  # "Foreign Minister" is Mudavadi's
+    s = "Musalia Mudavadi, Minister of Foreign Affairs of Kenya, arrived."
+    assert _post_mention(s, 0, len("Musalia Mudavadi")).id is not None
+
+
+def test_a_name_written_only_with_a_case_ending_shows_its_bare_form() -> None:
+    from rag.knowledge import NameTable
+    from rag.knowledge.names import Name
+
+    table = NameTable((Name((("kk", "Густаво Петроға"), ("ru", "Густаво Петро"), ("en", "Gustavo Petro"))),))
+    assert table.names[0].display("kk") == "Густаво Петро"
+    assert table.names[0].display("en") == "Gustavo Petro"
+
+
+def _read_from_its_span(value, text: str) -> bool:  # noqa: ANN001
+    """Whether a restated value is what its span of the passage says."""
+    from rag import knowledge
+
+    span = text[value.start:value.end]
+    if value.type == "persons":
+        return knowledge.same_name(value.value.split(",")[0], span)
+    if value.type == "date":
+        return bool(find_dates(span)) or span[:4].isdigit()
+    if value.type == "figures":
+        return bool(find_amounts(span))
+    return bool(evidence_of(span).mentions)
+
+
+# One open question per article language, asked in each of the four: the 16 pairs of question language and
+# article language. Written before their answers were seen.
+OPEN_QUESTIONS = {
+    "ru": ("ru_lithuania_urazayev_landsbergis_2023-04-04.txt", {
+        "ru": "О чём посол Тимур Уразаев рассказал Габриэлюсу Ландсбергису?",
+        "en": "What did Ambassador Timur Urazayev tell Gabrielius Landsbergis about?",
+        "bg": "За какво посланик Тимур Уразаев разказа на Габриелюс Ландсбергис?",
+        "kk": "Елші Тимур Уразаев Габриэлюс Ландсбергиске не туралы айтты?"}),
+    "en": ("en_hungary_vassilenko_stifter_budapest_2024-05-12.txt", {
+        "ru": "Что Роман Василенко обсудил в Будапеште?",
+        "en": "What did Roman Vassilenko discuss in Budapest?",
+        "bg": "Какво обсъди Роман Василенко в Будапеща?",
+        "kk": "Роман Василенко Будапештте не талқылады?"}),
+    "bg": ("003_5f9a1919e885d1fd.txt", {
+        "ru": "Что обсудили Ермек Кошербаев и Таня Файон по телефону?",
+        "en": "What did Yermek Koshcherbayev and Tanja Fajon discuss by phone?",
+        "bg": "Какво обсъдиха по телефона Ермек Кошербаев и Таня Файон?",
+        "kk": "Ермек Көшербаев пен Таня Файон телефон арқылы не талқылады?"}),
+    "kk": ("kk_italy_mattarella_expanded_talks_2025-09-29.txt", {
+        "ru": "Что обсудили Токаев и Маттарелла на переговорах в расширенном составе?",
+        "en": "What did Tokayev and Mattarella discuss in expanded talks?",
+        "bg": "Какво обсъдиха Токаев и Матарела на разговорите в разширен състав?",
+        "kk": "Тоқаев пен Маттарелла кеңейтілген құрамдағы келіссөзде не талқылады?"}),
+}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("article_language", sorted(OPEN_QUESTIONS))
+@pytest.mark.parametrize("question_language", ["ru", "en", "bg", "kk"])
+def test_an_open_answer_states_what_its_quote_holds_in_the_question_language(
+        real_index, question_language: str, article_language: str) -> None:  # noqa: ANN001
+    from rag.types import Filters
+
+    doc, questions = OPEN_QUESTIONS[article_language]
+    answer = answer_question(real_index, questions[question_language], filters=Filters(docs=frozenset({doc})))
+    assert not answer.refused, answer.answer
+    assert answer.language == question_language
+    first = answer.answer.split("\n\n")[0]
+    assert answer.values, answer.answer
+    passages = {p.n: p for p in answer.passages}
+    for v in answer.values:
+        # stated in the first paragraph, read from a span of a quoted sentence of its passage
+        assert v.value.lower() in first.lower(), (v, first)
+        assert any(c.n == v.n and c.quote_start <= v.start < v.end <= c.quote_end for c in answer.citations), v
+        assert _read_from_its_span(v, passages[v.n].hit.chunk.text), v
+    own = own_words(first, [c.quote for c in answer.citations])
+    assert detect_language(own).code == question_language, first
+    _assert_citations_valid(answer)

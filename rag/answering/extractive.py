@@ -603,7 +603,10 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
                 i += 2
                 continue
             text = format_date_mention(d, language)
-            out.append((text[:1].lower() + text[1:] if not text[:1].isdigit() else text, d.start, d.end))
+            # "В октябре 2024 года" opens with a preposition, lower-cased inside a list ("May 3" is a name)
+            if not knowledge.month_number(text.split()[0]):
+                text = text[:1].lower() + text[1:]
+            out.append((text, d.start, d.end))
             i += 1
     elif kind == "figures":
         out = [(format_amount(a, language), a.start, a.end) for a in find_amounts(sentence)]

@@ -362,9 +362,16 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
             if len(rest) >= 2 or (rest and names and names.lookup(rest[0][2])):
                 out.append((rest[0][0], rest[-1][1], text[rest[0][0]:rest[-1][1]]))
             continue
-        words = surface.split()
+        words = _sub_words(text, start, end)
+        # a capitalised word that opens the sentence is no part of a name ("Сондай-ақ Қасым-Жомарт Тоқаев")
+        while words and words[0][2].lower() in all_stopwords():
+            words = words[1:]
+        if not words:
+            continue
+        start, end = words[0][0], words[-1][1]
+        surface = text[start:end]
         if len(words) >= 2 or (names is not None and names.lookup(surface)):
-            if not any(w.lower() in all_stopwords() for w in words):
+            if not any(w.lower() in all_stopwords() for _, _, w in words):
                 out.append(_known_part(text, start, end, names))
     return out
 
