@@ -565,6 +565,7 @@ def test_only_a_how_many_question_takes_a_number_word() -> None:
     ("Чили делегациясы қай ұйымға кіреді?", ("organisation",)),
     ("Какое соглашение подписали Казахстан и Эквадор?", ("document",)),
     ("Через какие страны проходит маршрут в Аргентину?", ("country",)),
+    ("Что страны обсудили в Лиме?", ()), ("Не туралы елдер Кениямен келісті?", ()),  # "what", not "which"
 ])
 def test_which_questions_and_two_questions_joined_by_and(question: str, types: tuple) -> None:
     from rag.answering.questions import asked_types
@@ -576,6 +577,7 @@ def test_which_questions_and_two_questions_joined_by_and(question: str, types: t
     ("Какие порты Перу обсуждались?", True), ("Кои организации на Кения участваха?", True),
     ("Which countries did the route cross?", True), ("Қай елдер қатысты?", True),
     ("В каком порту Перу прошла встреча?", False), ("Which port of Kenya?", False),
+    ("В каком городе встретились министры стран Андского сообщества?", False),  # a plural outside the asking
 ])
 def test_a_plural_which_question_asks_for_every_value(question: str, many: bool) -> None:
     from rag.answering.questions import asks_many

@@ -68,9 +68,10 @@ def _which_nouns(terms: list, question: str, words: list[re.Match]) -> list:
     read as asking for that noun's answer type: "В каком дворце…" asks for a place, "кое министерство"
     for an organisation, "какие порты" for places."""
     nouns = knowledge.find_terms(question, "asked_noun")
+    pronouns = _pronouns()
     out = []
     for m in terms:
-        if m.id == "what":
+        if m.id == "what" and question[m.start:m.end].lower() not in pronouns:
             noun = next((n for n in nouns if n.start >= m.end
                          and sum(1 for w in words if w.start() >= m.end and w.end() <= n.start) <= 2), None)
             if noun is not None:
@@ -80,15 +81,23 @@ def _which_nouns(terms: list, question: str, words: list[re.Match]) -> list:
 
 
 @lru_cache(maxsize=1)
+def _pronouns() -> frozenset[str]:
+    return frozenset(f.lower() for forms in load("asked_nouns.json")["pronouns"].values() for f in forms)
+
+
+@lru_cache(maxsize=1)
 def _plural_starts() -> tuple[str, ...]:
     return tuple(f.lower() for forms in load("asked_nouns.json")["plural"].values() for f in forms)
 
 
 def asks_many(question: str) -> bool:
     """Whether a "which …?" question asks for several values ("какие порты", "кои организации", "which
-    countries"): one of its words starts with a plural form of ``asked_nouns.json``."""
+    countries"): a word of its asking phrase starts with a plural form of ``asked_nouns.json``."""
+    words = list(re.finditer(r"\w+", question))
     starts = _plural_starts()
-    return any(w.startswith(starts) for w in re.findall(r"\w+", question.lower()))
+    return any(w.lower().startswith(starts)
+               for m in _which_nouns(knowledge.find_terms(question, "question"), question, words) if m.id in SPECIFIC
+               for w in re.findall(r"\w+", question[m.start:m.end]))
 
 
 def asks_what_was_discussed(question: str) -> bool:
