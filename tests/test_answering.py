@@ -683,3 +683,28 @@ def test_an_open_answer_states_what_its_quote_holds_in_the_question_language(
     own = own_words(first, [c.quote for c in answer.citations])
     assert detect_language(own).code == question_language, first
     _assert_citations_valid(answer)
+
+
+@pytest.mark.parametrize("text, period, year", [
+    ("The session is to be held in the first half of 2031.", "h1", 2031),
+    ("Заседание пройдёт в третьем квартале 2031 года в Лиме.", "q3", 2031),
+    ("Форумът ще се проведе в края на 2031 г. в Найроби.", "end", 2031),
+    ("Отырыс 2031 жылдың бірінші тоқсанында Ханойда өтеді.", "q1", 2031),
+    ("Trade grew in 2031.", None, 2031),
+])
+def test_a_part_of_the_year_is_kept_with_its_year(text: str, period: str | None, year: int) -> None:
+    (d,) = find_dates(text)
+    assert (d.period, d.year) == (period, year)
+    if period:  # stated in every language with its part of the year, not as the bare year
+        shown = [format_date_mention(d, language) for language in ("en", "ru", "bg", "kk")]
+        assert all(str(year) in s for s in shown) and len(set(shown)) == 4
+        assert shown[0].lower().startswith(("in the", "at the"))
+
+
+def test_a_kazakh_city_is_named_by_its_present_name_not_a_former_one() -> None:
+    from rag import knowledge
+
+    (astana,) = [m for m in knowledge.entities_in("Astana") if m.kind == "city"]
+    assert knowledge.term_name("city", astana.id, "kk") == "Астана"  # not "Нұр-Сұлтан" (2019–2022)
+    (karaganda,) = [m for m in knowledge.entities_in("Караганда") if m.kind == "city"]
+    assert knowledge.term_name("city", karaganda.id, "kk") == "Қарағанды"  # the Kazakh spelling stays

@@ -654,5 +654,8 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
                    for c, text, s, e in named]
     if not parts:
         return None, []
-    intro = message("lead" if all(c.language == language for c in quotes) else "lead_translated", language)
-    return " ".join(parts) + "\n\n" + intro, values
+    # opened like a slot answer (a name and a label alone read as no language); the quotes then come after
+    # "In the source:", or with a note that they are in their original language
+    stated = message("short_answer", language, answer=" ".join(parts))
+    intro = message("quote_intro" if all(c.language == language for c in quotes) else "lead_translated", language)
+    return stated + "\n\n" + intro, values

@@ -65,6 +65,7 @@ class DateMention:
     day: int | None
     start: int
     end: int
+    period: str | None = None  # a part of the year ("h1", "q3", "end": ``periods.json``) for a year-only date
 
     @property
     def precision(self) -> int:
@@ -96,9 +97,43 @@ def find_dates(text: str) -> list[DateMention]:
             year = int(groups["year"])
             if month is not None and not 1 <= month <= 12 or day is not None and not 1 <= day <= 31:
                 continue
-            found.append(DateMention(year, month, day, m.start(), m.end()))
+            found.append(_with_period(DateMention(year, month, day, m.start(), m.end()), text))
             taken.append((m.start(), m.end()))
     return sorted(found, key=lambda d: d.start)
+
+
+@lru_cache(maxsize=1)
+def _period_forms() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(form, period) pairs that stand before a year, and after the Kazakh year word; longest first."""
+    from rag.knowledge.places import load
+
+    before, after = [], []
+    for period, entry in load("periods.json")["entries"].items():
+        before += [(f, period) for forms in entry["before"].values() for f in forms]
+        after += [(f, period) for forms in entry["after"].values() for f in forms]
+    return (sorted(before, key=lambda fp: -len(fp[0])), sorted(after, key=lambda fp: -len(fp[0])))
+
+
+_KK_YEAR_WORD = re.compile(r"\s*(?:жылдың|жылғы|ж\.)\s+", re.I)
+
+
+def _with_period(d: DateMention, text: str) -> DateMention:
+    """A year-only date with the part of the year the text names around it ("in the first half of 2024",
+    "2024 жылдың бірінші жартысында"), its span widened to cover it."""
+    if d.month is not None:
+        return d
+    before_forms, after_forms = _period_forms()
+    head = text[:d.start].lower().rstrip()
+    for form, period in before_forms:
+        if head.endswith(form) and (len(head) == len(form) or not head[-len(form) - 1].isalnum()):
+            return dataclasses.replace(d, period=period, start=len(head) - len(form))
+    tail = _KK_YEAR_WORD.match(text, d.end)
+    if tail:
+        rest = text[tail.end():].lower()
+        for form, period in after_forms:
+            if rest.startswith(form):
+                return dataclasses.replace(d, period=period, end=tail.end() + len(form))
+    return d
 
 
 def format_date_mention(d: DateMention, language: str) -> str:
@@ -108,6 +143,11 @@ def format_date_mention(d: DateMention, language: str) -> str:
             return _spaces(format_date(date(d.year, d.month, d.day), format="long", locale=language))
         except ValueError:
             pass
+    if d.period and not d.month:
+        from rag.knowledge.places import load
+
+        shown = load("periods.json")["entries"][d.period]["show"][language].format(year=d.year)
+        return shown[:1].upper() + shown[1:]
     if d.month:
         if language == "ru":
             return f"В {RU_MONTHS_PREPOSITIONAL[d.month - 1]} {d.year} года"

@@ -139,8 +139,11 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
         russian = own.get("ru") or next((a for a in cyrillic if RUSSIAN_ONLY.match(a)), None) or (cyrillic or [None])[0]
         bulgarian = own.get("bg") or next((a for a in cyrillic if "ъ" in a), None) or next(
             (a for a in cyrillic if not re.search("[ыэё]", a)), None) or russian
-        kazakh = own.get("kk") or (next((a for a in cyrillic if re.search("[әғқңөұүһі]", a)), None)
-                                   if c["countrycode"] == "KZ" else None) or russian
+        # a Kazakh-lettered name of a Kazakh city is its Kazakh spelling when it sounds like the Russian one
+        # ("Қарағанды", "Ақтөбе"); one that does not is a former name ("Нұр-Сұлтан" for Astana)
+        kazakh = own.get("kk") or (next((a for a in cyrillic if re.search("[әғқңөұүһі]", a) and (
+            not russian or SequenceMatcher(None, anyascii(a).lower(), anyascii(russian).lower()).ratio() >= 0.6)),
+            None) if c["countrycode"] == "KZ" else None) or russian
         # a city GeoNames has no Cyrillic name for is shown transliterated (and matched in Latin only)
         names = {"en": c["name"], "ru": russian or transliterate(c["name"], "ru"),
                  "bg": bulgarian or transliterate(c["name"], "bg"), "kk": kazakh or transliterate(c["name"], "kk")}
