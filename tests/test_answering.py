@@ -619,6 +619,10 @@ def test_a_name_written_only_with_a_case_ending_shows_its_bare_form() -> None:
     table = NameTable((Name((("kk", "Густаво Петроға"), ("ru", "Густаво Петро"), ("en", "Gustavo Petro"))),))
     assert table.names[0].display("kk") == "Густаво Петро"
     assert table.names[0].display("en") == "Gustavo Petro"
+    # the Russian articles write only "Сергеем Лавровым": the English name transliterated is its bare form
+    assert Name((("en", "Sergey Lavrov"), ("ru", "Сергеем Лавровым"))).display("ru") == "Сергей Лавров"
+    # a transliteration guesses vowels ("Мариа"): an inflected form the corpus wrote is kept over it
+    assert Name((("en", "Maria Zakharova"), ("ru", "Марии Захаровой"))).display("ru") == "Марии Захаровой"
 
 
 def _read_from_its_span(value, text: str) -> bool:  # noqa: ANN001
@@ -683,6 +687,19 @@ def test_an_open_answer_states_what_its_quote_holds_in_the_question_language(
     own = own_words(first, [c.quote for c in answer.citations])
     assert detect_language(own).code == question_language, first
     _assert_citations_valid(answer)
+
+
+@pytest.mark.model
+def test_an_open_question_is_not_answered_with_the_dateline_lead(real_index) -> None:  # noqa: ANN001
+    # the lead of this article says only who received whom, where and when; what they spoke of comes later
+    from rag.types import Filters
+
+    doc = "en_russia_tokayev_lavrov_astana_2024-11-24.txt"
+    answer = answer_question(real_index, "What did Tokayev and Lavrov talk about in Astana?",
+                             filters=Filters(docs=frozenset({doc})))
+    assert not answer.refused, answer.answer
+    lead = answer.passages[0].article_sentences[0]
+    assert all(c.quote.strip() != lead.strip() for c in answer.citations), answer.answer
 
 
 @pytest.mark.parametrize("text, period, year", [

@@ -205,6 +205,19 @@ def _typed(pool: list[Candidate], kind: str, constraints: Constraints, names: Na
     return sorted(rescored, key=lambda c: -c.score)
 
 
+def _after_lead(pool: list[Candidate], penalty: float) -> list[Candidate]:
+    """``pool`` with ``penalty`` taken from each article's first sentence when another sentence of that
+    article is in the pool: the dateline lead says who met whom, where and when; an open question asks what
+    was said or done, which the lead seldom holds."""
+    if penalty <= 0:
+        return pool
+    docs = [c.doc for c in pool]
+    rescored = [dataclasses.replace(c, score=c.score - penalty)
+                if c.passage.article_sentences and c.text.strip() == c.passage.article_sentences[0].strip()
+                and docs.count(c.doc) > 1 else c for c in pool]
+    return sorted(rescored, key=lambda c: -c.score)
+
+
 # --- stating the value -------------------------------------------------------------------------------
 
 
@@ -501,6 +514,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if best.score < settings.refusal_min_score:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), best.score)
     grounded = _typed(grounded, kind, constraints, context.names, settings.answer_type_bonus)
+    if kind == OPEN:
+        grounded = _after_lead(grounded, settings.lead_sentence_penalty)
 
     evidence, slot = grounded[0], None
     if kind == OPEN and asks_what_was_discussed(question):
@@ -616,14 +631,22 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
                     else [m for m in evidence_of(sentence).mentions if m.kind in kinds])
         out = [(knowledge.term_name(m.kind, m.id, language), m.start, m.end) for m in mentions
                if not (m.kind == "country" and m.id == "KZ")]  # every article is about Kazakhstan
-    seen: set[str] = set()
-    kept = []
+    kept: list[tuple[str, int, int]] = []
     for text, start, end in sorted(out, key=lambda v: v[1]):
-        key = text.lower()
-        if key not in seen and not any(knowledge.same_name(text, k) for k in seen if kind == "persons"):
-            seen.add(key)
+        same = next((i for i, (k, _, _) in enumerate(kept) if _same_value(kind, text, k)), None)
+        if same is None:
             kept.append((text, start, end))
+        elif len(text) > len(kept[same][0]):  # the mention that gives the person's post
+            kept[same] = (text, start, end)
     return kept
+
+
+def _same_value(kind: str, a: str, b: str) -> bool:
+    """Whether two stated values are one: the same text, or for persons the same name ("Tokayev" and
+    "Tokayev, President")."""
+    if kind == "persons":
+        return knowledge.same_name(a.split(",")[0], b.split(",")[0])
+    return a.lower() == b.lower()
 
 
 def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
@@ -634,14 +657,15 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
     parts: list[str] = []
     values: list[StatedValue] = []
     for kind in DIGEST:
-        found: dict[str, tuple[Candidate, str, int, int]] = {}
+        named: list[tuple[Candidate, str, int, int]] = []
         for c in quotes:
             for text, start, end in digest_values(kind, c.text, language, constraints, names,
                                                   c.passage.hit.chunk.date):
-                found.setdefault(text.lower(), (c, text, start, end))
-        if not found:
+                if not any(_same_value(kind, text, t) for _, t, _, _ in named):
+                    named.append((c, text, start, end))
+        if not named:
             continue
-        named = list(found.values())[:DIGEST_MAX]
+        named = named[:DIGEST_MAX]
         listed = ("; " if kind == "persons" else ", ").join(text for _, text, _, _ in named)
         listed = listed[:1].upper() + listed[1:]
         if kind in ("areas", "document"):

@@ -255,6 +255,10 @@ class Name:
             # a name the language's texts write only with a case ending ("Румен Радевке"): the form of
             # another language that it extends by an ending is the name itself ("Румен Радев")
             stems = [s for _, s in self.forms if is_cyrillic(s) == cyrillic and _extends(best, s)]
+            if cyrillic and not stems:  # "Сергеем Лавровым" extends "Sergey Lavrov" transliterated
+                stems = [t for _, s in self.forms if not is_cyrillic(s)
+                         # a transliteration's vowels are a guess ("Мариа"): only "й"/"ь" may take an ending
+                         if _extends(best, t := transliterate(s, language), soft="йь")]
             return min(stems, key=len) if stems else best
         if not cyrillic:
             return transliterate(min((s for _, s in self.forms), key=len), "en")
@@ -265,11 +269,17 @@ class Name:
         return transliterate(surface, language, lang)
 
 
-def _extends(longer: str, shorter: str, ending: int = 4) -> bool:
-    """Whether ``longer`` is ``shorter`` with a case ending of at most ``ending`` letters on its words."""
+def _extends(longer: str, shorter: str, ending: int = 4, soft: str = "йьая") -> bool:
+    """Whether ``longer`` is ``shorter`` with a case ending of at most ``ending`` letters on its words (the
+    ending may replace a last letter of ``soft``)."""
     a, b = longer.split(), shorter.split()
-    return (len(a) == len(b) and longer != shorter
-            and all(x.startswith(y) and len(x) - len(y) <= ending for x, y in zip(a, b)))
+
+    def inflects(x: str, y: str) -> bool:
+        # an ending may replace a soft last letter: "Сергей" → "Сергеем", "Мария" → "Марии"
+        stem = y[:-1] if y[-1:].lower() in soft else y
+        return x.startswith(stem) and 0 <= len(x) - len(y) <= ending
+
+    return len(a) == len(b) and longer != shorter and all(inflects(x, y) for x, y in zip(a, b))
 
 
 @dataclass(frozen=True)
