@@ -678,8 +678,9 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
                    for c, text, s, e in named]
     if not parts:
         return None, []
-    # opened like a slot answer (a name and a label alone read as no language); the quotes then come after
-    # "In the source:", or with a note that they are in their original language
-    stated = message("short_answer", language, answer=" ".join(parts))
+    # "The source names: …": what the quotes mention, not a claim that the event took place there (a press
+    # service "in Astana" is named too); it also makes a label and a name long enough to read as the
+    # question's language. The quotes then come after "In the source:", or with a note on their language
+    stated = message("digest_intro", language, values=" ".join(parts))
     intro = message("quote_intro" if all(c.language == language for c in quotes) else "lead_translated", language)
     return stated + "\n\n" + intro, values
