@@ -566,6 +566,11 @@ def test_only_a_how_many_question_takes_a_number_word() -> None:
     ("Какое соглашение подписали Казахстан и Эквадор?", ("document",)),
     ("Через какие страны проходит маршрут в Аргентину?", ("country",)),
     ("Что страны обсудили в Лиме?", ()), ("Не туралы елдер Кениямен келісті?", ()),  # "what", not "which"
+    ("What was the ministry's position on the Peru agreement?", ()), ("What are the countries planning?", ()),
+    # words of another sense: a state visit, capital investment, advice, a condition
+    ("What state visit did the president of Kenya make?", ()), ("What capital investments are planned in Peru?", ()),
+    ("Какой совет дал президент Чили?", ()), ("Қандай шарт қойды Вьетнам?", ()),
+    ("За домакинството на каква конференция в Астана благодари министърът на Перу?", ()),
 ])
 def test_which_questions_and_two_questions_joined_by_and(question: str, types: tuple) -> None:
     from rag.answering.questions import asked_types
@@ -573,16 +578,21 @@ def test_which_questions_and_two_questions_joined_by_and(question: str, types: t
     assert asked_types(question) == types
 
 
-@pytest.mark.parametrize("question, many", [
-    ("Какие порты Перу обсуждались?", True), ("Кои организации на Кения участваха?", True),
-    ("Which countries did the route cross?", True), ("Қай елдер қатысты?", True),
-    ("В каком порту Перу прошла встреча?", False), ("Which port of Kenya?", False),
-    ("В каком городе встретились министры стран Андского сообщества?", False),  # a plural outside the asking
+@pytest.mark.parametrize("question, kind, many", [
+    ("Какие порты Перу обсуждались?", "where", True), ("Кои организации на Кения участваха?", "organisation", True),
+    ("Which countries did the route cross?", "country", True), ("Қай елдер қатысты?", "country", True),
+    ("Қандай порттар Перуға қосылады?", "where", True),
+    ("В каком порту Перу прошла встреча?", "where", False), ("Which port of Kenya?", "where", False),
+    ("В каком городе встретились министры стран Андского сообщества?", "where", False),  # a plural elsewhere
+    ("Какая страна председательствует в Андском сообществе?", "country", False),  # "страна" starts "страны"
+    ("Коя страна беше домакин на форума в Найроби?", "country", False),
+    ("В какой организации работает министр Перу?", "organisation", False),
+    ("Из какой страны начинается маршрут и через какие страны он идёт?", "country", True),
 ])
-def test_a_plural_which_question_asks_for_every_value(question: str, many: bool) -> None:
+def test_a_plural_which_question_asks_for_every_value(question: str, kind: str, many: bool) -> None:
     from rag.answering.questions import asks_many
 
-    assert asks_many(question) is many
+    assert asks_many(question, kind) is many
 
 
 def test_the_digest_reads_each_value_from_its_sentence() -> None:
@@ -591,16 +601,17 @@ def test_the_digest_reads_each_value_from_its_sentence() -> None:
     sentence = ("Astana, 3 May 2021 – President Gustavo Petro received Peruvian Foreign Minister Ana Cecilia "
                 "Gervasi in Bogotá; the programme for 2025–2027 covers trade worth $12.5 million with Kazakhstan.")
     constraints = question_constraints("What did they discuss?", "en")
-    persons = digest_values("persons", sentence, "ru", constraints, None)
+    persons = digest_values("persons", sentence, "en", constraints, None)
     # the President is Petro's title; "Peruvian" belongs to the next title, not to him
-    assert persons[0][0].startswith("Густаво Петро, Президент") and "Перу" not in persons[0][0], persons
-    assert any("Ана Сесилия Херваси" in p[0] or "Гервази" in p[0] or "Перу" in p[0] for p in persons[1:]), persons
+    assert persons[0][0] == "Gustavo Petro, President", persons
+    assert persons[1][0].startswith("Ana Cecilia Gervasi, Minister of Foreign Affairs (Peru)"), persons
+    assert [sentence[s:e] for _, s, e in persons] == ["Gustavo Petro", "Ana Cecilia Gervasi"]
     dates = [text for text, _, _ in digest_values("when", sentence, "en", constraints, None)]
     assert dates == ["May 3, 2021", "2025–2027"], dates  # a span of years is one period
     countries = [text for text, _, _ in digest_values("country", sentence, "bg", constraints, None)]
-    assert "Перу" in countries and "Казахстан" not in countries, countries  # every article is about Kazakhstan
-    figures = digest_values("figures", sentence, "kk", constraints, None)
-    assert [sentence[s:e] for _, s, e in figures] == ["12.5"] or figures[0][0].startswith("12,5"), figures
+    assert countries == ["Перу"], countries  # every article is about Kazakhstan: it is never listed
+    figures = digest_values("figures", sentence, "ru", constraints, None)
+    assert [(text, sentence[s:e]) for text, s, e in figures] == [("12,5 млн долларов", "$12.5 million")], figures
 
 
 def test_a_title_after_a_name_must_be_set_off_from_it() -> None:
@@ -623,6 +634,8 @@ def test_a_name_written_only_with_a_case_ending_shows_its_bare_form() -> None:
     assert Name((("en", "Sergey Lavrov"), ("ru", "Сергеем Лавровым"))).display("ru") == "Сергей Лавров"
     # a transliteration guesses vowels ("Мариа"): an inflected form the corpus wrote is kept over it
     assert Name((("en", "Maria Zakharova"), ("ru", "Марии Захаровой"))).display("ru") == "Марии Захаровой"
+    # another language's spelling is no case ending: "Ханна Нойманн" is not "Хана Нойман" declined
+    assert Name((("ru", "Ханна Нойманн"), ("bg", "Хана Нойман"))).display("ru") == "Ханна Нойманн"
 
 
 def _read_from_its_span(value, text: str) -> bool:  # noqa: ANN001
@@ -630,11 +643,13 @@ def _read_from_its_span(value, text: str) -> bool:  # noqa: ANN001
     from rag import knowledge
 
     span = text[value.start:value.end]
-    if value.type == "persons":
-        return knowledge.same_name(value.value.split(",")[0], span)
+    if value.type == "person":
+        return knowledge.same_name(value.value, span)
+    if value.type == "post":  # the post is read beside the person's name
+        return bool(evidence_of(text[max(0, value.start - 80):value.end + 80]).mentions)
     if value.type == "date":
-        return bool(find_dates(span)) or span[:4].isdigit()
-    if value.type == "figures":
+        return bool(find_dates(span))
+    if value.type == "amount":
         return bool(find_amounts(span))
     return bool(evidence_of(span).mentions)
 
@@ -708,6 +723,12 @@ def test_an_open_question_is_not_answered_with_the_dateline_lead(real_index) -> 
     ("Форумът ще се проведе в края на 2031 г. в Найроби.", "end", 2031),
     ("Отырыс 2031 жылдың бірінші тоқсанында Ханойда өтеді.", "q1", 2031),
     ("Trade grew in 2031.", None, 2031),
+    # a deadline is not a point in time
+    ("The road map is to be signed by the end of 2031.", "by_end", 2031),
+    ("Дорожную карту подпишут к концу 2031 года.", "by_end", 2031),
+    ("Жол картасына 2031 жылдың соңына дейін қол қойылады.", "by_end", 2031),
+    ("по итогам первого полугодия 2031 года", "h1", 2031),
+    ("2031 жылдың соңынан бастап", None, 2031),  # "from the end of": a longer word, no period read
 ])
 def test_a_part_of_the_year_is_kept_with_its_year(text: str, period: str | None, year: int) -> None:
     (d,) = find_dates(text)
@@ -715,7 +736,7 @@ def test_a_part_of_the_year_is_kept_with_its_year(text: str, period: str | None,
     if period:  # stated in every language with its part of the year, not as the bare year
         shown = [format_date_mention(d, language) for language in ("en", "ru", "bg", "kk")]
         assert all(str(year) in s for s in shown) and len(set(shown)) == 4
-        assert shown[0].lower().startswith(("in the", "at the"))
+        assert shown[0].lower().startswith(("in the", "at the", "by the"))
 
 
 def test_a_kazakh_city_is_named_by_its_present_name_not_a_former_one() -> None:

@@ -357,7 +357,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         found = offered(kind, sentence, constraints, names)
         if not found:
             return None
-        if kind == "areas" or asks_many(question):
+        if kind == "areas" or asks_many(question, kind):
             # "какие порты": every such value of the sentence, each once, in its order
             seen: dict[str, object] = {}
             for m in sorted(found, key=lambda m: m.start):
@@ -590,6 +590,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 # bodies, the areas, the documents, the figures (issue "own words": the slot values the evidence holds).
 DIGEST = ("persons", "when", "where", "country", "organisation", "areas", "document", "figures")
 DIGEST_MAX = 6  # values per kind: a list longer than this is the quote's job
+DIGEST_TYPES = {"when": "date", "figures": "amount"}  # the value types a slot answer uses for the same things
 _YEAR_RANGE = re.compile(r"\s*[-–—]\s*")
 
 
@@ -661,8 +662,11 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
         for c in quotes:
             for text, start, end in digest_values(kind, c.text, language, constraints, names,
                                                   c.passage.hit.chunk.date):
-                if not any(_same_value(kind, text, t) for _, t, _, _ in named):
+                same = next((i for i, (_, t, _, _) in enumerate(named) if _same_value(kind, text, t)), None)
+                if same is None:
                     named.append((c, text, start, end))
+                elif len(text) > len(named[same][1]):  # a later quote gives the person's post
+                    named[same] = (c, text, start, end)
         if not named:
             continue
         named = named[:DIGEST_MAX]
@@ -674,8 +678,14 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
             label = message(f"digest_{kind}" + ("_many" if len(named) > 1 else ""), language, value=listed)
         markers = "".join(f" [{n}]" for n in dict.fromkeys(c.passage.n for c, _, _, _ in named))
         parts.append(label + markers + ".")
-        values += [StatedValue("date" if kind == "when" else kind, text, c.passage.n, c.start + s, c.start + e)
-                   for c, text, s, e in named]
+        for c, text, s, e in named:
+            if kind == "persons":  # "Name, post (Country)": the same two values a who-answer states
+                name, _, post = text.partition(", ")
+                values.append(StatedValue("person", name, c.passage.n, c.start + s, c.start + e))
+                if post:
+                    values.append(StatedValue("post", post, c.passage.n, c.start + s, c.start + e))
+            else:
+                values.append(StatedValue(DIGEST_TYPES.get(kind, kind), text, c.passage.n, c.start + s, c.start + e))
     if not parts:
         return None, []
     # "The source names: …": what the quotes mention, not a claim that the event took place there (a press

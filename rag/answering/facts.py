@@ -103,36 +103,42 @@ def find_dates(text: str) -> list[DateMention]:
 
 
 @lru_cache(maxsize=1)
-def _period_forms() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(form, period) pairs that stand before a year, and after the Kazakh year word; longest first."""
-    from rag.knowledge.places import load
+def _periods() -> dict:
+    """``periods.json``: parts of a year, how they are written and how they are stated."""
+    from rag.knowledge.places import load  # the knowledge package imports this module: load it late
 
+    return load("periods.json")
+
+
+@lru_cache(maxsize=1)
+def _period_forms() -> tuple[list[tuple[str, str]], list[tuple[str, str]], tuple[str, ...]]:
+    """(form, period) pairs that stand before a year, and after the Kazakh year word, longest first; and
+    the Kazakh year words."""
     before, after = [], []
-    for period, entry in load("periods.json")["entries"].items():
+    for period, entry in _periods()["entries"].items():
         before += [(f, period) for forms in entry["before"].values() for f in forms]
         after += [(f, period) for forms in entry["after"].values() for f in forms]
-    return (sorted(before, key=lambda fp: -len(fp[0])), sorted(after, key=lambda fp: -len(fp[0])))
-
-
-_KK_YEAR_WORD = re.compile(r"\s*(?:жылдың|жылғы|ж\.)\s+", re.I)
+    return (sorted(before, key=lambda fp: -len(fp[0])), sorted(after, key=lambda fp: -len(fp[0])),
+            tuple(_periods()["kk_year_words"]))
 
 
 def _with_period(d: DateMention, text: str) -> DateMention:
     """A year-only date with the part of the year the text names around it ("in the first half of 2024",
-    "2024 жылдың бірінші жартысында"), its span widened to cover it."""
+    "2024 жылдың бірінші жартысында"), its span widened to cover it (each form a whole phrase)."""
     if d.month is not None:
         return d
-    before_forms, after_forms = _period_forms()
-    head = text[:d.start].lower().rstrip()
+    before_forms, after_forms, year_words = _period_forms()
+    head = text[:d.start].rstrip()
     for form, period in before_forms:
-        if head.endswith(form) and (len(head) == len(form) or not head[-len(form) - 1].isalnum()):
-            return dataclasses.replace(d, period=period, start=len(head) - len(form))
-    tail = _KK_YEAR_WORD.match(text, d.end)
-    if tail:
-        rest = text[tail.end():].lower()
+        start = len(head) - len(form)
+        if start >= 0 and head[start:].lower() == form and (start == 0 or not head[start - 1].isalnum()):
+            return dataclasses.replace(d, period=period, start=start)
+    word = re.match(r"\s*(\S+)\s+", text[d.end:])
+    if word and word.group(1).lower() in year_words:
+        rest = text[d.end + word.end():]
         for form, period in after_forms:
-            if rest.startswith(form):
-                return dataclasses.replace(d, period=period, end=tail.end() + len(form))
+            if rest[:len(form)].lower() == form and not rest[len(form):len(form) + 1].isalpha():
+                return dataclasses.replace(d, period=period, end=d.end + word.end() + len(form))
     return d
 
 
@@ -144,9 +150,7 @@ def format_date_mention(d: DateMention, language: str) -> str:
         except ValueError:
             pass
     if d.period and not d.month:
-        from rag.knowledge.places import load
-
-        shown = load("periods.json")["entries"][d.period]["show"][language].format(year=d.year)
+        shown = _periods()["entries"][d.period]["show"][language].format(year=d.year)
         return shown[:1].upper() + shown[1:]
     if d.month:
         if language == "ru":

@@ -359,13 +359,11 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
         if any(s <= start < e or start <= s < end for s, e in known):
             # "President Tokayev": keep the part after the known words
             rest = [(s, e, w) for s, e, w in _sub_words(text, start, end) if not any(ks <= s < ke for ks, ke in known)]
+            rest = _after_opening_stopwords(rest)
             if len(rest) >= 2 or (rest and names and names.lookup(rest[0][2])):
                 out.append((rest[0][0], rest[-1][1], text[rest[0][0]:rest[-1][1]]))
             continue
-        words = _sub_words(text, start, end)
-        # a capitalised word that opens the sentence is no part of a name ("Сондай-ақ Қасым-Жомарт Тоқаев")
-        while words and words[0][2].lower() in all_stopwords():
-            words = words[1:]
+        words = _after_opening_stopwords(_sub_words(text, start, end))
         if not words:
             continue
         start, end = words[0][0], words[-1][1]
@@ -374,6 +372,15 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
             if not any(w.lower() in all_stopwords() for _, _, w in words):
                 out.append(_known_part(text, start, end, names))
     return out
+
+
+def _after_opening_stopwords(words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A run's words from its first one that is no stopword: a capitalised word that opens the sentence
+    ("Сондай-ақ", "Также") is no part of a name."""
+    stop = all_stopwords()
+    while words and words[0][2].lower() in stop:
+        words = words[1:]
+    return words
 
 
 def _known_part(text: str, start: int, end: int, names: NameTable | None) -> tuple[int, int, str]:

@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from rag import knowledge
+from rag.knowledge import Mention
 from rag.knowledge.places import load
 
 # Answer types, most specific first. "discussed" and the generic "what"/"how" make an open question.
@@ -63,41 +64,56 @@ def asked_types(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([first] + also))
 
 
-def _which_nouns(terms: list, question: str, words: list[re.Match]) -> list:
-    """The question words, with a "which"-word followed within two words by a noun of ``asked_nouns.json``
-    read as asking for that noun's answer type: "В каком дворце…" asks for a place, "кое министерство"
-    for an organisation, "какие порты" for places."""
+def _which_nouns(terms: list[Mention], question: str, words: list[re.Match]) -> list[Mention]:
+    """The question words, with a "which"-word followed by a noun of ``asked_nouns.json`` (at most one word
+    between) read as asking for that noun's answer type: "В каком дворце…" asks for a place, "кое
+    казахстанско министерство" for an organisation, "какие порты" for places. A "what" that stands for a
+    thing ("Что страны обсудили?", "What was the ministry's position?") asks for none."""
     nouns = knowledge.find_terms(question, "asked_noun")
-    pronouns = _pronouns()
+    pronouns = _nouns_data()["pronouns"]
     out = []
     for m in terms:
-        if m.id == "what" and question[m.start:m.end].lower() not in pronouns:
+        if m.id == "what" and not _is_pronoun(m, question, words, pronouns):
             noun = next((n for n in nouns if n.start >= m.end
-                         and sum(1 for w in words if w.start() >= m.end and w.end() <= n.start) <= 2), None)
+                         and sum(1 for w in words if w.start() >= m.end and w.end() <= n.start) <= 1), None)
             if noun is not None:
                 m = dataclasses.replace(m, id=noun.id, end=noun.end)
         out.append(m)
     return out
 
 
-@lru_cache(maxsize=1)
-def _pronouns() -> frozenset[str]:
-    return frozenset(f.lower() for forms in load("asked_nouns.json")["pronouns"].values() for f in forms)
+def _is_pronoun(m: Mention, question: str, words: list[re.Match], pronouns: dict) -> bool:
+    word = question[m.start:m.end].lower()
+    if any(word in forms for forms in pronouns["words"].values()):
+        return True
+    after = next((w.group(0).lower() for w in words if w.start() >= m.end), "")
+    return after in pronouns["en_followed_by"]
 
 
 @lru_cache(maxsize=1)
-def _plural_starts() -> tuple[str, ...]:
-    return tuple(f.lower() for forms in load("asked_nouns.json")["plural"].values() for f in forms)
+def _nouns_data() -> dict:
+    """``asked_nouns.json``: the nouns, the number words and the pronoun words."""
+    return load("asked_nouns.json")
 
 
-def asks_many(question: str) -> bool:
-    """Whether a "which …?" question asks for several values ("какие порты", "кои организации", "which
-    countries"): a word of its asking phrase starts with a plural form of ``asked_nouns.json``."""
+def asks_many(question: str, kind: str) -> bool:
+    """Whether a "which …?" question asks for several values of ``kind`` ("какие порты", "кои организации",
+    "which countries", "қай елдер"), read from its asking words only (``asked_nouns.json``: the "which"
+    word's number in Russian and Bulgarian, the noun's in English and Kazakh)."""
+    number = _nouns_data()["number"]
+    many = {f for forms in number["many"].values() for f in forms}
+    one = {f for forms in number["one"].values() for f in forms}
     words = list(re.finditer(r"\w+", question))
-    starts = _plural_starts()
-    return any(w.lower().startswith(starts)
-               for m in _which_nouns(knowledge.find_terms(question, "question"), question, words) if m.id in SPECIFIC
-               for w in re.findall(r"\w+", question[m.start:m.end]))
+    for m in _which_nouns(knowledge.find_terms(question, "question"), question, words):
+        if m.id != kind:
+            continue
+        said = [w.lower() for w in re.findall(r"\w+", question[m.start:m.end])]
+        if any(w in one for w in said):
+            continue  # "какой", "коя": this phrase asks for one (another may ask for several)
+        if any(w in many for w in said) or any(
+                w.find(e, 2) >= 2 for w in said[1:] for e in number["kk_plural_endings"]):
+            return True
+    return False
 
 
 def asks_what_was_discussed(question: str) -> bool:

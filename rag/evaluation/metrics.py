@@ -167,8 +167,9 @@ def reference_facts(reference: str) -> Facts:
 
 
 def date_matches(reference: DateMention, stated: DateMention) -> bool:
-    """Same year, and same month and day as far as the reference gives them."""
+    """Same year, and same part of the year, month and day as far as the reference gives them."""
     return (stated.year == reference.year
+            and (reference.period is None or stated.period == reference.period)
             and (reference.month is None or stated.month == reference.month)
             and (reference.day is None or stated.day == reference.day))
 

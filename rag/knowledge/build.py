@@ -97,6 +97,7 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
     upper, lower = _corpus_words(documents) if documents.is_dir() else (set(), set())
 
     extra = json.loads((DATA / "cities_extra.json").read_text("utf-8"))
+    former = set(extra.get("former_names", ()))
     include = {tuple(x) for x in extra["include"]}
     exclude = set(extra["exclude"])
     chosen: dict[int, dict] = {}
@@ -139,11 +140,11 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
         russian = own.get("ru") or next((a for a in cyrillic if RUSSIAN_ONLY.match(a)), None) or (cyrillic or [None])[0]
         bulgarian = own.get("bg") or next((a for a in cyrillic if "ъ" in a), None) or next(
             (a for a in cyrillic if not re.search("[ыэё]", a)), None) or russian
-        # a Kazakh-lettered name of a Kazakh city is its Kazakh spelling when it sounds like the Russian one
-        # ("Қарағанды", "Ақтөбе"); one that does not is a former name ("Нұр-Сұлтан" for Astana)
-        kazakh = own.get("kk") or (next((a for a in cyrillic if re.search("[әғқңөұүһі]", a) and (
-            not russian or SequenceMatcher(None, anyascii(a).lower(), anyascii(russian).lower()).ratio() >= 0.6)),
-            None) if c["countrycode"] == "KZ" else None) or russian
+        # a Kazakh-lettered name of a Kazakh city is its Kazakh spelling ("Қарағанды", "Өскемен"), unless it is
+        # a former name GeoNames keeps ("Нұр-Сұлтан" for Astana)
+        kazakh = own.get("kk") or (next((a for a in cyrillic if re.search("[әғқңөұүһі]", a)
+                                         and a not in former), None)
+                                   if c["countrycode"] == "KZ" else None) or russian
         # a city GeoNames has no Cyrillic name for is shown transliterated (and matched in Latin only)
         names = {"en": c["name"], "ru": russian or transliterate(c["name"], "ru"),
                  "bg": bulgarian or transliterate(c["name"], "bg"), "kk": kazakh or transliterate(c["name"], "kk")}

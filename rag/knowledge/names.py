@@ -254,11 +254,11 @@ class Name:
             best = min(own, key=len)
             # a name the language's texts write only with a case ending ("Румен Радевке"): the form of
             # another language that it extends by an ending is the name itself ("Румен Радев")
-            stems = [s for _, s in self.forms if is_cyrillic(s) == cyrillic and _extends(best, s)]
+            stems = [s for _, s in self.forms if is_cyrillic(s) == cyrillic and _extends(best, s, language)]
             if cyrillic and not stems:  # "Сергеем Лавровым" extends "Sergey Lavrov" transliterated
                 stems = [t for _, s in self.forms if not is_cyrillic(s)
                          # a transliteration's vowels are a guess ("Мариа"): only "й"/"ь" may take an ending
-                         if _extends(best, t := transliterate(s, language), soft="йь")]
+                         if _extends(best, t := transliterate(s, language), language, soft="йь")]
             return min(stems, key=len) if stems else best
         if not cyrillic:
             return transliterate(min((s for _, s in self.forms), key=len), "en")
@@ -269,17 +269,32 @@ class Name:
         return transliterate(surface, language, lang)
 
 
-def _extends(longer: str, shorter: str, ending: int = 4, soft: str = "йьая") -> bool:
-    """Whether ``longer`` is ``shorter`` with a case ending of at most ``ending`` letters on its words (the
-    ending may replace a last letter of ``soft``)."""
+@lru_cache(maxsize=1)
+def _case_endings() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """The case endings names take, by language (``case_endings.json``: Russian and Kazakh), and the letters
+    an ending may replace."""
+    from rag.knowledge.places import load
+
+    data = load("case_endings.json")
+    return {lang: frozenset(forms) for lang, forms in data["endings"].items()}, frozenset(data["soft"])
+
+
+def _extends(longer: str, shorter: str, language: str, soft: str | None = None) -> bool:
+    """Whether ``longer`` is ``shorter`` with ``language``'s case endings on its words ("Сергеем Лавровым"
+    of "Сергей Лавров"); an ending may replace a soft last letter (``soft``, default ``case_endings.json``'s)."""
+    by_language, soft_letters = _case_endings()
+    endings = by_language.get(language, frozenset())
+    soft_letters = frozenset(soft) if soft is not None else soft_letters
     a, b = longer.split(), shorter.split()
 
     def inflects(x: str, y: str) -> bool:
-        # an ending may replace a soft last letter: "Сергей" → "Сергеем", "Мария" → "Марии"
-        stem = y[:-1] if y[-1:].lower() in soft else y
-        return x.startswith(stem) and 0 <= len(x) - len(y) <= ending
+        if x == y:
+            return True
+        if x.startswith(y) and x[len(y):] in endings:
+            return True
+        return y[-1:].lower() in soft_letters and x.startswith(y[:-1]) and x[len(y) - 1:] in endings
 
-    return len(a) == len(b) and longer != shorter and all(inflects(x, y) for x, y in zip(a, b))
+    return bool(endings) and len(a) == len(b) and longer != shorter and all(inflects(x, y) for x, y in zip(a, b))
 
 
 @dataclass(frozen=True)
