@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -694,10 +695,15 @@ def test_an_open_answer_states_what_its_quote_holds_in_the_question_language(
     first = answer.answer.split("\n\n")[0]
     assert answer.values, answer.answer
     passages = {p.n: p for p in answer.passages}
+    # every sentence the answer quotes, located in its passage (a passage may be quoted twice; its citation
+    # keeps the first quote)
+    quoted = [(int(n), passages[int(n)].hit.chunk.text.find(q), len(q))
+              for q, n in re.findall(r"[“«„](.+?)[”»“]\s*\[(\d+)\]", answer.answer, flags=re.S)]
+    assert all(start >= 0 for _, start, _ in quoted), quoted
     for v in answer.values:
         # stated in the first paragraph, read from a span of a quoted sentence of its passage
         assert v.value.lower() in first.lower(), (v, first)
-        assert any(c.n == v.n and c.quote_start <= v.start < v.end <= c.quote_end for c in answer.citations), v
+        assert any(n == v.n and start <= v.start < v.end <= start + size for n, start, size in quoted), v
         assert _read_from_its_span(v, passages[v.n].hit.chunk.text), v
     own = own_words(first, [c.quote for c in answer.citations])
     assert detect_language(own).code == question_language, first
