@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -367,8 +368,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
             chosen = [_closest(found, anchors, lambda m: m.start, sentence)]
         named = [(m, knowledge.term_name(m.kind, m.id, language)) for m in chosen]
         listed = ", ".join(name for _, name in named)
-        label = f"digest_{kind}_many" if len(named) > 1 and kind in ("where", "country", "organisation") else f"slot_{kind}"
-        text = message(label, language, value=listed[:1].upper() + listed[1:])
+        text = _labelled(kind, len(named), language, listed[:1].upper() + listed[1:])
         return Slot(text, tuple((kind, name, m.start, m.end) for m, name in named))
     return None
 
@@ -633,13 +633,28 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
         out = [(knowledge.term_name(m.kind, m.id, language), m.start, m.end) for m in mentions
                if not (m.kind == "country" and m.id == "KZ")]  # every article is about Kazakhstan
     kept: list[tuple[str, int, int]] = []
-    for text, start, end in sorted(out, key=lambda v: v[1]):
-        same = next((i for i, (k, _, _) in enumerate(kept) if _same_value(kind, text, k)), None)
-        if same is None:
-            kept.append((text, start, end))
-        elif len(text) > len(kept[same][0]):  # the mention that gives the person's post
-            kept[same] = (text, start, end)
+    for value in sorted(out, key=lambda v: v[1]):
+        _merge(kept, value, kind, lambda v: v[0])
     return kept
+
+
+def _merge(kept: list, value: tuple, kind: str, text_of: Callable[[tuple], str]) -> None:
+    """Add ``value`` to ``kept`` unless it states a value already there; of two mentions of one person,
+    keep the one that gives the post (the longer text)."""
+    text = text_of(value)
+    same = next((i for i, v in enumerate(kept) if _same_value(kind, text, text_of(v))), None)
+    if same is None:
+        kept.append(value)
+    elif len(text) > len(text_of(kept[same])):
+        kept[same] = value
+
+
+def _labelled(kind: str, count: int, language: str, listed: str) -> str:
+    """``listed`` behind its label in ``language``: "Место: Акорда", "Места: Бургас, Варна", "Лица: …"; a
+    slot's own label for one place, country or body, and for areas and documents (already plural)."""
+    if kind in ("areas", "document") or (count == 1 and kind in SLOT_KINDS):
+        return message(f"slot_{kind}", language, value=listed)
+    return message(f"digest_{kind}" + ("_many" if count > 1 else ""), language, value=listed)
 
 
 def _same_value(kind: str, a: str, b: str) -> bool:
@@ -662,20 +677,13 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
         for c in quotes:
             for text, start, end in digest_values(kind, c.text, language, constraints, names,
                                                   c.passage.hit.chunk.date):
-                same = next((i for i, (_, t, _, _) in enumerate(named) if _same_value(kind, text, t)), None)
-                if same is None:
-                    named.append((c, text, start, end))
-                elif len(text) > len(named[same][1]):  # a later quote gives the person's post
-                    named[same] = (c, text, start, end)
+                _merge(named, (c, text, start, end), kind, lambda v: v[1])
         if not named:
             continue
         named = named[:DIGEST_MAX]
         listed = ("; " if kind == "persons" else ", ").join(text for _, text, _, _ in named)
         listed = listed[:1].upper() + listed[1:]
-        if kind in ("areas", "document"):
-            label = message(f"slot_{kind}", language, value=listed)
-        else:
-            label = message(f"digest_{kind}" + ("_many" if len(named) > 1 else ""), language, value=listed)
+        label = _labelled(kind, len(named), language, listed)
         markers = "".join(f" [{n}]" for n in dict.fromkeys(c.passage.n for c, _, _, _ in named))
         parts.append(label + markers + ".")
         for c, text, s, e in named:
