@@ -624,6 +624,55 @@ def test_a_title_after_a_name_must_be_set_off_from_it() -> None:
     assert _post_mention(s, 0, len("Musalia Mudavadi")).id is not None
 
 
+def test_a_post_is_stated_with_the_body_and_country_it_is_of() -> None:
+    # entities no article mentions: Croatia, Japan, Korea, António Costa
+    s = ("Talks were held with Ana Kovač, Director of the Department of Japan and Korea at the Croatian "
+         "Ministry of Foreign and European Affairs.")
+    who = short("who", "С кем прошли переговоры?", s, "ru")
+    assert who == "Ана Ковач, директор департамента (Министерство иностранных дел, Хорватия)", who
+    assert "Япония" not in who  # the department's subject is not the post's country
+    s = "Vassilenko met President of the European Council António Costa in Brussels."
+    assert short("post", "In what capacity did António Costa meet Vassilenko?", s, "en") == \
+        "Post: President (European Council)"
+    # nothing chained to the title: no body is invented
+    assert short("who", "Who arrived?", "Ambassador Ana Kovač arrived in Astana.", "en") == "Ana Kovač, Ambassador"
+
+
+def test_an_and_inside_a_title_does_not_cut_it_from_its_holder() -> None:
+    from rag.answering.extractive import _post_mention
+
+    s = "The commission is co-chaired by Croatia's Minister of Economy and Industry Ante Šušnjar."
+    start = s.index("Ante")
+    assert _post_mention(s, start, len(s) - 1).id == "minister"
+    s = "Talks were held by President Milanović and First Lady Sanja Musić Milanović."
+    start = s.index("Sanja")
+    assert _post_mention(s, start, len(s) - 1) is None  # "President" is Milanović's, not hers
+
+
+@pytest.mark.parametrize("question,side", [
+    ("Who headed the Peruvian delegation at the consultations between Kazakhstan and Peru?", "PE"),
+    ("Кто возглавлял казахстанскую делегацию на консультациях с Перу?", "KZ"),
+    ("Кой ръководи перуанската делегация?", "PE"),
+    ("Қазақстан-Перу комиссиясына перу тарапынан кім төрағалық етеді?", "PE"),
+    ("Who did Tokayev meet in Peru?", None),  # where it happened, not whose person
+    ("Тоқаев Перуда кіммен кездесті?", None),
+    ("Кто встретился с министром иностранных дел Перу?", None),  # the other person's country
+    ("Who chaired the meeting?", None),
+])
+def test_the_side_a_who_question_asks_for(question: str, side: str | None) -> None:
+    from rag.answering.grounding import asked_side
+
+    assert asked_side(question, detect_language(question).code) == side
+
+
+def test_who_of_two_heads_is_the_one_of_the_asked_side() -> None:
+    s = ("Deputy Minister of Foreign Affairs Roman Vassilenko led the Kazakh delegation, while the Peruvian side "
+         "was headed by Deputy Minister Luis Enrique Chávez.")
+    peruvian = short("who", "Кто возглавлял перуанскую делегацию?", s, "ru")
+    assert "Чавез" in peruvian and peruvian.endswith("(Перу)"), peruvian
+    assert short("who", "Who headed the Kazakh delegation?", s, "en").startswith("Roman Vassilenko")
+
+
 def test_a_name_written_only_with_a_case_ending_shows_its_bare_form() -> None:
     from rag.knowledge import NameTable
     from rag.knowledge.names import Name

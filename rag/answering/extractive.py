@@ -29,7 +29,8 @@ from rag.answering.facts import (find_amounts, find_counted_words, find_dates, f
                                 format_date_mention)
 from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
                                      missing_entities, missing_facts, missing_in_event, person_names,
-                                     post_country, question_constraints, years_mentioned)
+                                     TO_OR_IN, post_body, post_country, question_constraints,
+                                     years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, quantities_named,
                                     states_topics)
@@ -273,6 +274,24 @@ def person_in_language(surface: str, language: str, names: NameTable | None) -> 
     return knowledge.transliterate(surface, language) if latin else surface
 
 
+# What a title's own complement opens with ("Minister of Economy and Industry", "министър на икономиката и
+# индустрията"): an "and" inside it joins two words of the title, not the title to another person.
+_COMPLEMENT = re.compile(r"\s*(?:of|for|on|на|по|за)\s", re.I)
+_AND = re.compile(r"\b(?:and|и|мен|және)\b", re.I)
+
+
+def _joins_another(gap: str) -> bool:
+    """Whether an "and" in the words between a title and a name joins the title to somebody else ("the
+    President and Lavrov", "President Radev and First Lady …"), not two words of the title's complement
+    ("of Economy and Industry", "экономики и промышленности Болгарии")."""
+    if not _AND.search(gap):
+        return False
+    if _AND.search(gap.rstrip().rsplit(None, 1)[-1] if gap.strip() else ""):
+        return True  # the name follows the "and" itself
+    return not (_COMPLEMENT.match(gap) or all(w[:1].islower() or knowledge.entities_in(w)
+                                               for w in re.findall(r"[^\W\d_][\w'’-]*", gap)))
+
+
 def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
     """The title a sentence gives the person at ``start:end``: the one next to the name, in the same clause."""
     best = None
@@ -285,13 +304,39 @@ def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
         # очередь, выразил признательность Токаеву"); one after the name is set off from it ("Vladimir
         # Yovichich, Director of…"), else it is the next person's ("Tokayev received Russian Foreign Minister…")
         after = m.start >= end
-        if (len(gap) <= 60 and len(gap.split()) <= 4
+        if (len(gap) <= 60 and len(gap.split()) <= (6 if _COMPLEMENT.match(gap) else 4)
                 and not (after and not re.match(r"\s*[,(–—-]", gap))
-                and not re.search(r"[;.]|\b(?:and|и|и|мен|және)\b", gap)):
+                and not re.search(r"[;.]", gap) and not _joins_another(gap)):
             distance = abs(m.end - start) if m.end <= start else abs(m.start - end)
             if best is None or distance < best[0]:
                 best = (distance, m)
     return None if best is None else best[1]
+
+
+def _side(sentence: str, start: int, end: int) -> str | None:
+    """The country the person at ``start:end`` stands for: their post's (:func:`post_country`), else the
+    country their clause names that no other title claims ("Roman Vassilenko led the Kazakh delegation,
+    while the Albanian side was headed by…")."""
+    title = _post_mention(sentence, start, end)
+    country = post_country(sentence, title, (start, end)) if title is not None else None
+    if country:
+        return country
+    mentions = evidence_of(sentence).mentions
+    claimed = {post_country(sentence, t) for t in mentions if t.kind == "title" and t is not title}
+
+    def clause(pos: int) -> int:
+        return len(re.findall(r"[,;–—]", sentence[:pos]))
+
+    free = [m for m in mentions if m.kind == "country" and m.id not in claimed and clause(m.start) == clause(start)
+            and not (start <= m.start < end)
+            and (re.findall(r"[\w'’-]+", sentence[:m.start])[-1:] or [""])[0].lower() not in TO_OR_IN]
+    return min(free, key=lambda m: abs(m.start - start)).id if free else None
+
+
+def _holder_of(sentence: str, title: Mention, names: NameTable | None) -> tuple[int, int] | None:
+    """The span of the person whose title ``title`` is (:func:`_post_mention`), or None."""
+    return next(((start, end) for start, end, _ in person_names(sentence, names)
+                 if _post_mention(sentence, start, end) == title), None)
 
 
 def _post_of(sentence: str, start: int, end: int, language: str) -> str | None:
@@ -299,13 +344,20 @@ def _post_of(sentence: str, start: int, end: int, language: str) -> str | None:
     title = _post_mention(sentence, start, end)
     if title is None:
         return None
+    return _post_text(sentence, title, (start, end), language)
+
+
+def _post_text(sentence: str, title: Mention, person: tuple[int, int] | None, language: str) -> str:
+    """A title stated in ``language`` with what the sentence says it is of, each by its name in that
+    language: the body ("President (European Council)") and the country, when the sentence names them right
+    beside the title ("Bulgarian Ambassador", "посланика на България", "State Secretary of the Ministry of
+    Foreign Affairs of the Slovak Republic")."""
     post = knowledge.term_name("title", title.id, language)
-    # the country the post is of, when the sentence names it right beside the title ("Bulgarian Ambassador",
-    # "посланика на България"): stated by its name in the answer's language
-    country = post_country(sentence, title, (start, end))
-    if country:
-        post += f" ({knowledge.country_name(country, language)})"
-    return post
+    body = post_body(sentence, title, person)
+    country = post_country(sentence, title, person)
+    of = ([knowledge.term_name("organisation", body.id, language)] if body is not None else []) + (
+        [knowledge.country_name(country, language)] if country else [])
+    return f"{post} ({', '.join(of)})" if of else post
 
 
 @dataclass(frozen=True)
@@ -346,6 +398,9 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         persons = _holders(sentence, constraints, names)
         if not persons:
             return None
+        if constraints.side:
+            # "who led the Kazakh delegation": of the two heads the sentence names, the Kazakh one
+            persons = [p for p in persons if _side(sentence, p[0], p[1]) == constraints.side] or persons
         start, end, surface = _closest(persons, anchors, lambda n: n[0], sentence)
         name = person_in_language(surface, language, names)
         values = [("person", name, start, end)]
@@ -366,7 +421,8 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
             chosen = list(seen.values())[:DIGEST_MAX]
         else:
             chosen = [_closest(found, anchors, lambda m: m.start, sentence)]
-        named = [(m, knowledge.term_name(m.kind, m.id, language)) for m in chosen]
+        named = [(m, _post_text(sentence, m, _holder_of(sentence, m, names), language) if kind == "post"
+                  else knowledge.term_name(m.kind, m.id, language)) for m in chosen]
         listed = ", ".join(name for _, name in named)
         text = _labelled(kind, len(named), language, listed[:1].upper() + listed[1:])
         return Slot(text, tuple((kind, name, m.start, m.end) for m, name in named))

@@ -47,7 +47,7 @@ PREVIOUS_YEAR_RE = re.compile(
 # something in that country: "to/in Bulgaria", "в Болгарию", "в България", "Болгарияға", or a city of it.
 VISIT_RE = re.compile(r"\b(?:visit\w*|trip|travel\w*|визит\w*|посе[тщ]\w*|поездк\w*|побыва\w*|пътува\w*|"
                       r"сапар\w*|бар(?:ды|ған|ып|ады)\w*)", re.I)
-_TO_OR_IN = {"to", "in", "into", "в", "във", "во"}
+TO_OR_IN = {"to", "in", "into", "в", "във", "во"}
 # Verbs that take the place visited as their object ("visited Bulgaria", "посетил Черногорию"); a noun
 # does not ("визита болгарского лидера" is the Bulgarian leader's visit).
 _VISIT_VERB_RE = re.compile(r"visit(?:s|ed|ing)?|посетил\w*|посетит\w*|посетят|посетя\w*|посети|посещава\w*", re.I)
@@ -95,6 +95,7 @@ class Constraints:
     quantities: frozenset[str] = frozenset()  # what its figure is of: "investment", "trade"… (measures.json)
     # the title a "who is the <post>?" question asks the holder of, and the country it is of (questions.asked_post)
     post: tuple[str, str | None] | None = None
+    side: str | None = None  # the country whose person a who-question asks for (asked_side)
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -153,7 +154,8 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
             named.append(Named("name", " ".join(kept), " ".join(kept)))
     unique = {(n.kind, n.id): n for n in named}
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language),
-                       asked_measure(question), frozenset(quantities_named(question)), asked_post(question))
+                       asked_measure(question), frozenset(quantities_named(question)), asked_post(question),
+                       asked_side(question, language))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:
@@ -270,7 +272,7 @@ def destinations_in(text: str, language: str) -> set[str]:
         if any(w.startswith(_POSTING_STEMS) for w in words[max(0, i - 4):i]):
             continue
         # "visit to X", "в Болгарию", "visited X", "посетил Черногорию", "Словенияға"
-        if before in _TO_OR_IN or _VISIT_VERB_RE.fullmatch(before) or (language == "kk" and _KK_TO_OR_IN.search(words[i])):
+        if before in TO_OR_IN or _VISIT_VERB_RE.fullmatch(before) or (language == "kk" and _KK_TO_OR_IN.search(words[i])):
             found.add(country)
     return found
 
@@ -301,30 +303,87 @@ def _copulas() -> frozenset[str]:
     return frozenset(w for key, words in data.items() if not key.startswith("_") for w in words)
 
 
+def _beyond_person(title: Mention, m: Mention, skip: tuple[int, int] | None) -> bool:
+    """Whether ``m`` lies past the person ``skip`` as seen from their title: "President Tokayev received
+    Russian Foreign Minister Lavrov" gives "Russian" to the next title, not to Tokayev's."""
+    return skip is not None and ((skip[0] <= m.start < skip[1]) or (title.end <= skip[0] and m.start >= skip[1])
+                                 or (title.start >= skip[1] and m.end <= skip[0]))
+
+
+# A post's body stands right beside its title, with nothing but words between (no comma, bracket, dash or
+# full stop): "Director of the Department … at the Serbian Ministry of Foreign Affairs", "директор … МИД
+# Сербии", "Сербия СІМ-нің … директоры", "OSCE Secretary General".
+_BODY_AFTER, _BODY_BEFORE = 45, 25
+_BODY_BREAK = re.compile(r"[,;.()–—]|\s-\s")
+
+
+def post_body(text: str, title: Mention, skip: tuple[int, int] | None = None) -> Mention | None:
+    """The organisation the ``title`` mention of ``text`` is a post of ("President of the European Council",
+    "State Secretary of the Ministry of Foreign Affairs"), or None: the nearest organisation within a few
+    words of the title, in the same clause, not past the person ``skip``."""
+    best = None
+    for m in evidence_of(text).mentions:
+        if m.kind != "organisation" or _beyond_person(title, m, skip):
+            continue
+        after = m.start >= title.end
+        gap = text[title.end:m.start] if after else text[m.end:title.start]
+        if (m.end > title.start and m.start < title.end) or len(gap) > (_BODY_AFTER if after else _BODY_BEFORE) \
+                or _BODY_BREAK.search(gap) or (skip is not None and (title.end <= skip[0] < m.start if after
+                                                                     else m.end <= skip[0] < title.start)):
+            continue
+        if best is None or len(gap) < best[0]:
+            best = (len(gap), m)
+    return None if best is None else best[1]
+
+
 def post_country(text: str, title: Mention, skip: tuple[int, int] | None = None) -> str | None:
     """The country the ``title`` mention of ``text`` is of ("Bulgaria's Ambassador to Kazakhstan" → BG): the
     country named nearest to it within 40 characters, leaving out where the post is held ("to/in X",
-    "в Литве", "Кениядағы"), the span ``skip`` (the person's name) and what lies beyond it."""
-    lo, hi = title.start - 40, title.end + 40
+    "в Литве", "Кениядағы"), the span ``skip`` (the person's name) and what lies beyond it. When the post
+    is of a body (:func:`post_body`), the country nearest to the body: "Director of the Department of
+    Russia and Eurasia at the Serbian Ministry" is Serbia's, the department's subject is not."""
+    body = post_body(text, title, skip)
+    anchor = title if body is None else body
+    lo, hi = min(title.start, anchor.start) - 40, max(title.end, anchor.end) + 40
     if skip is not None:
         lo, hi = min(lo, skip[0] - 40), max(hi, skip[1] + 40)
     countries = []
     for m in evidence_of(text).mentions:
-        if m.kind != "country" or not lo <= m.start <= hi or (skip is not None and skip[0] <= m.start < skip[1]):
-            continue
-        if skip is not None and ((title.end <= skip[0] and m.start >= skip[1])
-                                 or (title.start >= skip[1] and m.end <= skip[0])):
-            # beyond the person, away from the title: "President Tokayev received Russian Foreign Minister
-            # Lavrov" gives "Russian" to the next title, not to Tokayev's
+        if m.kind != "country" or not lo <= m.start <= hi or _beyond_person(title, m, skip):
             continue
         before = _WORD_RE.findall(text[:m.start])[-1:]
         word = _WORD_RE.match(text, m.start)
-        if (before and before[0].lower() in _TO_OR_IN) or (word and _KK_LOCATIVE_ADJECTIVE.search(word.group(0))):
+        if (before and before[0].lower() in TO_OR_IN) or (word and _KK_LOCATIVE_ADJECTIVE.search(word.group(0))):
             continue
         countries.append(m)
     if not countries:
         return None
-    return min(countries, key=lambda m: min(abs(m.start - title.end), abs(title.start - m.end))).id
+    return min(countries, key=lambda m: min(abs(m.start - anchor.end), abs(anchor.start - m.end))).id
+
+
+def asked_side(question: str, language: str = "") -> str | None:
+    """The country whose person a who-question asks for: the country named nearest to its "who" word
+    ("Кто возглавлял казахстанскую делегацию…", "…болгар тарапынан кім төрағалық етеді?", "Who co-chaired
+    for Latvia?"). None when the question names no country, when that country is where something happened
+    ("Who did Tokayev meet in Bulgaria?") or when a title stands beside it: "Who met the Bulgarian
+    minister?" names the other person's country, not the asked one's."""
+    whos = [m for m in knowledge.find_terms(question, "question") if m.id == "who"]
+    if not whos:
+        return None
+    mentions = evidence_of(question).mentions
+    countries = [m for m in mentions if m.kind == "country"]
+    if not countries:
+        return None
+    who = whos[0]
+    nearest = min(countries, key=lambda m: abs(m.start - who.end) if m.start >= who.end else abs(who.start - m.end))
+    if nearest.id in destinations_in(question[max(0, nearest.start - 30):nearest.end], language):
+        return None
+    for t in mentions:
+        if t.kind == "title":
+            gap = question[t.end:nearest.start] if t.end <= nearest.start else question[nearest.end:t.start]
+            if len(gap) <= 25 and not re.search(r"[,;.]", gap):
+                return None
+    return nearest.id
 
 
 def asked_post(question: str) -> tuple[str, str | None] | None:
