@@ -794,6 +794,24 @@ def test_a_part_of_the_year_is_kept_with_its_year(text: str, period: str | None,
         assert shown[0].lower().startswith(("in the", "at the", "by the"))
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("The Peruvian president is to visit Astana in May this year.", [(2031, 5)]),
+    ("Визит в Лиму запланирован на октябрь следующего года.", [(2032, 10)]),
+    ("В мае прошлого года в Лиме открылось посольство.", [(2030, 5)]),
+    ("Форумът в Лима ще се проведе през юни тази година.", [(2031, 6)]),
+    ("Перу президенті биылғы қыркүйекте Астанаға келеді.", [(2031, 9)]),
+    ("Товарооборот вырос в прошлом году.", [(2030, None)]),
+    ("They may next year open a consulate in Lima.", [(2032, None)]),  # the verb is no month
+    ("В мае 2029 года", [(2029, 5)]),  # the Russian prepositional "мае" is May
+])
+def test_a_year_named_relative_to_the_articles_is_read_with_it(text: str, expected: list) -> None:
+    from rag.answering.facts import find_dates_in_year
+
+    assert [(d.year, d.month) for d in find_dates_in_year(text, 2031)] == expected
+    if not re.search(r"\d{4}", text):
+        assert find_dates(text) == []  # without the article's year nothing is guessed
+
+
 def test_a_kazakh_city_is_named_by_its_present_name_not_a_former_one() -> None:
     from rag import knowledge
 

@@ -572,6 +572,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     grounded = _typed(grounded, kind, constraints, context.names, settings.answer_type_bonus)
     if kind == OPEN:
         grounded = _after_lead(grounded, settings.lead_sentence_penalty)
+    elif kind in ("when", "where"):
+        grounded = _after_lead(grounded, settings.lead_fact_penalty)
 
     evidence, slot = grounded[0], None
     if kind == OPEN and asks_what_was_discussed(question):

@@ -21,7 +21,7 @@ MONTH_STEMS = {
     2: ("february", "feb", "феврал", "февруари", "ақпан"),
     3: ("march", "mar", "март", "наурыз"),
     4: ("april", "apr", "апрел", "април", "сәуір"),
-    5: ("may", "ма[йя]", "мамыр"),
+    5: ("may", "ма[йя]", "мае(?![^\\W\\d_])", "мамыр"),  # "в мае": the stem would take "маев…"
     6: ("june", "jun", "июн", "юни", "маусым"),
     7: ("july", "jul", "июл", "юли", "шілде"),
     8: ("august", "aug", "август", "тамыз"),
@@ -324,13 +324,47 @@ _DAY_THEN_MONTH = re.compile(rf"\b(?P<day>[0-3]?\d)\s+(?P<month>{_MONTH_WORD})",
 _MONTH_THEN_DAY = re.compile(rf"(?P<month>{_MONTH_WORD})\s+(?P<day>[0-3]?\d)\b", re.I)
 
 
+@lru_cache(maxsize=1)
+def _relative_years() -> tuple[re.Pattern, re.Pattern, dict[str, int]]:
+    """(a month then a relative year — en/ru/bg, a relative year then a month — kk, form → offset) from
+    ``periods.json``'s ``relative_years``."""
+    offsets = {f.lower(): int(off) for off, forms in _periods()["relative_years"]["offsets"].items()
+               for language in forms.values() for f in language}
+    forms = "|".join(re.escape(f) for f in sorted(offsets, key=len, reverse=True))
+    after = re.compile(rf"(?P<month>{_MONTH_WORD})\s+(?:of\s+)?(?P<rel>{forms})(?![^\W\d_])", re.I)
+    before = re.compile(rf"(?<![^\W\d_])(?P<rel>{forms})\s+(?P<month>{_MONTH_WORD})", re.I)
+    return after, before, offsets
+
+
+def _relative_dates(text: str, year: int, taken: list[tuple[int, int]]) -> list[DateMention]:
+    """Dates whose year is named relative to ``year`` ("in May this year", "биылғы мамырда", "last year")."""
+    after, before, offsets = _relative_years()
+    found = []
+    for pattern in (after, before):
+        for m in pattern.finditer(text):
+            month = _month_number(m.group("month").rstrip("."))
+            if m.group("month") == "may":
+                continue  # the verb: "they may next year…"
+            if month and not any(m.start() < e and s < m.end() for s, e in taken):
+                found.append(DateMention(year + offsets[m.group("rel").lower()], month, None, m.start(), m.end()))
+                taken.append((m.start(), m.end()))
+    forms = "|".join(re.escape(f) for f in sorted(offsets, key=len, reverse=True))
+    for m in re.finditer(rf"(?<![^\W\d_])(?:{forms})(?![^\W\d_])", text, re.I):
+        if not any(m.start() < e and s < m.end() for s, e in taken):
+            found.append(DateMention(year + offsets[m.group(0).lower()], None, None, m.start(), m.end()))
+            taken.append((m.start(), m.end()))
+    return found
+
+
 def find_dates_in_year(text: str, year: int | None) -> list[DateMention]:
     """Dates in ``text``; a day and month written without a year ("Астана, 30 июня –", a dateline) take
-    ``year`` (the article's), when it is known."""
+    ``year`` (the article's), when it is known, and so does a year named relative to it ("in May this
+    year", "в прошлом году": ``periods.json``)."""
     dates = find_dates(text)
     if year is None:
         return dates
     taken = [(d.start, d.end) for d in dates]
+    dates += _relative_dates(text, year, taken)
     for pattern in (_DAY_THEN_MONTH, _MONTH_THEN_DAY):
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
