@@ -812,6 +812,28 @@ def test_a_year_named_relative_to_the_articles_is_read_with_it(text: str, expect
         assert find_dates(text) == []  # without the article's year nothing is guessed
 
 
+@pytest.mark.parametrize("text, years", [
+    ("The forum in Lima marked the 45th anniversary of relations with Peru.", 45),
+    ("Конференция в Лиме посвящена 45-летию отношений с Перу.", 45),
+    ("Срещата в Лима съвпадна с 45-ата годишнина от отношенията с Перу.", 45),
+    ("Лимадағы форум Перумен қарым-қатынастың 45 жылдығына арналды.", 45),
+    ("Peru and Kazakhstan mark 45 years of strategic partnership.", 45),
+    ("Trade with Peru rose 45 years ago and then 3.9 times.", None),  # a lapse of time, a multiple: no anniversary
+])
+def test_an_anniversary_is_read_and_stated_in_every_language(text: str, years: int | None) -> None:
+    from rag.answering.extractive import digest_values
+    from rag.answering.facts import find_anniversaries
+
+    assert [a.years for a in find_anniversaries(text)] == ([years] if years else [])
+    constraints = question_constraints("What did they mark?", "en")
+    stated = {language: [v for v, _, _ in digest_values("anniversary", text, language, constraints, None)]
+              for language in ("en", "ru", "bg", "kk")}
+    if years:
+        assert stated == {"en": ["45th"], "ru": ["45-я"], "bg": ["45-та"], "kk": ["45 жылдық"]}, stated
+    else:
+        assert stated == {"en": [], "ru": [], "bg": [], "kk": []}
+
+
 def test_a_kazakh_city_is_named_by_its_present_name_not_a_former_one() -> None:
     from rag import knowledge
 

@@ -25,8 +25,8 @@ import numpy as np
 
 from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
-from rag.answering.facts import (find_amounts, find_counted_words, find_dates, find_dates_in_year, format_amount,
-                                format_date_mention)
+from rag.answering.facts import (find_amounts, find_anniversaries, find_counted_words, find_dates, find_dates_in_year,
+                                format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
                                      missing_entities, missing_facts, missing_in_event, person_names,
                                      TO_OR_IN, post_body, post_country, question_constraints,
@@ -645,8 +645,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
 
 # What an open answer states before its quotes, in this order: who, when, where, which countries and
-# bodies, the areas, the documents, the figures (issue "own words": the slot values the evidence holds).
-DIGEST = ("persons", "when", "where", "country", "organisation", "areas", "document", "figures")
+# bodies, the areas, the documents, the figures, the anniversaries (issue "own words": the slot values the evidence holds).
+DIGEST = ("persons", "when", "where", "country", "organisation", "areas", "document", "figures", "anniversary")
 DIGEST_MAX = 6  # values per kind: a list longer than this is the quote's job
 DIGEST_TYPES = {"when": "date", "figures": "amount"}  # the value types a slot answer uses for the same things
 _YEAR_RANGE = re.compile(r"\s*[-–—]\s*")
@@ -684,6 +684,8 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
             i += 1
     elif kind == "figures":
         out = [(format_amount(a, language), a.start, a.end) for a in find_amounts(sentence)]
+    elif kind == "anniversary":
+        out = [(format_ordinal(a.years, language), a.start, a.end) for a in find_anniversaries(sentence)]
     else:
         kinds = SLOT_KINDS[kind]
         mentions = (offered(kind, sentence, constraints, names) if kind in ("areas", "document")

@@ -374,3 +374,46 @@ def find_dates_in_year(text: str, year: int | None) -> list[DateMention]:
                 dates.append(DateMention(year, month, day, m.start(), m.end()))
                 taken.append((m.start(), m.end()))
     return sorted(dates, key=lambda d: d.start)
+
+
+# --- anniversaries -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anniversary:
+    """"The 33rd anniversary", "80-летие", "15 years of strategic partnership": the years it marks."""
+
+    years: int
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _anniversary_re() -> re.Pattern:
+    from rag.knowledge.places import load  # the knowledge package imports this module: load it late
+
+    data = load("anniversaries.json")
+    forms = sorted({f.lower() for fs in data["after_number"].values() for f in fs}, key=len, reverse=True)
+    endings = sorted(data["ordinal_endings"], key=len, reverse=True)
+    return re.compile(rf"(?<![\d.,])(?P<n>\d{{1,3}})(?:{'|'.join(map(re.escape, endings))})?[\s-]?"
+                      rf"(?:{'|'.join(map(re.escape, forms))})", re.I)
+
+
+def find_anniversaries(text: str) -> list[Anniversary]:
+    """The anniversaries ``text`` names, in its order (``anniversaries.json``)."""
+    return [Anniversary(int(m.group("n")), m.start(), m.end()) for m in _anniversary_re().finditer(text)
+            if int(m.group("n")) > 0]
+
+
+def format_ordinal(n: int, language: str) -> str:
+    """``n`` as an ordinal of "anniversary" in ``language``: 33rd, 33-я, 33-та, 33-жылдық."""
+    if language == "en":
+        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix}"
+    if language == "bg":
+        # feminine, as "годишнина": its last word decides (21-ва, 22-ра, 27-ма), except 11–20 (11-та)
+        ending = "та" if 10 <= n % 100 <= 20 else {1: "ва", 2: "ра", 7: "ма", 8: "ма"}.get(n % 10, "та")
+        return f"{n}-{ending}"
+    if language == "kk":
+        return f"{n} жылдық"
+    return f"{n}-я"
