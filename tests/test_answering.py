@@ -834,6 +834,38 @@ def test_an_anniversary_is_read_and_stated_in_every_language(text: str, years: i
         assert stated == {"en": [], "ru": [], "bg": [], "kk": []}
 
 
+@pytest.mark.parametrize("text, value", [
+    ("Trade with Peru grew 4.5 times.", 4.5),
+    ("Товарооборот с Перу вырос в 4,5 раза.", 4.5),
+    ("Стокообменът с Перу нарасна 4,5 пъти.", 4.5),
+    ("Перумен тауар айналымы 4,5 есе өсті.", 4.5),
+    ("Exports to Peru grew ninefold.", 9),
+    ("Экспорт в Перу вырос втрое.", 3),
+])
+def test_a_multiple_is_read_and_stated_as_one(text: str, value: float) -> None:
+    (a,) = find_amounts(text)
+    assert a.times and a.value == value
+    shown = {language: format_amount(a, language) for language in ("en", "ru", "bg", "kk")}
+    assert shown["en"].endswith("times") and "раз" in shown["ru"] and "пъти" in shown["bg"] and "есе" in shown["kk"]
+
+
+def test_a_rate_of_change_is_stated_with_the_sum_it_reached_not_its_base() -> None:
+    s = ("Peruvian investment in Kazakhstan amounted to $12.4 million in 2030, up 41.5% on the $8.8 million "
+         "recorded a year earlier.")
+    assert short("amount", "By how much did Peruvian investment grow in 2030?", s, "en") == \
+        "41.5%, to $12.4 million"
+    s = ("Kazakhstan's exports to Peru grew ninefold, reaching $40.2 million, and Peruvian goods imported into "
+         "Kazakhstan rose 7.5%, to $15.1 million.")
+    # what the figure is of picks the change: exports, not imports
+    assert short("amount", "С колко се увеличи износът за Перу?", s, "bg") == \
+        "9 пъти, до 40,2 млн. долара"
+    assert short("amount", "На сколько вырос импорт из Перу?", s, "ru") == \
+        "7,5 %, до 15,1 млн долларов"
+    # a sum asked for is stated alone
+    assert short("amount", "How much did Peru invest in 2030?", "Peru invested $12.4 million in 2030, up 41.5%.",
+                 "en") == "$12.4 million"
+
+
 def test_a_kazakh_city_is_named_by_its_present_name_not_a_former_one() -> None:
     from rag import knowledge
 

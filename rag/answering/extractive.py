@@ -25,7 +25,7 @@ import numpy as np
 
 from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
-from rag.answering.facts import (find_amounts, find_anniversaries, find_counted_words, find_dates, find_dates_in_year,
+from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates, find_dates_in_year,
                                 format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
                                      missing_entities, missing_facts, missing_in_event, person_names,
@@ -33,6 +33,7 @@ from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Nam
                                      years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, quantities_named,
+                                    quantity_positions,
                                     states_topics)
 from rag.knowledge import Mention, NameTable
 from rag.settings import Settings
@@ -150,8 +151,27 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
     if measure == "money":
         return [a for a in amounts if a.is_money]
     if measure == "count":
-        return [a for a in amounts if not a.is_money and not a.percent]
+        return [a for a in amounts if not a.is_money and not a.is_change]
     return amounts
+
+
+_LEVEL_DISTANCE = 60  # characters between a rate of change and the sum it is of, in one statement
+
+
+def _level_reached(sentence: str, change: Amount, amounts: list[Amount]) -> Amount | None:
+    """The sum a rate of change brought a figure to ("grew elevenfold, reaching $303.6 million",
+    "$7.8 million in 2024, up 86.5%"): the nearest sum within a few words, leaving out the base it is
+    measured against ("on the $4.2 million recorded a year earlier", "the previous year's $95.2 million")."""
+    def base(a: Amount) -> bool:
+        return bool(PREVIOUS_YEAR_RE.search(sentence[max(0, a.start - 25):a.start])
+                    or PREVIOUS_YEAR_RE.search(sentence[a.end:a.end + 35]))
+
+    def gap(a: Amount) -> int:
+        return a.start - change.end if a.start >= change.end else change.start - a.end
+
+    sums = [a for a in amounts if (a.is_money or a.scale) and not a.is_change and not base(a)
+            and 0 <= gap(a) <= _LEVEL_DISTANCE]
+    return min(sums, key=gap) if sums else None
 
 
 def _new_persons(sentence: str, constraints: Constraints, names: NameTable | None) -> list[tuple[int, int, str]]:
@@ -387,13 +407,25 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         amounts = measured_amounts(sentence, constraints.measure, constraints.quantities)
         if not amounts:
             return None
-        if constraints.measure == "percent" and any(a.percent for a in amounts):
-            pool = [a for a in amounts if a.percent]
+        if constraints.measure == "percent" and any(a.is_change for a in amounts):
+            pool = [a for a in amounts if a.is_change]
         else:
-            pool = [a for a in amounts if a.is_money or a.scale] or [a for a in amounts if not a.percent] or amounts
+            pool = [a for a in amounts if a.is_money or a.scale] or [a for a in amounts if not a.is_change] or amounts
+        # the asked year, where the sentence names it, pins the figure best ("the previous year's $95.2
+        # million" for 2023); else what the figure is of: "exports grew elevenfold, …, and imports rose 5.5%"
+        # answers an export question with the first
+        if not constraints.years & years_mentioned(sentence):
+            anchors = quantity_positions(sentence, constraints.quantities) or anchors
         a = _closest(pool, anchors, lambda a: a.start, sentence)
         text = format_amount(a, language)
-        return Slot(text, (("amount", text, a.start, a.end),))
+        values = [("amount", text, a.start, a.end)]
+        level = _level_reached(sentence, a, amounts) if a.is_change else None
+        if level is not None:
+            # "up 86.5% to $7.8 million": the change and the level it reached, as the source gives both
+            reached = format_amount(level, language)
+            values.append(("amount", reached, level.start, level.end))
+            text = message("amount_reached", language, change=text, level=reached)
+        return Slot(text, tuple(values))
     if kind == "who":
         persons = _holders(sentence, constraints, names)
         if not persons:

@@ -197,10 +197,16 @@ class Amount:
     end: int
     text: str
     qualifier: str | None = None  # "more" (over, более, над…) or "about" (около, порядка…)
+    times: bool = False  # a multiple: "3.9 times", "в 3,9 раза", "elevenfold" (numbers.json multipliers)
 
     @property
     def is_money(self) -> bool:
         return self.currency is not None
+
+    @property
+    def is_change(self) -> bool:
+        """A rate of change: a percentage or a multiple."""
+        return self.percent or self.times
 
 
 QUALIFIER_BEFORE = {
@@ -244,9 +250,34 @@ def find_amounts(text: str) -> list[Amount]:
         currency = next((k for k in CURRENCIES if g.get(f"c_{k}")), None)
         if g.get("pre"):
             currency = "EUR" if "€" in g["pre"] else "USD"
-        amounts.append(Amount(_to_float(g["number"]), scale, currency, bool(g.get("percent")), m.start(), m.end(),
-                              m.group(0).strip(), _qualifier(text, m.start(), m.end())))
-    return amounts
+        end, times = m.end(), False
+        if not (scale or currency or g.get("percent")):
+            multiple = _multipliers()[0].match(text, m.end())
+            if multiple:
+                end, times = multiple.end(), True
+        amounts.append(Amount(_to_float(g["number"]), scale, currency, bool(g.get("percent")), m.start(), end,
+                              text[m.start():end].strip(), _qualifier(text, m.start(), m.end()), times))
+    _, words, values = _multipliers()
+    for m in words.finditer(text):
+        if not any(a.start < m.end() and m.start() < a.end for a in amounts):
+            amounts.append(Amount(values[m.group(0).lower()], None, None, False, m.start(), m.end(), m.group(0),
+                                  times=True))
+    return sorted(amounts, key=lambda a: a.start)
+
+
+@lru_cache(maxsize=1)
+def _multipliers() -> tuple[re.Pattern, re.Pattern, dict[str, int]]:
+    """(what follows a number to make it a multiple, the one-word multiples, their values): numbers.json."""
+    from rag.knowledge.places import load
+
+    data = load("numbers.json")["multipliers"]
+    after = sorted({f.lower() for forms in data["after_number"].values() for f in forms}, key=len, reverse=True)
+    values = {w.lower(): v for forms in data["words"].values() for w, v in forms.items()}
+    return (re.compile(rf"(?:\s?(?:{'|'.join(re.escape(f) for f in after if not f.startswith('-'))})|"
+                       rf"(?:{'|'.join(re.escape(f) for f in after if f.startswith('-'))}))(?![^\W\d_])", re.I),
+            re.compile(rf"(?<![^\W\d_])(?:{'|'.join(sorted(map(re.escape, values), key=len, reverse=True))})"
+                       rf"(?![^\W\d_])", re.I),
+            values)
 
 
 @lru_cache(maxsize=1)
@@ -304,6 +335,12 @@ def format_amount(a: Amount, language: str) -> str:
         return f"{QUALIFIER_WORDS[a.qualifier][locale]} {format_amount(dataclasses.replace(a, qualifier=None), language)}"
     if a.percent:
         return f"{number}%" if locale == "en" else f"{number} %"
+    if a.times:
+        from rag.knowledge.places import load
+
+        whole = a.value == int(a.value)
+        raz = "раза" if not whole or (int(a.value) % 10 in (2, 3, 4) and int(a.value) % 100 not in (12, 13, 14)) else "раз"
+        return load("numbers.json")["multipliers"]["show"][locale].format(n=number, raz=raz)
     parts = [number]
     if a.scale:
         parts.append(SCALE_WORDS[locale][a.scale])

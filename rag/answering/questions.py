@@ -172,3 +172,17 @@ def quantities_named(text: str) -> set[str]:
     quantities whose words the text holds, in any of the four languages."""
     lower, words = text.lower(), _words(text)
     return {kind for kind, forms in _quantity_forms() if any(_has_form(f, lower, words) for f in forms)}
+
+
+def quantity_positions(text: str, kinds: frozenset[str] | set[str]) -> list[int]:
+    """Where ``text`` names one of the quantities ``kinds`` (``measures.json``: "exports", "износ", "экспорт"):
+    the start of each word that opens with one of their forms, in text order."""
+    if not kinds:
+        return []
+    forms = [f for kind, fs in _quantity_forms() if kind in kinds for f in fs if re.fullmatch(r"[\w ]+=?", f)]
+    found = set()
+    for form in forms:
+        end = r"(?!\w)" if form.endswith("=") else ""  # "import=" is a whole word, "important" is not
+        for m in re.finditer(r"(?<!\w)" + re.escape(form.rstrip("=")) + end, text, re.I):
+            found.add(m.start())
+    return sorted(found)
