@@ -88,7 +88,7 @@ def test_short_answer_takes_the_fact_nearest_to_what_is_asked() -> None:
                 "Bajram Begaj, and by the opening of Kazakhstan's Embassy in Tirana in 2024.")
     assert short("when", "Когда открыли посольство Казахстана в Тиране?", sentence, "ru") == "В 2024 году"
     assert short("amount", "На сколько выросла торговля?", "вырос на 28,7% и составил 584,3 млн долл.",
-                 "ru") == "28,7 %"
+                 "ru") == "28,7 %, до 584,3 млн долларов"  # the change, and the sum it reached
 
 
 @pytest.mark.parametrize("question,measure", [
@@ -622,6 +622,12 @@ def test_a_title_after_a_name_must_be_set_off_from_it() -> None:
     assert _post_mention(s, 0, len("Tokayev")) is None  # "Foreign Minister" is Mudavadi's
     s = "Musalia Mudavadi, Minister of Foreign Affairs of Kenya, arrived."
     assert _post_mention(s, 0, len("Musalia Mudavadi")).id is not None
+    # before a name, a verb or a comma ends the title: neither is the next person's post
+    s = "The Kenyan minister thanked Tokayev for the talks."
+    assert _post_mention(s, s.index("Tokayev"), s.index("Tokayev") + 7) is None
+    s = "At a meeting with UN Special Envoy for Youth Felipe Paullier, Vassilenko said…"
+    assert _post_mention(s, s.index("Vassilenko"), s.index("Vassilenko") + 10) is None
+    assert _post_mention(s, s.index("Felipe"), s.index(",")) is not None
 
 
 def test_a_post_is_stated_with_the_body_and_country_it_is_of() -> None:

@@ -36,6 +36,7 @@ from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, a
                                     quantity_positions,
                                     states_topics)
 from rag.knowledge import Mention, NameTable
+from rag.knowledge.lexicon import all_stopwords
 from rag.settings import Settings
 
 # Answer types stated as a value in the question's language, with the kinds of mention that give them.
@@ -312,6 +313,12 @@ def _joins_another(gap: str) -> bool:
                                                for w in re.findall(r"[^\W\d_][\w'’-]*", gap)))
 
 
+def _english_verb_between(gap: str) -> bool:
+    """Whether a lower-case English word other than a stopword stands in ``gap`` (a verb or a noun of the
+    sentence, not a title's capitalised complement)."""
+    return any(w.islower() and w not in all_stopwords() for w in re.findall(r"\b[a-zA-Z]+\b", gap))
+
+
 def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
     """The title a sentence gives the person at ``start:end``: the one next to the name, in the same clause."""
     best = None
@@ -323,9 +330,13 @@ def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
         # "Bulgaria's Ambassador to Kazakhstan Boyan Hadjiev"), not a clause ("Президент Албании, в свою
         # очередь, выразил признательность Токаеву"); one after the name is set off from it ("Vladimir
         # Yovichich, Director of…"), else it is the next person's ("Tokayev received Russian Foreign Minister…")
+        # Before the name, the words between belong to the title only when no comma ends it ("EU Special
+        # Representative for Human Rights Eamon Gilmore, Vassilenko…") and, in English, whose complements are
+        # capitalised, no other word than a stopword stands there ("The Russian minister thanked Tokayev").
         after = m.start >= end
         if (len(gap) <= 60 and len(gap.split()) <= (6 if _COMPLEMENT.match(gap) else 4)
                 and not (after and not re.match(r"\s*[,(–—-]", gap))
+                and not (not after and ("," in gap or _english_verb_between(gap)))
                 and not re.search(r"[;.]", gap) and not _joins_another(gap)):
             distance = abs(m.end - start) if m.end <= start else abs(m.start - end)
             if best is None or distance < best[0]:
