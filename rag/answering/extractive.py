@@ -20,6 +20,7 @@ import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,16 +28,17 @@ from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates, find_dates_in_year,
                                 format_amount, format_date_mention, format_ordinal)
-from rag.answering.grounding import (PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
+from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
                                      missing_entities, missing_facts, missing_in_event, person_names,
-                                     TO_OR_IN, post_body, post_country, question_constraints,
+                                     english_verb_between, joins_another, names_a_side, post_body,
+                                     post_country, question_constraints,
                                      years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, quantities_named,
                                     quantity_positions,
                                     states_topics)
 from rag.knowledge import Mention, NameTable
-from rag.knowledge.lexicon import all_stopwords
+from rag.knowledge.places import load
 from rag.settings import Settings
 
 # Answer types stated as a value in the question's language, with the kinds of mention that give them.
@@ -161,18 +163,44 @@ _LEVEL_DISTANCE = 60  # characters between a rate of change and the sum it is of
 
 def _level_reached(sentence: str, change: Amount, amounts: list[Amount]) -> Amount | None:
     """The sum a rate of change brought a figure to ("grew elevenfold, reaching $303.6 million",
-    "$7.8 million in 2024, up 86.5%"): the nearest sum within a few words, leaving out the base it is
-    measured against ("on the $4.2 million recorded a year earlier", "the previous year's $95.2 million")."""
+    "amounted to $7.8 million in 2024, up 86.5%", "from $8.8 million to $12.4 million"): a sum within a few
+    words that the sentence introduces as the level reached (``measures.json`` levels), with no other figure
+    and no "while"/"а" between; never the base it is measured against ("on the $4.2 million recorded a year
+    earlier", "the previous year's $95.2 million"). None when the sentence does not say."""
+    before, after, contrast, start = _level_words()
+
     def base(a: Amount) -> bool:
         return bool(PREVIOUS_YEAR_RE.search(sentence[max(0, a.start - 25):a.start])
                     or PREVIOUS_YEAR_RE.search(sentence[a.end:a.end + 35]))
 
-    def gap(a: Amount) -> int:
-        return a.start - change.end if a.start >= change.end else change.start - a.end
+    def between(a: Amount) -> str:
+        return sentence[change.end:a.start] if a.start >= change.end else sentence[a.end:change.start]
 
-    sums = [a for a in amounts if (a.is_money or a.scale) and not a.is_change and not base(a)
-            and 0 <= gap(a) <= _LEVEL_DISTANCE]
-    return min(sums, key=gap) if sums else None
+    def level(a: Amount) -> bool:
+        lo, hi = sorted((a.start, change.start))
+        return (0 <= len(between(a)) <= _LEVEL_DISTANCE and not contrast.search(between(a))
+                and not any(lo < o.start < hi and not start.search(sentence[:o.start])
+                            for o in amounts if o is not a and o is not change)
+                and bool(before.search(sentence[:a.start]) or after.match(sentence, a.end)))
+
+    sums = [a for a in amounts if (a.is_money or a.scale) and not a.is_change and not base(a) and level(a)]
+    return min(sums, key=lambda a: len(between(a))) if sums else None
+
+
+@lru_cache(maxsize=1)
+def _level_words() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """(the words right before a level reached, those right after it, the contrast words, the words right
+    before a starting sum): measures.json."""
+    data = load("measures.json")["levels"]
+
+    def alternatives(key: str) -> str:
+        forms = sorted({f.lower() for fs in data[key].values() for f in fs}, key=len, reverse=True)
+        return "|".join(re.escape(f) for f in forms)
+
+    return (re.compile(rf"(?<![^\W\d_])(?:{alternatives('before_sum')})\s*$", re.I),
+            re.compile(rf"[^\W\d_]*\s*(?:{alternatives('after_sum')})(?![^\W\d_])", re.I),
+            re.compile(rf"(?<![^\W\d_])(?:{alternatives('contrast')})(?![^\W\d_])", re.I),
+            re.compile(rf"(?<![^\W\d_])(?:{alternatives('from_sum')})\s*$", re.I))
 
 
 def _new_persons(sentence: str, constraints: Constraints, names: NameTable | None) -> list[tuple[int, int, str]]:
@@ -295,30 +323,6 @@ def person_in_language(surface: str, language: str, names: NameTable | None) -> 
     return knowledge.transliterate(surface, language) if latin else surface
 
 
-# What a title's own complement opens with ("Minister of Economy and Industry", "министър на икономиката и
-# индустрията"): an "and" inside it joins two words of the title, not the title to another person.
-_COMPLEMENT = re.compile(r"\s*(?:of|for|on|на|по|за)\s", re.I)
-_AND = re.compile(r"\b(?:and|и|мен|және)\b", re.I)
-
-
-def _joins_another(gap: str) -> bool:
-    """Whether an "and" in the words between a title and a name joins the title to somebody else ("the
-    President and Lavrov", "President Radev and First Lady …"), not two words of the title's complement
-    ("of Economy and Industry", "экономики и промышленности Болгарии")."""
-    if not _AND.search(gap):
-        return False
-    if _AND.search(gap.rstrip().rsplit(None, 1)[-1] if gap.strip() else ""):
-        return True  # the name follows the "and" itself
-    return not (_COMPLEMENT.match(gap) or all(w[:1].islower() or knowledge.entities_in(w)
-                                               for w in re.findall(r"[^\W\d_][\w'’-]*", gap)))
-
-
-def _english_verb_between(gap: str) -> bool:
-    """Whether a lower-case English word other than a stopword stands in ``gap`` (a verb or a noun of the
-    sentence, not a title's capitalised complement)."""
-    return any(w.islower() and w not in all_stopwords() for w in re.findall(r"\b[a-zA-Z]+\b", gap))
-
-
 def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
     """The title a sentence gives the person at ``start:end``: the one next to the name, in the same clause."""
     best = None
@@ -334,10 +338,10 @@ def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
         # Representative for Human Rights Eamon Gilmore, Vassilenko…") and, in English, whose complements are
         # capitalised, no other word than a stopword stands there ("The Russian minister thanked Tokayev").
         after = m.start >= end
-        if (len(gap) <= 60 and len(gap.split()) <= (6 if _COMPLEMENT.match(gap) else 4)
+        if (len(gap) <= 60 and len(gap.split()) <= (6 if COMPLEMENT.match(gap) else 4)
                 and not (after and not re.match(r"\s*[,(–—-]", gap))
-                and not (not after and ("," in gap or _english_verb_between(gap)))
-                and not re.search(r"[;.]", gap) and not _joins_another(gap)):
+                and not (not after and ("," in gap or english_verb_between(gap)))
+                and not re.search(r"[;.]", gap) and not joins_another(gap)):
             distance = abs(m.end - start) if m.end <= start else abs(m.start - end)
             if best is None or distance < best[0]:
                 best = (distance, m)
@@ -346,21 +350,20 @@ def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
 
 def _side(sentence: str, start: int, end: int) -> str | None:
     """The country the person at ``start:end`` stands for: their post's (:func:`post_country`), else the
-    country their clause names that no other title claims ("Roman Vassilenko led the Kazakh delegation,
-    while the Albanian side was headed by…")."""
+    side their clause names that no other title claims ("Roman Vassilenko led the Kazakh delegation, while
+    the Albanian side was headed by…"; not a country they only speak of: "praised Kazakh reforms")."""
     title = _post_mention(sentence, start, end)
     country = post_country(sentence, title, (start, end)) if title is not None else None
     if country:
         return country
     mentions = evidence_of(sentence).mentions
-    claimed = {post_country(sentence, t) for t in mentions if t.kind == "title" and t is not title}
+    claimed = {post_country(sentence, t) for t in mentions if t.kind == "title" and t != title}
 
     def clause(pos: int) -> int:
         return len(re.findall(r"[,;–—]", sentence[:pos]))
 
     free = [m for m in mentions if m.kind == "country" and m.id not in claimed and clause(m.start) == clause(start)
-            and not (start <= m.start < end)
-            and (re.findall(r"[\w'’-]+", sentence[:m.start])[-1:] or [""])[0].lower() not in TO_OR_IN]
+            and not (start <= m.start < end) and names_a_side(sentence, m)]
     return min(free, key=lambda m: abs(m.start - start)).id if free else None
 
 

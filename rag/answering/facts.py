@@ -21,7 +21,7 @@ MONTH_STEMS = {
     2: ("february", "feb", "феврал", "февруари", "ақпан"),
     3: ("march", "mar", "март", "наурыз"),
     4: ("april", "apr", "апрел", "април", "сәуір"),
-    5: ("may", "ма[йя]", "мае(?![^\\W\\d_])", "мамыр"),  # "в мае": the stem would take "маев…"
+    5: ("may", "ма[йя]", "мае(?![^\\W\\d_])", "мамыр"),  # "в мае" (the stem "мае" alone would take "маев…")
     6: ("june", "jun", "июн", "юни", "маусым"),
     7: ("july", "jul", "июл", "юли", "шілде"),
     8: ("august", "aug", "август", "тамыз"),
@@ -253,31 +253,45 @@ def find_amounts(text: str) -> list[Amount]:
         end, times = m.end(), False
         if not (scale or currency or g.get("percent")):
             multiple = _multipliers()[0].match(text, m.end())
-            if multiple:
+            if multiple and _of_change(text, m.start(), multiple.end()):
                 end, times = multiple.end(), True
         amounts.append(Amount(_to_float(g["number"]), scale, currency, bool(g.get("percent")), m.start(), end,
                               text[m.start():end].strip(), _qualifier(text, m.start(), m.end()), times))
-    _, words, values = _multipliers()
+    _, words, values, _ = _multipliers()
     for m in words.finditer(text):
-        if not any(a.start < m.end() and m.start() < a.end for a in amounts):
+        if not any(a.start < m.end() and m.start() < a.end for a in amounts) and _of_change(text, m.start(), m.end()):
             amounts.append(Amount(values[m.group(0).lower()], None, None, False, m.start(), m.end(), m.group(0),
                                   times=True))
     return sorted(amounts, key=lambda a: a.start)
 
 
 @lru_cache(maxsize=1)
-def _multipliers() -> tuple[re.Pattern, re.Pattern, dict[str, int]]:
-    """(what follows a number to make it a multiple, the one-word multiples, their values): numbers.json."""
+def _multipliers() -> tuple[re.Pattern, re.Pattern, dict[str, int], re.Pattern]:
+    """(what follows a number to make it a multiple, the one-word multiples, their values, the words of
+    change): numbers.json."""
     from rag.knowledge.places import load
 
     data = load("numbers.json")["multipliers"]
     after = sorted({f.lower() for forms in data["after_number"].values() for f in forms}, key=len, reverse=True)
     values = {w.lower(): v for forms in data["words"].values() for w, v in forms.items()}
+    change = sorted({f.lower() for forms in data["change"].values() for f in forms}, key=len, reverse=True)
     return (re.compile(rf"(?:\s?(?:{'|'.join(re.escape(f) for f in after if not f.startswith('-'))})|"
                        rf"(?:{'|'.join(re.escape(f) for f in after if f.startswith('-'))}))(?![^\W\d_])", re.I),
             re.compile(rf"(?<![^\W\d_])(?:{'|'.join(sorted(map(re.escape, values), key=len, reverse=True))})"
                        rf"(?![^\W\d_])", re.I),
-            values)
+            values,
+            re.compile(rf"(?<![^\W\d_])(?:{'|'.join(map(re.escape, change))})", re.I))
+
+
+def _of_change(text: str, start: int, end: int) -> bool:
+    """Whether the multiple at ``start:end`` measures a change: a word of change a few words before it (after
+    it in Kazakh: "4,5 есе өсті"), or the base it is measured against right after ("3.9 times the previous
+    year's"). "Met 5 times" and "3 times a week" count occurrences."""
+    from rag.answering.grounding import PREVIOUS_YEAR_RE  # grounding imports this module: import it late
+
+    change = _multipliers()[3]
+    return bool(change.search(text[max(0, start - 40):start]) or change.search(text[end:end + 25])
+                or PREVIOUS_YEAR_RE.search(text[end:end + 30]))
 
 
 @lru_cache(maxsize=1)
@@ -362,35 +376,57 @@ _MONTH_THEN_DAY = re.compile(rf"(?P<month>{_MONTH_WORD})\s+(?P<day>[0-3]?\d)\b",
 
 
 @lru_cache(maxsize=1)
-def _relative_years() -> tuple[re.Pattern, re.Pattern, dict[str, int]]:
-    """(a month then a relative year — en/ru/bg, a relative year then a month — kk, form → offset) from
-    ``periods.json``'s ``relative_years``."""
+def _relative_years() -> tuple[re.Pattern, re.Pattern, re.Pattern, dict[str, int]]:
+    """(a month then a relative year — en/ru/bg, a relative year then a month — kk, the bare forms, form →
+    offset) from ``periods.json``'s ``relative_years``."""
     offsets = {f.lower(): int(off) for off, forms in _periods()["relative_years"]["offsets"].items()
                for language in forms.values() for f in language}
     forms = "|".join(re.escape(f) for f in sorted(offsets, key=len, reverse=True))
     after = re.compile(rf"(?P<month>{_MONTH_WORD})\s+(?:of\s+)?(?P<rel>{forms})(?![^\W\d_])", re.I)
     before = re.compile(rf"(?<![^\W\d_])(?P<rel>{forms})\s+(?P<month>{_MONTH_WORD})", re.I)
-    return after, before, offsets
+    bare = re.compile(rf"(?<![^\W\d_])(?:{forms})(?![^\W\d_])", re.I)
+    return after, before, bare, offsets
+
+
+def _calendar_month(word: str) -> int | None:
+    """The month a whole word names (CLDR's forms, or the Russian prepositional "в мае"); not a word that
+    merely starts like one ("declined", "market", "Maybe"), nor the English verb "may"."""
+    from rag import knowledge  # the knowledge package imports this module: import it late
+
+    word = word.rstrip(".")
+    if word == "may":
+        return None
+    if word.lower() in RU_MONTHS_PREPOSITIONAL:
+        return RU_MONTHS_PREPOSITIONAL.index(word.lower()) + 1
+    return knowledge.month_number(word)
 
 
 def _relative_dates(text: str, year: int, taken: list[tuple[int, int]]) -> list[DateMention]:
-    """Dates whose year is named relative to ``year`` ("in May this year", "биылғы мамырда", "last year")."""
-    after, before, offsets = _relative_years()
+    """Dates whose year is named relative to ``year``, the article's: "in May this year", "биылғы мамырда",
+    "в мае прошлого года", "this year". Only where the text names no year of its own before them ("В 2019
+    году …, а в марте следующего года" is 2020, not the article's next year), and a bare "last/next year"
+    not at all (it is as often the base of a comparison: "grew by 20% compared to last year")."""
+    after, before, bare, offsets = _relative_years()
     found = []
+
+    def free(m: re.Match) -> bool:
+        return not any(m.start() < e and s < m.end() for s, e in taken)
+
     for pattern in (after, before):
         for m in pattern.finditer(text):
-            month = _month_number(m.group("month").rstrip("."))
-            if m.group("month") == "may":
-                continue  # the verb: "they may next year…"
-            if month and not any(m.start() < e and s < m.end() for s, e in taken):
-                found.append(DateMention(year + offsets[m.group("rel").lower()], month, None, m.start(), m.end()))
+            month = _calendar_month(m.group("month"))
+            offset = offsets[m.group("rel").lower()]
+            if month and free(m) and not (offset and YEAR_IN_TEXT.search(text[:m.start()])):
+                found.append(DateMention(year + offset, month, None, m.start(), m.end()))
                 taken.append((m.start(), m.end()))
-    forms = "|".join(re.escape(f) for f in sorted(offsets, key=len, reverse=True))
-    for m in re.finditer(rf"(?<![^\W\d_])(?:{forms})(?![^\W\d_])", text, re.I):
-        if not any(m.start() < e and s < m.end() for s, e in taken):
-            found.append(DateMention(year + offsets[m.group(0).lower()], None, None, m.start(), m.end()))
+    for m in bare.finditer(text):
+        if offsets[m.group(0).lower()] == 0 and free(m):
+            found.append(DateMention(year, None, None, m.start(), m.end()))
             taken.append((m.start(), m.end()))
     return found
+
+
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
 def find_dates_in_year(text: str, year: int | None) -> list[DateMention]:
@@ -426,20 +462,34 @@ class Anniversary:
 
 
 @lru_cache(maxsize=1)
-def _anniversary_re() -> re.Pattern:
+def _anniversary_re() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(an anniversary, a span of years that is one when marked, the marking words): anniversaries.json."""
     from rag.knowledge.places import load  # the knowledge package imports this module: load it late
 
     data = load("anniversaries.json")
-    forms = sorted({f.lower() for fs in data["after_number"].values() for f in fs}, key=len, reverse=True)
-    endings = sorted(data["ordinal_endings"], key=len, reverse=True)
-    return re.compile(rf"(?<![\d.,])(?P<n>\d{{1,3}})(?:{'|'.join(map(re.escape, endings))})?[\s-]?"
-                      rf"(?:{'|'.join(map(re.escape, forms))})", re.I)
+    endings = "|".join(map(re.escape, sorted(data["ordinal_endings"], key=len, reverse=True)))
+
+    def after_number(key: str) -> re.Pattern:
+        forms = sorted({f.lower() for fs in data[key].values() for f in fs}, key=len, reverse=True)
+        # not the end of a number grouped by spaces ("1 500-летие" is no 500th)
+        return re.compile(rf"(?<![\d.,])(?<!\d\s)(?P<n>\d{{1,3}})(?:{endings})?[\s-]?"
+                          rf"(?:{'|'.join(map(re.escape, forms))})", re.I)
+
+    marking = sorted({f.lower() for fs in data["marking"].values() for f in fs}, key=len, reverse=True)
+    return (after_number("after_number"), after_number("when_marked"),
+            re.compile(rf"(?<![^\W\d_])(?:{'|'.join(map(re.escape, marking))})", re.I))
 
 
 def find_anniversaries(text: str) -> list[Anniversary]:
-    """The anniversaries ``text`` names, in its order (``anniversaries.json``)."""
-    return [Anniversary(int(m.group("n")), m.start(), m.end()) for m in _anniversary_re().finditer(text)
-            if int(m.group("n")) > 0]
+    """The anniversaries ``text`` names, in its order (``anniversaries.json``): "the 33rd anniversary",
+    "80-летие"; "15 years of strategic partnership" only where the text marks it ("mark", "отмечают")."""
+    always, when_marked, marking = _anniversary_re()
+    found = [m for m in always.finditer(text)]
+    found += [m for m in when_marked.finditer(text)
+              if marking.search(text[max(0, m.start() - 40):m.end() + 40])
+              and not any(m.start() < o.end() and o.start() < m.end() for o in found)]
+    return sorted((Anniversary(int(m.group("n")), m.start(), m.end()) for m in found if int(m.group("n")) > 0),
+                  key=lambda a: a.start)
 
 
 def format_ordinal(n: int, language: str) -> str:

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from rag import knowledge
 from rag.answering.facts import numbers_in
-from rag.answering.questions import asked_measure, asked_type, quantities_named
+from rag.answering.questions import AND_WORDS, asked_measure, asked_type, quantities_named
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
 from rag.knowledge.places import load
@@ -303,6 +303,30 @@ def _copulas() -> frozenset[str]:
     return frozenset(w for key, words in data.items() if not key.startswith("_") for w in words)
 
 
+# What a title's own complement opens with ("Minister of Economy and Industry", "министър на икономиката и
+# индустрията"): an "and" inside it joins two words of the title, not the title to another person.
+COMPLEMENT = re.compile(r"\s*(?:of|for|on|на|по|за)\s", re.I)
+_AND = re.compile(r"\b(?:" + "|".join(sorted(AND_WORDS)) + r")\b", re.I)
+
+
+def joins_another(gap: str) -> bool:
+    """Whether an "and" in the words between a title and a name joins the title to somebody else ("the
+    President and Lavrov", "President Radev and First Lady …"), not two words of the title's complement
+    ("of Economy and Industry", "экономики и промышленности Болгарии")."""
+    if not _AND.search(gap):
+        return False
+    if _AND.search(gap.rstrip().rsplit(None, 1)[-1] if gap.strip() else ""):
+        return True  # the name follows the "and" itself
+    return not (COMPLEMENT.match(gap) or all(w[:1].islower() or knowledge.entities_in(w)
+                                               for w in re.findall(r"[^\W\d_][\w'’-]*", gap)))
+
+
+def english_verb_between(gap: str) -> bool:
+    """Whether a lower-case English word other than a stopword stands in ``gap`` (a verb or a noun of the
+    sentence, not a title's capitalised complement)."""
+    return any(w.islower() and w not in all_stopwords() for w in re.findall(r"\b[a-zA-Z]+\b", gap))
+
+
 def _beyond_person(title: Mention, m: Mention, skip: tuple[int, int] | None) -> bool:
     """Whether ``m`` lies past the person ``skip`` as seen from their title: "President Tokayev received
     Russian Foreign Minister Lavrov" gives "Russian" to the next title, not to Tokayev's."""
@@ -330,6 +354,10 @@ def post_body(text: str, title: Mention, skip: tuple[int, int] | None = None) ->
         if (m.end > title.start and m.start < title.end) or len(gap) > (_BODY_AFTER if after else _BODY_BEFORE) \
                 or _BODY_BREAK.search(gap) or (skip is not None and (title.end <= skip[0] < m.start if after
                                                                      else m.end <= skip[0] < title.start)):
+            continue
+        # "The OSCE welcomed Minister X", "The Ambassador visited the Ministry", "Представитель ОБСЕ и министр":
+        # a verb or an "and" between makes them two things, not a post and its body
+        if english_verb_between(gap) or joins_another(gap):
             continue
         if best is None or len(gap) < best[0]:
             best = (len(gap), m)
@@ -361,12 +389,24 @@ def post_country(text: str, title: Mention, skip: tuple[int, int] | None = None)
     return min(countries, key=lambda m: min(abs(m.start - anchor.end), abs(anchor.start - m.end))).id
 
 
+@lru_cache(maxsize=1)
+def _side_words() -> re.Pattern:
+    forms = sorted({f.lower() for fs in load("sides.json")["words"].values() for f in fs}, key=len, reverse=True)
+    return re.compile(r"\W+(?:[^\W\d_]+\W+)?(?:" + "|".join(map(re.escape, forms)) + ")", re.I)
+
+
+def names_a_side(text: str, country: Mention) -> bool:
+    """Whether the country mention is one side of a meeting: a side word follows it ("the Kazakh
+    delegation", "болгар тарапынан", ``sides.json``)."""
+    return bool(_side_words().match(text, country.end))
+
+
 def asked_side(question: str, language: str = "") -> str | None:
-    """The country whose person a who-question asks for: the country named nearest to its "who" word
-    ("Кто возглавлял казахстанскую делегацию…", "…болгар тарапынан кім төрағалық етеді?", "Who co-chaired
-    for Latvia?"). None when the question names no country, when that country is where something happened
-    ("Who did Tokayev meet in Bulgaria?") or when a title stands beside it: "Who met the Bulgarian
-    minister?" names the other person's country, not the asked one's."""
+    """The country whose person a who-question asks for: the country named nearest to its "who" word, as
+    one side ("Кто возглавлял казахстанскую делегацию…", "…болгар тарапынан кім төрағалық етеді?"). None
+    when the question names no side ("Who signed the agreement between Kazakhstan and Peru?"), when that
+    country is where something happened ("in Bulgaria") or when a title stands beside it: "Who met the
+    Bulgarian minister?" names the other person's country, not the asked one's."""
     whos = [m for m in knowledge.find_terms(question, "question") if m.id == "who"]
     if not whos:
         return None
@@ -376,7 +416,8 @@ def asked_side(question: str, language: str = "") -> str | None:
         return None
     who = whos[0]
     nearest = min(countries, key=lambda m: abs(m.start - who.end) if m.start >= who.end else abs(who.start - m.end))
-    if nearest.id in destinations_in(question[max(0, nearest.start - 30):nearest.end], language):
+    if not names_a_side(question, nearest) or nearest.id in destinations_in(
+            question[max(0, nearest.start - 30):nearest.end], language):
         return None
     for t in mentions:
         if t.kind == "title":
