@@ -839,6 +839,7 @@ def test_a_year_named_relative_to_the_articles_is_read_with_it(text: str, expect
     ("Срещата в Лима съвпадна с 45-ата годишнина от отношенията с Перу.", 45),
     ("Лимадағы форум Перумен қарым-қатынастың 45 жылдығына арналды.", 45),
     ("Peru and Kazakhstan mark 45 years of strategic partnership.", 45),
+    ("Перумен дипломатиялық қатынас орнағанына 45 жыл толды.", 45),
     ("Trade with Peru rose 45 years ago and then 3.9 times.", None),  # a lapse of time, a multiple: no anniversary
     ("The Peruvian envoy has 20 years of experience.", None),  # a span of years nobody marks
     ("Лиме исполнилось 1 500 лет, в 1 500-летие города прошёл форум.", None),  # not the 500th
@@ -853,6 +854,7 @@ def test_an_anniversary_is_read_and_stated_in_every_language(text: str, years: i
               for language in ("en", "ru", "bg", "kk")}
     if years:
         assert stated == {"en": ["45th"], "ru": ["45-я"], "bg": ["45-та"], "kk": ["45 жылдық"]}, stated
+        assert digest_values("figures", text, "en", constraints, None) == []  # not stated twice
     else:
         assert stated == {"en": [], "ru": [], "bg": [], "kk": []}
 

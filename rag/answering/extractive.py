@@ -729,7 +729,10 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
             out.append((text, d.start, d.end))
             i += 1
     elif kind == "figures":
-        out = [(format_amount(a, language), a.start, a.end) for a in find_amounts(sentence)]
+        # the years of an anniversary are stated as one ("Мерейтой: 33 жылдық"), not also as a figure
+        marked = [(a.start, a.end) for a in find_anniversaries(sentence)]
+        out = [(format_amount(a, language), a.start, a.end) for a in find_amounts(sentence)
+               if not any(s <= a.start < e for s, e in marked)]
     elif kind == "anniversary":
         out = [(format_ordinal(a.years, language), a.start, a.end) for a in find_anniversaries(sentence)]
     else:
