@@ -712,8 +712,10 @@ def _read_from_its_span(value, text: str) -> bool:  # noqa: ANN001
         return knowledge.same_name(value.value, span)
     if value.type == "post":  # the post is read beside the person's name
         return bool(evidence_of(text[max(0, value.start - 80):value.end + 80]).mentions)
-    if value.type == "date":
-        return bool(find_dates(span))
+    if value.type == "date":  # "в декабре прошлого года" is a date once the article's year is known
+        from rag.answering.facts import find_dates_in_year
+
+        return bool(find_dates_in_year(span, 2000))
     if value.type == "amount":
         return bool(find_amounts(span))
     return bool(evidence_of(span).mentions)
