@@ -26,13 +26,12 @@ import numpy as np
 
 from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
-from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates, find_dates_in_year,
-                                format_amount, format_date_mention, format_ordinal)
-from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, evidence_of, missing_destinations,
-                                     missing_entities, missing_facts, missing_in_event, person_names,
-                                     english_verb_between, joins_another, names_a_side, post_body,
-                                     post_country, question_constraints,
-                                     years_mentioned)
+from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates,
+                                find_dates_in_year, format_amount, format_date_mention, format_ordinal)
+from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, english_verb_between,
+                                     evidence_of, joins_another, missing_destinations, missing_entities,
+                                     missing_facts, missing_in_event, names_a_side, person_names, post_body,
+                                     post_country, question_constraints, years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, quantities_named,
                                     quantity_positions,
@@ -293,18 +292,20 @@ def _anchor_positions(question: str, sentence: str, constraints: Constraints) ->
     return sorted(anchors)
 
 
+def _clause(sentence: str, pos: int) -> int:
+    """The clause of ``sentence`` that ``pos`` is in: the commas, semicolons and dashes before it."""
+    return len(re.findall(r"[,;–—]", sentence[:pos]))
+
+
 def _closest(items: list, anchors: list[int], start_of, sentence: str = "") -> object:
     """The item nearest to an anchor, preferring one in the same clause ("…, while the Albanian side
     was headed by X" names the Albanian's head after the comma)."""
     if not anchors or len(items) == 1:
         return items[0]
 
-    def clause(pos: int) -> int:
-        return len(re.findall(r"[,;–—]", sentence[:pos]))
-
     def distance(item: object) -> float:
         pos = start_of(item)
-        return min(abs(pos - a) + (0 if clause(pos) == clause(a) else 1000) for a in anchors)
+        return min(abs(pos - a) + (0 if _clause(sentence, pos) == _clause(sentence, a) else 1000) for a in anchors)
 
     return min(items, key=distance)
 
@@ -359,10 +360,8 @@ def _side(sentence: str, start: int, end: int) -> str | None:
     mentions = evidence_of(sentence).mentions
     claimed = {post_country(sentence, t) for t in mentions if t.kind == "title" and t != title}
 
-    def clause(pos: int) -> int:
-        return len(re.findall(r"[,;–—]", sentence[:pos]))
-
-    free = [m for m in mentions if m.kind == "country" and m.id not in claimed and clause(m.start) == clause(start)
+    own = _clause(sentence, start)
+    free = [m for m in mentions if m.kind == "country" and m.id not in claimed and _clause(sentence, m.start) == own
             and not (start <= m.start < end) and names_a_side(sentence, m)]
     return min(free, key=lambda m: abs(m.start - start)).id if free else None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
@@ -33,6 +34,7 @@ MONTH_STEMS = {
 _MONTH_RE = "|".join(f"(?:{s})" for stems in MONTH_STEMS.values() for s in sorted(stems, key=len, reverse=True))
 MONTH = rf"(?P<month>\b(?:{_MONTH_RE})[^\W\d_]*\.?)"
 YEAR = r"(?P<year>(?:19|20)\d{2})"
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # a year written anywhere in a text
 DAY = r"(?P<day>[0-3]?\d)"
 KK_YEAR = rf"{YEAR}\s*(?:жылғы|жылы|ж\.)"
 
@@ -46,6 +48,11 @@ DATE_PATTERNS = [
     re.compile(rf"{KK_YEAR}\s*{MONTH}", re.I),
     re.compile(rf"\b{YEAR}\b"),
 ]
+
+def _overlaps(span: tuple[int, int], taken: Iterable[tuple[int, int]]) -> bool:
+    """Whether ``span`` overlaps any of the spans ``taken`` (a reading already made of those characters)."""
+    return any(span[0] < e and s < span[1] for s, e in taken)
+
 
 def _spaces(text: str) -> str:
     # CLDR puts narrow no-break spaces in dates and numbers; plain spaces read and match better
@@ -86,7 +93,7 @@ def find_dates(text: str) -> list[DateMention]:
     taken: list[tuple[int, int]] = []
     for pattern in DATE_PATTERNS:
         for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            if _overlaps(m.span(), taken):
                 continue
             groups = m.groupdict()
             month = int(groups["mnum"]) if groups.get("mnum") else (
@@ -243,7 +250,7 @@ def find_amounts(text: str) -> list[Amount]:
     amounts = []
     for m in AMOUNT.finditer(text):
         s, e = m.start("number"), m.end("number")
-        if any(s < de and ds < e for ds, de in date_spans):
+        if _overlaps((s, e), date_spans):
             continue
         g = m.groupdict()
         scale = next((k for k in SCALES if g.get(f"s_{k}")), None)
@@ -259,7 +266,7 @@ def find_amounts(text: str) -> list[Amount]:
                               text[m.start():end].strip(), _qualifier(text, m.start(), m.end()), times))
     _, words, values, _ = _multipliers()
     for m in words.finditer(text):
-        if not any(a.start < m.end() and m.start() < a.end for a in amounts) and _of_change(text, m.start(), m.end()):
+        if not _overlaps(m.span(), [(a.start, a.end) for a in amounts]) and _of_change(text, m.start(), m.end()):
             amounts.append(Amount(values[m.group(0).lower()], None, None, False, m.start(), m.end(), m.group(0),
                                   times=True))
     return sorted(amounts, key=lambda a: a.start)
@@ -410,7 +417,7 @@ def _relative_dates(text: str, year: int, taken: list[tuple[int, int]]) -> list[
     found = []
 
     def free(m: re.Match) -> bool:
-        return not any(m.start() < e and s < m.end() for s, e in taken)
+        return not _overlaps(m.span(), taken)
 
     for pattern in (after, before):
         for m in pattern.finditer(text):
@@ -426,9 +433,6 @@ def _relative_dates(text: str, year: int, taken: list[tuple[int, int]]) -> list[
     return found
 
 
-YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-
-
 def find_dates_in_year(text: str, year: int | None) -> list[DateMention]:
     """Dates in ``text``; a day and month written without a year ("Астана, 30 июня –", a dateline) take
     ``year`` (the article's), when it is known, and so does a year named relative to it ("in May this
@@ -440,7 +444,7 @@ def find_dates_in_year(text: str, year: int | None) -> list[DateMention]:
     dates += _relative_dates(text, year, taken)
     for pattern in (_DAY_THEN_MONTH, _MONTH_THEN_DAY):
         for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            if _overlaps(m.span(), taken):
                 continue
             month, day = _month_number(m.group("month")), int(m.group("day"))
             if month and 1 <= day <= 31:
@@ -487,7 +491,7 @@ def find_anniversaries(text: str) -> list[Anniversary]:
     found = [m for m in always.finditer(text)]
     found += [m for m in when_marked.finditer(text)
               if marking.search(text[max(0, m.start() - 40):m.end() + 40])
-              and not any(m.start() < o.end() and o.start() < m.end() for o in found)]
+              and not _overlaps(m.span(), [o.span() for o in found])]
     return sorted((Anniversary(int(m.group("n")), m.start(), m.end()) for m in found if int(m.group("n")) > 0),
                   key=lambda a: a.start)
 

@@ -47,7 +47,7 @@ PREVIOUS_YEAR_RE = re.compile(
 # something in that country: "to/in Bulgaria", "в Болгарию", "в България", "Болгарияға", or a city of it.
 VISIT_RE = re.compile(r"\b(?:visit\w*|trip|travel\w*|визит\w*|посе[тщ]\w*|поездк\w*|побыва\w*|пътува\w*|"
                       r"сапар\w*|бар(?:ды|ған|ып|ады)\w*)", re.I)
-TO_OR_IN = {"to", "in", "into", "в", "във", "во"}
+_TO_OR_IN = {"to", "in", "into", "в", "във", "во"}
 # Verbs that take the place visited as their object ("visited Bulgaria", "посетил Черногорию"); a noun
 # does not ("визита болгарского лидера" is the Bulgarian leader's visit).
 _VISIT_VERB_RE = re.compile(r"visit(?:s|ed|ing)?|посетил\w*|посетит\w*|посетят|посетя\w*|посети|посещава\w*", re.I)
@@ -272,7 +272,7 @@ def destinations_in(text: str, language: str) -> set[str]:
         if any(w.startswith(_POSTING_STEMS) for w in words[max(0, i - 4):i]):
             continue
         # "visit to X", "в Болгарию", "visited X", "посетил Черногорию", "Словенияға"
-        if before in TO_OR_IN or _VISIT_VERB_RE.fullmatch(before) or (language == "kk" and _KK_TO_OR_IN.search(words[i])):
+        if before in _TO_OR_IN or _VISIT_VERB_RE.fullmatch(before) or (language == "kk" and _KK_TO_OR_IN.search(words[i])):
             found.add(country)
     return found
 
@@ -381,7 +381,7 @@ def post_country(text: str, title: Mention, skip: tuple[int, int] | None = None)
             continue
         before = _WORD_RE.findall(text[:m.start])[-1:]
         word = _WORD_RE.match(text, m.start)
-        if (before and before[0].lower() in TO_OR_IN) or (word and _KK_LOCATIVE_ADJECTIVE.search(word.group(0))):
+        if (before and before[0].lower() in _TO_OR_IN) or (word and _KK_LOCATIVE_ADJECTIVE.search(word.group(0))):
             continue
         countries.append(m)
     if not countries:
