@@ -23,7 +23,7 @@ from rag.articles import Article, SkippedFile, load_articles
 from rag.chunking import chunk_articles, chunking_settings
 from rag.dedupe import find_duplicates
 from rag.sentences import split_sentences
-from rag.settings import Settings
+from rag.settings import SENTENCE_LAYOUTS, Settings
 from rag.store import ArticleData, IndexUnavailable, Store, StoreUpdate, open_store
 from rag.types import ArticleRecord, Chunk, Sentence
 
@@ -32,7 +32,8 @@ __all__ = ["BuildReport", "IndexUnavailable", "build_index", "texts_to_embed", "
 
 log = logging.getLogger(__name__)
 
-SENTENCE_EMBEDDING = "sentence alone + 0.3 × sentence with title"  # the default layout, as stored
+# The default layout, as the manifest stores it.
+SENTENCE_EMBEDDING = "each chunk once; each sentence once + 0.3 × it pooled with its title's pass"
 
 
 @dataclass
@@ -249,13 +250,17 @@ def sentence_layout(settings: Settings) -> str:
     """How this build embeds sentences, as the manifest records it (a change forces a full rebuild)."""
     if settings.sentence_vectors == "separate":
         return f"sentence alone + {settings.sentence_title_weight} × sentence with title"
+    if settings.sentence_vectors == "pooled_title":
+        return (f"each chunk once; each sentence once + {settings.sentence_title_weight} × it pooled with its "
+                f"title's pass")
     if settings.sentence_vectors == "once":
         return (f"each sentence once + {settings.sentence_title_weight} × it pooled with its title's pass; "
                 f"chunks pooled from their sentences' passes")
     if settings.sentence_vectors == "late":
         return (f"late chunking: the sentence's tokens pooled in its chunk's pass + "
                 f"{settings.sentence_chunk_weight} × the chunk")
-    raise ValueError(f"RAG_SENTENCE_VECTORS must be 'separate', 'once' or 'late', not {settings.sentence_vectors!r}")
+    raise ValueError(f"RAG_SENTENCE_VECTORS must be one of {', '.join(map(repr, SENTENCE_LAYOUTS))}, "
+                     f"not {settings.sentence_vectors!r}")
 
 
 def home_chunks(chunks: list[Chunk], sentences: list[Sentence]) -> list[int | None]:
@@ -292,7 +297,7 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
         sentence_vecs = (sentence_vectors(vectors[n:n + m], vectors[n + m:], settings.sentence_title_weight) if m
                          else np.zeros((0, vectors.shape[1]), np.float32))
         return vectors[:n], sentence_vecs
-    if settings.sentence_vectors == "once":
+    if settings.sentence_vectors in ("once", "pooled_title"):
         return _embed_once(settings, chunks, sentences, titles, progress, on_step)
     homes = home_chunks(chunks, sentences)
     texts = [document_text(c.title, c.text) for c in chunks]
@@ -329,49 +334,56 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
     return chunk_vecs, out
 
 
-def _once_plan(chunks: list[Chunk], sentences: list[Sentence], titles: dict[str, str]
-               ) -> tuple[list[str], list[str], list[list[tuple[int, float]]]]:
-    """What the "once" layout passes through the model: (the articles whose titles get a pass, every text,
-    for each chunk its parts as (row of a sentence's pass, share of that sentence inside the chunk)).
-    A chunk that no sentence overlaps (the splitters disagree about all of it) gets a pass of its own."""
+def _once_plan(chunks: list[Chunk], sentences: list[Sentence], titles: dict[str, str], chunk_passes: bool
+               ) -> tuple[list[str], list[str], list[int | list[tuple[int, float]]]]:
+    """What the "once" and "pooled_title" layouts pass through the model: (the articles whose titles get a
+    pass, every text, for each chunk either the row of its own pass or its parts as (row of a sentence's
+    pass, share of that sentence inside the chunk)). With ``chunk_passes`` every chunk has a pass of its
+    own; otherwise only a chunk that no sentence overlaps (the splitters disagree about all of it)."""
     from rag.embedding import document_text
 
     docs = sorted({c.doc for c in chunks} | {s.doc for s in sentences})
     texts = [document_text("", s.text) for s in sentences] + [document_text(titles[d], "") for d in docs]
     rows_of = _rows_by_doc(sentences)
-    parts: list[list[tuple[int, float]]] = []
+    parts: list[int | list[tuple[int, float]]] = []
     for c in chunks:
         mine = []
-        for row in rows_of.get(c.doc, ()):
+        for row in rows_of.get(c.doc, ()) if not chunk_passes else ():
             s = sentences[row]
             inside = min(c.end, s.end) - max(c.start, s.start)
             if inside > 0:
                 mine.append((row, inside / max(1, s.end - s.start)))
-        if not mine:
+        if mine:
+            parts.append(mine)
+        else:
             texts.append(document_text(c.title, c.text))
-            mine = [(len(texts) - 1, 1.0)]
-        parts.append(mine)
+            parts.append(len(texts) - 1)
     return docs, texts, parts
 
 
 def _embed_once(settings: Settings, chunks: list[Chunk], sentences: list[Sentence], titles: dict[str, str],
                 progress: bool, on_step: Callable[[int, float | None], None] | None) -> tuple[np.ndarray, np.ndarray]:
-    """The "once" layout: every sentence and every title goes through the model once, and nothing else.
+    """The "once" and "pooled_title" layouts: every sentence and every title goes through the model once
+    (and, for "pooled_title", every chunk).
 
     A sentence's vector is its own pass blended with ``sentence_title_weight`` × its pass pooled with its
-    title's (what embedding it with its title approximates); a chunk's vector is the token-weighted pool of
-    its title's pass and its sentences' passes (each by the share of it inside the chunk), which for a
-    mean-pooling model is the vector of those token states read together. The sentence pass is what tells
-    the sentence that states a fact from its neighbours (see README, "Speed").
+    title's (what embedding it with its title approximates). With "pooled_title" a chunk's vector is its
+    own pass; with "once" it is the token-weighted pool of its title's pass and its sentences' passes (each
+    by the share of it inside the chunk), which for a mean-pooling model is the vector of those token
+    states read together, though each sentence was read without its neighbours. The sentence pass is
+    what tells the sentence that states a fact from its neighbours; the chunk's own pass is what ranks
+    the right chunk first (see README, "Speed").
     """
     from rag.embedding import document_text, encode_pooled, load_embedder
 
-    docs, texts, parts = _once_plan(chunks, sentences, titles)
+    chunk_passes = settings.sentence_vectors == "pooled_title"
+    docs, texts, parts = _once_plan(chunks, sentences, titles, chunk_passes)
     model = load_embedder(settings)
     # Sentences pool their text's tokens only, titles (and a chunk with a pass of its own) their whole
     # pass: a chunk's own pass would read the prompt and the title once, not once per sentence.
     starts = [len(document_text("", ""))] * len(sentences) + [0] * (len(texts) - len(sentences))
-    with _embedding_progress(len(texts), "Embedding sentences and titles", progress, on_step) as step:
+    label = "Embedding chunks, sentences and titles" if chunk_passes else "Embedding sentences and titles"
+    with _embedding_progress(len(texts), label, progress, on_step) as step:
         whole, raw, counts = encode_pooled(model, texts, starts, batch_size=settings.embedding_batch_size,
                                            progress=step)
     weights = counts.astype(np.float32)
@@ -391,9 +403,12 @@ def _embed_once(settings: Settings, chunks: list[Chunk], sentences: list[Sentenc
         titled = pool([i, title_row[s.doc]], [1.0, 1.0])
         sentence_vecs[i] = unit((1 - tw) * unit(whole[i]) + tw * titled)
     chunk_vecs = np.zeros((len(chunks), dim), np.float32)
-    for i, c in enumerate(chunks):
-        rows = [title_row[c.doc]] + [r for r, _ in parts[i]]
-        chunk_vecs[i] = pool(rows, [1.0] + [share for _, share in parts[i]])
+    for i, (c, part) in enumerate(zip(chunks, parts)):
+        if isinstance(part, int):  # the chunk's own pass: the model's vector for it
+            chunk_vecs[i] = unit(whole[part])
+        else:
+            rows = [title_row[c.doc]] + [r for r, _ in part]
+            chunk_vecs[i] = pool(rows, [1.0] + [share for _, share in part])
     return chunk_vecs, sentence_vecs
 
 
@@ -405,8 +420,8 @@ def pieces_to_embed(settings: Settings, chunks: list[Chunk], sentences: list[Sen
 
     if settings.sentence_vectors == "separate":
         return texts_to_embed(chunks, sentences, titles)
-    if settings.sentence_vectors == "once":
-        return _once_plan(chunks, sentences, titles)[1]
+    if settings.sentence_vectors in ("once", "pooled_title"):
+        return _once_plan(chunks, sentences, titles, settings.sentence_vectors == "pooled_title")[1]
     lonely = [s for s, home in zip(sentences, home_chunks(chunks, sentences)) if home is None]
     return [document_text(c.title, c.text) for c in chunks] + texts_to_embed([], lonely, titles)
 

@@ -393,6 +393,10 @@ def test_a_once_build_embeds_each_sentence_once_and_pools_its_chunks_from_them(s
     # Every sentence once and every title once; no chunk and no sentence-with-title pass.
     assert len(texts) == len(index.sentences) + report.documents
     assert not any(document_text(c.title, c.text) in texts for c in index.chunks)
+    # The default layout passes the same texts, and each chunk once more, read whole.
+    pooled_title = dataclasses.replace(once, sentence_vectors="pooled_title")
+    assert pieces_to_embed(pooled_title, index.chunks, index.sentences, titles) == texts + [
+        document_text(c.title, c.text) for c in index.chunks]
 
     # A chunk's vector is its title's and its sentences' token states pooled together.
     chunk = index.chunks[0]
@@ -490,5 +494,5 @@ def test_a_late_chunked_build_reads_each_sentence_in_its_chunk_and_a_layout_chan
     report = build_index(small_corpus, progress=False)  # the default layout: everything is embedded again
     assert report.full_rebuild_reason and "sentences are now embedded" in report.full_rebuild_reason
     assert report.chunks_embedded == report.chunks
-    with pytest.raises(ValueError, match="'separate', 'once' or 'late'"):
+    with pytest.raises(ValueError, match="'separate', 'pooled_title', 'once', 'late'"):
         build_index(dataclasses.replace(small_corpus, sentence_vectors="fast"), progress=False)

@@ -292,20 +292,34 @@ def test_changing_the_chunking_settings_forces_a_full_rebuild(small_store, capsy
 
 
 def test_sentences_are_embedded_alone_and_with_title_and_an_older_layout_is_re_embedded(small_index):
+    # The default layout ("pooled_title"): a chunk is its own pass; a sentence its pass alone, blended with
+    # that pass pooled with its title's (an approximation of the sentence read with its title).
     index = load_snapshot(small_index.index_dir)
+    model = embedding.load_embedder(small_index)
+    chunk = index.chunks[len(index.chunks) // 2]
+    own = embedding.encode_documents(model, [embedding.document_text(chunk.title, chunk.text)])[0]
+    assert float(own @ index.embeddings[len(index.chunks) // 2]) > 0.9999
     row = len(index.sentences) // 2
     sentence = index.sentences[row]
-    alone, titled = embedding.encode_documents(embedding.load_embedder(small_index), [
-        embedding.document_text("", sentence.text),
-        embedding.document_text(index.documents[sentence.doc]["title"], sentence.text)])
+    title = index.documents[sentence.doc]["title"]
+    texts = [embedding.document_text("", sentence.text), embedding.document_text(title, ""),
+             embedding.document_text(title, sentence.text)]
+    whole, raw, counts = embedding.encode_pooled(model, texts, [len(embedding.document_text("", "")), 0, 0])
+    alone = whole[0] / np.linalg.norm(whole[0])
+    pooled = counts[0] * raw[0] + counts[1] * raw[1]
+    expected = sentence_vectors(alone[None], (pooled / np.linalg.norm(pooled))[None])[0]
     stored = index.sentence_embeddings[row]
-    assert float(sentence_vectors(alone[None], titled[None])[0] @ stored) > 0.999
-    assert float(alone @ stored) < 0.999 and float(titled @ stored) < 0.999  # a blend of both
+    assert float(expected @ stored) > 0.999
+    assert float(alone @ stored) < 0.999  # a blend, not the sentence alone
+    # ... and the pooled twin stands in for the sentence read with its title: closer to it than alone is.
+    titled = whole[2] / np.linalg.norm(whole[2])
+    assert float(stored @ titled) > float(alone @ titled)
     # an index written when sentences were embedded with their article's title
     manifest_path = index.path / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     del manifest["sentence_embedding"]
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    forget_stores()  # as a new process would: the build above may have left this version in memory
 
     report = build_index(small_index, progress=False)
 
