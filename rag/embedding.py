@@ -280,7 +280,11 @@ def load_embedder(settings: Settings) -> "SentenceTransformer":
     """The sentence-transformers model, loaded once per process (concurrent first calls wait for one load)."""
     path = str(provision_model(settings))
     with _load_lock:
-        return _load(path)
+        _loaded[path] = _load(path)
+        return _loaded[path]
+
+
+_loaded: dict[str, "SentenceTransformer"] = {}  # the models this process has loaded, by path
 
 
 @lru_cache(maxsize=4)
@@ -291,8 +295,11 @@ def _tokenizer(path: str):
 
 
 def load_tokenizer(settings: Settings):
-    """The model's tokenizer alone (for counting tokens without loading the weights)."""
-    return _tokenizer(str(provision_model(settings)))
+    """The model's tokenizer (for counting tokens without loading the weights): the loaded model's own
+    when this process has loaded it, since loading the tokenizer alone takes seconds."""
+    path = str(provision_model(settings))
+    model = _loaded.get(path)
+    return model.tokenizer if model is not None else _tokenizer(path)
 
 
 def document_text(title: str, text: str) -> str:
@@ -348,14 +355,33 @@ def _modules_after_pooling(model: "SentenceTransformer") -> tuple[object, object
     return modules[0], pooling, modules[pool + 1:]
 
 
+# A batch takes texts while each is at least this share of its longest: padding then costs at most a
+# quarter of a batch's work. A fixed-size batch of a few texts (adding one article: two chunks and seven
+# short sentences) would pad every sentence to the chunk's length, tripling the work.
+MIN_LENGTH_SHARE = 0.75
+
+
+def length_batches(lengths: Sequence[int], batch_size: int, min_share: float = MIN_LENGTH_SHARE) -> list[list[int]]:
+    """Rows in batches, longest first, of at most ``batch_size`` rows each, and each row at least
+    ``min_share`` × its batch's longest length (so padding wastes little)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < batch_size and lengths[i] >= min_share * lengths[batches[-1][0]]:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
 def _token_passes(model: "SentenceTransformer", texts: Sequence[str], batch_size: int):
-    """The transformer's passes over ``texts`` in batches, longest first (as sentence-transformers does:
-    batches of similar length waste little on padding): yields (rows, offset mappings, features with
-    ``token_embeddings``, attention mask as booleans). Run inside ``torch.inference_mode()``."""
+    """The transformer's passes over ``texts`` in batches of similar length, longest first (see
+    :func:`length_batches`): yields (rows, offset mappings, features with ``token_embeddings``, attention
+    mask as booleans). Run inside ``torch.inference_mode()``."""
     transformer = _modules_after_pooling(model)[0]
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    for b in range(0, len(order), batch_size):
-        rows = order[b:b + batch_size]
+    lengths = [len(ids) for ids in model.tokenizer(list(texts), truncation=True,
+                                                   max_length=model.max_seq_length)["input_ids"]] if texts else []
+    for rows in length_batches(lengths, batch_size):
         encoded = model.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
                                   max_length=model.max_seq_length, return_offsets_mapping=True, return_tensors="pt")
         offsets = encoded.pop("offset_mapping").tolist()

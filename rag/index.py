@@ -142,8 +142,9 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
             tell("done")
             return report
 
+        # Only removals: nothing to chunk, so no tokenizer to load.
         new_chunks = chunk_articles(changed, embedding.load_tokenizer(settings), settings.chunk_tokens,
-                                    settings.chunk_overlap_tokens)
+                                    settings.chunk_overlap_tokens) if changed else []
         new_sentences = [Sentence(a.doc, s, e, a.body[s:e]) for a in changed
                          for s, e in split_sentences(a.body, a.language)]
         total = len(pieces_to_embed(settings, new_chunks, new_sentences, {doc: a.title for doc, a in current.items()}))

@@ -306,6 +306,23 @@ def _chunk_at(doc: str, position: int, start: int, end: int, body: str):
     return Chunk(f"{doc}#{position}", doc, position, start, end, body[start:end], "T", None, None, "en")
 
 
+def test_texts_are_batched_with_others_of_similar_length_so_little_is_padding():
+    from rag.embedding import length_batches
+
+    # Adding one article: two chunks and seven short sentences; a fixed batch of 16 would pad all to 400.
+    lengths = [40, 400, 35, 52, 380, 44, 31, 12, 47]
+    batches = length_batches(lengths, batch_size=16, min_share=0.75)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert batches[0] == [1, 4]  # longest first
+    for b in batches:
+        assert all(lengths[i] >= 0.75 * lengths[b[0]] for i in b) and lengths[b[0]] == max(lengths[i] for i in b)
+    padded = sum(len(b) * lengths[b[0]] for b in batches)
+    assert padded <= 1.34 * sum(lengths)  # a fixed batch: 9 × 400 = 3.5 × the real tokens
+    # Texts of one length fill batches of batch_size.
+    assert [len(b) for b in length_batches([50] * 10, batch_size=4)] == [4, 4, 2]
+    assert length_batches([], batch_size=4) == []
+
+
 def test_each_sentence_is_read_in_the_chunk_where_it_is_most_central():
     body = "A" * 100
     chunks = [_chunk_at("a.txt", 0, 0, 60, body), _chunk_at("a.txt", 1, 40, 100, body),
