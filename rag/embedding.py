@@ -310,10 +310,18 @@ def document_text(title: str, text: str) -> str:
 def encode_documents(model: "SentenceTransformer", texts: Sequence[str], *, batch_size: int = 16,
                      progress: bool = False) -> np.ndarray:
     """Normalised document embeddings (texts already formatted by :func:`document_text`)."""
-    # prompt="" because document_text() already applies the document prompt with the real title.
-    vectors = model.encode_document(list(texts), prompt="", batch_size=batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=progress)
-    return np.asarray(vectors, dtype=np.float32)
+    # prompt="" because document_text() already applies the document prompt with the real title. Batches
+    # of similar token length (length_batches): sentence-transformers batches by character length in fixed
+    # sizes, measured 1.45 × slower on the corpus's paragraphs for the same vectors.
+    from tqdm import tqdm
+
+    texts = list(texts)
+    out = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
+    for rows in tqdm(length_batches(_token_lengths(model, texts), batch_size), disable=not progress,
+                     desc="Embedding", unit="batch"):
+        out[rows] = model.encode_document([texts[i] for i in rows], prompt="", batch_size=len(rows),
+                                          normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    return out
 
 
 def encode_queries(model: "SentenceTransformer", texts: Sequence[str]) -> np.ndarray:
@@ -374,14 +382,19 @@ def length_batches(lengths: Sequence[int], batch_size: int, min_share: float = M
     return batches
 
 
+def _token_lengths(model: "SentenceTransformer", texts: Sequence[str]) -> list[int]:
+    """Each text's number of tokens as the model reads it (truncated to its maximum length)."""
+    if not texts:
+        return []
+    return [len(ids) for ids in model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)["input_ids"]]
+
+
 def _token_passes(model: "SentenceTransformer", texts: Sequence[str], batch_size: int):
     """The transformer's passes over ``texts`` in batches of similar length, longest first (see
     :func:`length_batches`): yields (rows, offset mappings, features with ``token_embeddings``, attention
     mask as booleans). Run inside ``torch.inference_mode()``."""
     transformer = _modules_after_pooling(model)[0]
-    lengths = [len(ids) for ids in model.tokenizer(list(texts), truncation=True,
-                                                   max_length=model.max_seq_length)["input_ids"]] if texts else []
-    for rows in length_batches(lengths, batch_size):
+    for rows in length_batches(_token_lengths(model, texts), batch_size):
         encoded = model.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
                                   max_length=model.max_seq_length, return_offsets_mapping=True, return_tensors="pt")
         offsets = encoded.pop("offset_mapping").tolist()

@@ -239,12 +239,17 @@ def _embed(settings: Settings, texts: list[str], progress: bool,
         return np.zeros((0, 0), np.float32)
     model = load_embedder(settings)
     size = settings.embedding_batch_size * 4
-    parts = []
+    # Longest first across all the texts, so each group of the progress bar is batched by similar lengths.
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out = None
     with _embedding_progress(len(texts), "Embedding chunks and sentences", progress, on_step) as step:
         for i in range(0, len(texts), size):
-            parts.append(encode_documents(model, texts[i:i + size], batch_size=settings.embedding_batch_size))
-            step(len(parts[-1]))
-    return np.vstack(parts)
+            rows = order[i:i + size]
+            part = encode_documents(model, [texts[r] for r in rows], batch_size=settings.embedding_batch_size)
+            out = np.zeros((len(texts), part.shape[1]), np.float32) if out is None else out
+            out[rows] = part
+            step(len(rows))
+    return out
 
 
 def sentence_layout(settings: Settings) -> str:
