@@ -28,8 +28,8 @@ from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
-from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, english_verb_between,
-                                     evidence_of, joins_another, missing_destinations, missing_entities,
+from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, asked_event, english_verb_between,
+                                     events_named, evidence_of, joins_another, missing_destinations, missing_entities,
                                      missing_facts, missing_in_event, names_a_side, person_names, post_body,
                                      post_country, question_constraints, years_mentioned)
 from rag.answering.prompts import message, quoted
@@ -627,6 +627,16 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         # repeats the question's names, so it scores higher)
         evidence = next((c for c in grounded if c.score >= grounded[0].score - settings.fact_slack
                          and states_topics(c.text)), evidence)
+    if kind == "when" and (event := asked_event(question)):
+        # A date answers "when" about the event it is the date of: "when did Landsbergis visit Astana" is
+        # answered by the sentence of his visit, not by the dateline of the meeting the article reports.
+        # The dateline's date is no evidence of another event's, so a sentence of the same article that
+        # names the event and gives a date comes first even when it scores lower than the slack allows.
+        near = [c for c in grounded if c.score >= grounded[0].score - settings.fact_slack or c.doc == grounded[0].doc]
+        naming = [c for c in near if event in {f for _, f in events_named(c.text)}
+                  and short_answer(kind, question, c.text, language, constraints, context.names,
+                                   c.passage.hit.chunk.date)]
+        grounded = naming + [c for c in grounded if c not in naming]
     if kind != OPEN:
         for c in grounded:
             if c.score < grounded[0].score - settings.fact_slack:

@@ -291,6 +291,32 @@ def missing_destinations(destinations: frozenset[str], text: str, language: str)
     return sorted(destinations - destinations_in(text, language))
 
 
+# --- which event -----------------------------------------------------------------------------------
+
+
+def event_family(event: str) -> str:
+    """An event kind with its sort folded in: an official or a state visit is a visit, expanded talks are talks."""
+    for family in ("visit", "talks"):
+        if event == family or event.endswith("_" + family):
+            return family
+    return event
+
+
+def events_named(text: str) -> list[tuple[int, str]]:
+    """The kinds of event ``text`` names, as (position, family) in text order: the events lexicon's nouns
+    ("elections", "визит", "сапар") and the verbs of visiting ("visited", "посетил", "барған")."""
+    found = [(m.start, event_family(m.id)) for m in knowledge.entities_in(text) if m.kind == "event"]
+    found += [(m.start(), "visit") for m in VISIT_RE.finditer(text)]
+    return sorted(set(found))
+
+
+def asked_event(question: str) -> str | None:
+    """The kind of event a question asks about: the first it names. "When are the elections scheduled,
+    according to the meeting…" asks about the elections; the meeting is where it was said."""
+    found = events_named(question)
+    return found[0][1] if found else None
+
+
 # --- who holds a post ------------------------------------------------------------------------------
 
 # What may stand beside the title in "who is the <post>?": the post and where it is held or whose it is.
