@@ -175,8 +175,8 @@ class Settings:
              "than 'separate'); 'late' pools a sentence's tokens inside its chunk's own pass (late "
              "chunking), blended with the chunk's vector by sentence_chunk_weight",
         chosen="tune/test halves of the three gold files (README, \"Speed\"): 'pooled_title' keeps recall@1 "
-               "and evidence_hit on every tune half and gold answer_match 0.744 → 0.767, at build/floor 2.0 "
-               "instead of 3.2; 'once' loses recall@1 (gold 0.907/0.929 → 0.884/0.881, unseen 0.923/0.727 → "
+               "and evidence_hit on every tune half and gold answer_match 0.744 → 0.767, at build/floor 2.3 "
+               "instead of 3.2 (bench/bench_index.py); 'once' loses recall@1 (gold 0.907/0.929 → 0.884/0.881, unseen 0.923/0.727 → "
                "0.846/0.727: pooled chunk vectors rank worse than a chunk's own pass); late chunking lost "
                "evidence_hit (0.977/0.929 → 0.930/0.905 at its best blend)")
     sentence_chunk_weight: float = setting(0.2, group="chunking", bounds=(0.0, 1.0),
