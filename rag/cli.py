@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -368,6 +369,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`rag ask … | head`): stop quietly, as a program killed by SIGPIPE would.
+        # Python flushes stdout again at exit, so point it at /dev/null first (the `signal` module's advice).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as exc:
         # Imported here, not up front: `rag ask` through a running app must not pay for FAISS and torch.
         from rag.articles import ArticleError

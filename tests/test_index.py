@@ -464,6 +464,20 @@ def test_search_on_a_corrupt_index_exits_1_as_a_command(small_index):
     assert "rag index --full" in proc.stderr
 
 
+def test_output_into_a_closed_pipe_ends_quietly(small_index):
+    # `rag index | head -0`: the reader is gone before the report is printed; no traceback, the SIGPIPE code.
+    import os
+
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.Popen(rag_command() + ["index", "--documents", str(small_index.documents_dir),
+                                             "--index", str(small_index.index_dir)],
+                            stdout=write, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
 def test_search_without_an_index_says_to_build_one(tmp_path, capsys):
     missing = tmp_path / "no-index-here"
     proc = subprocess.run(rag_command() + ["search", "Lavrov", "--index", str(missing)],
