@@ -280,11 +280,7 @@ def load_embedder(settings: Settings) -> "SentenceTransformer":
     """The sentence-transformers model, loaded once per process (concurrent first calls wait for one load)."""
     path = str(provision_model(settings))
     with _load_lock:
-        _loaded[path] = _load(path)
-        return _loaded[path]
-
-
-_loaded: dict[str, "SentenceTransformer"] = {}  # the models this process has loaded, by path
+        return _load(path)
 
 
 @lru_cache(maxsize=4)
@@ -295,11 +291,10 @@ def _tokenizer(path: str):
 
 
 def load_tokenizer(settings: Settings):
-    """The model's tokenizer (for counting tokens without loading the weights): the loaded model's own
-    when this process has loaded it, since loading the tokenizer alone takes seconds."""
-    path = str(provision_model(settings))
-    model = _loaded.get(path)
-    return model.tokenizer if model is not None else _tokenizer(path)
+    """The model's tokenizer alone (for counting tokens without loading the weights). Its own instance, not
+    the loaded model's: a fast tokenizer called from two threads with different truncation settings
+    (chunking in a build, a query) fails with "Already borrowed"."""
+    return _tokenizer(str(provision_model(settings)))
 
 
 def document_text(title: str, text: str) -> str:
@@ -386,7 +381,8 @@ def _token_lengths(model: "SentenceTransformer", texts: Sequence[str]) -> list[i
     """Each text's number of tokens as the model reads it (truncated to its maximum length)."""
     if not texts:
         return []
-    return [len(ids) for ids in model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)["input_ids"]]
+    encoded = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)
+    return [len(ids) for ids in encoded["input_ids"]]
 
 
 def _token_passes(model: "SentenceTransformer", texts: Sequence[str], batch_size: int):

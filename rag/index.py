@@ -142,7 +142,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
             tell("done")
             return report
 
-        # Only removals: nothing to chunk, so no tokenizer to load.
+        # Nothing added or edited (only removals, or only the corpus tables changed): no tokenizer to load.
         new_chunks = chunk_articles(changed, embedding.load_tokenizer(settings), settings.chunk_tokens,
                                     settings.chunk_overlap_tokens) if changed else []
         new_sentences = [Sentence(a.doc, s, e, a.body[s:e]) for a in changed
@@ -194,8 +194,8 @@ def _article_data(article: Article, chunks: list[Chunk], chunk_vecs: np.ndarray,
 
 
 def texts_to_embed(chunks: list[Chunk], sentences: list[Sentence], titles: dict[str, str]) -> list[str]:
-    """What a build embeds, in order: each chunk with its title, each sentence alone, each sentence
-    with its article's title (the last two are blended by :func:`sentence_vectors`)."""
+    """What the 'separate' layout embeds, in order: each chunk with its title, each sentence alone, each
+    sentence with its article's title (the last two are blended by :func:`sentence_vectors`)."""
     from rag.embedding import document_text
 
     return ([document_text(c.title, c.text) for c in chunks] + [document_text("", s.text) for s in sentences]

@@ -81,10 +81,11 @@ class Settings:
                                         bounds=(0, 512))
     sentence_title_weight: float = setting(
         0.3, group="chunking", bounds=(0.0, 1.0),
-        help="sentence vectors: weight of the sentence embedded with its article's title against it embedded "
+        help="sentence vectors: weight of the sentence read with its article's title (its own pass in "
+             "'separate', its pass pooled with the title's in 'pooled_title' and 'once') against it read "
              "alone (a change re-embeds the corpus)",
-        chosen="odd (tune) half of eval/gold.jsonl: evidence_hit 0.905 → 0.929 against weight 0; even half "
-               "0.953 → 0.977")
+        chosen="odd (tune) half of eval/gold.jsonl, with 'separate': evidence_hit 0.905 → 0.929 against weight "
+               "0; even half 0.953 → 0.977; kept for 'pooled_title' (README, \"Speed\")")
 
     # --- retrieval ---
     top_k: int = setting(5, group="retrieval", help="passages retrieved and shown", bounds=(1, 50))
@@ -169,16 +170,17 @@ class Settings:
         "pooled_title", group="chunking", choices=SENTENCE_LAYOUTS,
         help="how a build gets its vectors (a change rebuilds the index): 'pooled_title' embeds each chunk "
              "once and each sentence once on its own, and approximates the sentence read with its title by "
-             "pooling its pass with the title's (about 1.6 × faster than 'separate'); 'separate' embeds each "
-             "sentence twice on its own (alone and with its title, blended) and each chunk; 'once' embeds "
-             "each sentence and each title once and pools chunk vectors from those passes (about 3 × faster "
-             "than 'separate'); 'late' pools a sentence's tokens inside its chunk's own pass (late "
-             "chunking), blended with the chunk's vector by sentence_chunk_weight",
+             "pooling its pass with the title's (0.6 × the tokens of 'separate'; build/floor 2.3 against "
+             "3.2); 'separate' embeds each sentence twice on its own (alone and with its title, blended) and "
+             "each chunk; 'once' embeds each sentence and each title once and pools chunk vectors from those "
+             "passes (about 3 × faster than 'separate'); 'late' pools a sentence's tokens inside its chunk's "
+             "own pass (late chunking), blended with the chunk's vector by sentence_chunk_weight",
         chosen="tune/test halves of the three gold files (README, \"Speed\"): 'pooled_title' keeps recall@1 "
                "and evidence_hit on every tune half and gold answer_match 0.744 → 0.767, at build/floor 2.3 "
-               "instead of 3.2 (bench/bench_index.py); 'once' loses recall@1 (gold 0.907/0.929 → 0.884/0.881, unseen 0.923/0.727 → "
-               "0.846/0.727: pooled chunk vectors rank worse than a chunk's own pass); late chunking lost "
-               "evidence_hit (0.977/0.929 → 0.930/0.905 at its best blend)")
+               "instead of 3.2 (bench/bench_index.py); 'once' loses recall@1 (gold 0.907/0.929 → "
+               "0.884/0.881, unseen 0.923/0.727 → 0.846/0.727: pooled chunk vectors rank worse than a "
+               "chunk's own pass); late chunking lost evidence_hit (0.977/0.929 → 0.930/0.905 at its best "
+               "blend)")
     sentence_chunk_weight: float = setting(0.2, group="chunking", bounds=(0.0, 1.0),
                                            help="late chunking: weight of the chunk's vector in a sentence's")
     query_encoder: str = setting(

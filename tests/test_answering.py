@@ -795,8 +795,12 @@ def test_an_open_question_is_not_answered_with_the_dateline_lead(real_index) -> 
     ("Кога Габриел Борич посети Астана?", "visit"),
     ("Габриэль Борич Астанаға қашан барды?", "visit"),
     ("Когда президент Перу совершил государственный визит в Казахстан?", "visit"),
-    ("When did the ministers of Peru and Kazakhstan hold talks in an expanded format?", "talks"),
+    ("When did the ministers of Peru and Kazakhstan hold talks in an expanded format?", "meeting"),
     ("Кога се състоя срещата в Лима?", "meeting"),
+    ("According to the meeting in Lima, when are the elections scheduled?", "elections"),
+    ("Перу президенттік сайлауы қашан өтеді?", "elections"),
+    ("When did the ministers hold talks by phone?", "meeting"),  # talks and calls are the dateline's encounter
+    ("Сделан выбор в пользу сотрудничества. Когда пройдут выборы в Перу?", "elections"),
     ("What did they discuss?", None),
 ])
 def test_the_event_a_question_asks_about_is_the_first_it_names(question: str, event: str | None) -> None:

@@ -28,10 +28,11 @@ from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
-from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, asked_event, english_verb_between,
-                                     events_named, evidence_of, joins_another, missing_destinations, missing_entities,
-                                     missing_facts, missing_in_event, names_a_side, person_names, post_body,
-                                     post_country, question_constraints, years_mentioned)
+from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, asked_event,
+                                     english_verb_between, events_named, evidence_of, joins_another,
+                                     missing_destinations, missing_entities, missing_facts, missing_in_event,
+                                     names_a_side, person_names, post_body, post_country, question_constraints,
+                                     years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, quantities_named,
                                     quantity_positions,

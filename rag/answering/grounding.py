@@ -294,11 +294,18 @@ def missing_destinations(destinations: frozenset[str], text: str, language: str)
 # --- which event -----------------------------------------------------------------------------------
 
 
+# The encounters a dateline reports under many names: "When did X meet Y?" is answered by the lead "X held
+# talks with Y", so they are one family here.
+ENCOUNTERS = frozenset({"meeting", "talks", "political_consultations", "phone_call"})
+
+
 def event_family(event: str) -> str:
-    """An event kind with its sort folded in: an official or a state visit is a visit, expanded talks are talks."""
-    for family in ("visit", "talks"):
-        if event == family or event.endswith("_" + family):
-            return family
+    """An event kind with its sort folded in: an official or a state visit is a visit; talks of any format,
+    consultations and a phone call are the encounter a dateline reports ("meeting")."""
+    if event == "visit" or event.endswith("_visit"):
+        return "visit"
+    if event in ENCOUNTERS or event.endswith("_talks"):
+        return "meeting"
     return event
 
 
@@ -311,10 +318,13 @@ def events_named(text: str) -> list[tuple[int, str]]:
 
 
 def asked_event(question: str) -> str | None:
-    """The kind of event a question asks about: the first it names. "When are the elections scheduled,
-    according to the meeting…" asks about the elections; the meeting is where it was said."""
+    """The kind of event a question asks about: the first it names after its "when" word ("According to
+    the meeting, when are the elections scheduled?" asks about the elections), else the first it names
+    (a Kazakh question puts the event before "қашан": "Сайлау қашан өтеді?")."""
     found = events_named(question)
-    return found[0][1] if found else None
+    when = [m.end for m in knowledge.find_terms(question, "question") if m.id == "when"]
+    after = [event for position, event in found if when and position >= when[0]]
+    return after[0] if after else (found[0][1] if found else None)
 
 
 # --- who holds a post ------------------------------------------------------------------------------
