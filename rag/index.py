@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 # The default layout, as the manifest stores it.
 SENTENCE_EMBEDDING = "each chunk once; each sentence once + 0.3 × it pooled with its title's pass"
+# The layouts whose sentence-with-title twin is pooled from the title's pass (_embed_once).
+POOLED_LAYOUTS = ("pooled_title", "once")
 
 
 @dataclass
@@ -238,18 +240,8 @@ def _embed(settings: Settings, texts: list[str], progress: bool,
     if not texts:
         return np.zeros((0, 0), np.float32)
     model = load_embedder(settings)
-    size = settings.embedding_batch_size * 4
-    # Longest first across all the texts, so each group of the progress bar is batched by similar lengths.
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    out = None
     with _embedding_progress(len(texts), "Embedding chunks and sentences", progress, on_step) as step:
-        for i in range(0, len(texts), size):
-            rows = order[i:i + size]
-            part = encode_documents(model, [texts[r] for r in rows], batch_size=settings.embedding_batch_size)
-            out = np.zeros((len(texts), part.shape[1]), np.float32) if out is None else out
-            out[rows] = part
-            step(len(rows))
-    return out
+        return encode_documents(model, texts, batch_size=settings.embedding_batch_size, progress=step)
 
 
 def sentence_layout(settings: Settings) -> str:
@@ -303,7 +295,7 @@ def embed_pieces(settings: Settings, chunks: list[Chunk], sentences: list[Senten
         sentence_vecs = (sentence_vectors(vectors[n:n + m], vectors[n + m:], settings.sentence_title_weight) if m
                          else np.zeros((0, vectors.shape[1]), np.float32))
         return vectors[:n], sentence_vecs
-    if settings.sentence_vectors in ("once", "pooled_title"):
+    if settings.sentence_vectors in POOLED_LAYOUTS:
         return _embed_once(settings, chunks, sentences, titles, progress, on_step)
     homes = home_chunks(chunks, sentences)
     texts = [document_text(c.title, c.text) for c in chunks]
@@ -354,14 +346,14 @@ def _once_plan(chunks: list[Chunk], sentences: list[Sentence], titles: dict[str,
     parts: list[int | list[tuple[int, float]]] = []
     for c in chunks:
         mine = []
-        for row in rows_of.get(c.doc, ()) if not chunk_passes else ():
+        for row in () if chunk_passes else rows_of.get(c.doc, ()):
             s = sentences[row]
             inside = min(c.end, s.end) - max(c.start, s.start)
             if inside > 0:
                 mine.append((row, inside / max(1, s.end - s.start)))
         if mine:
             parts.append(mine)
-        else:
+        else:  # a pass of its own
             texts.append(document_text(c.title, c.text))
             parts.append(len(texts) - 1)
     return docs, texts, parts
@@ -426,7 +418,7 @@ def pieces_to_embed(settings: Settings, chunks: list[Chunk], sentences: list[Sen
 
     if settings.sentence_vectors == "separate":
         return texts_to_embed(chunks, sentences, titles)
-    if settings.sentence_vectors in ("once", "pooled_title"):
+    if settings.sentence_vectors in POOLED_LAYOUTS:
         return _once_plan(chunks, sentences, titles, settings.sentence_vectors == "pooled_title")[1]
     lonely = [s for s, home in zip(sentences, home_chunks(chunks, sentences)) if home is None]
     return [document_text(c.title, c.text) for c in chunks] + texts_to_embed([], lonely, titles)
