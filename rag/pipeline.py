@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from typing import Callable, Sequence
@@ -11,6 +10,7 @@ from typing import Callable, Sequence
 from rag.answering import Answer, Passage
 from rag.answering.citations import renumber
 from rag.answering.prompts import message
+from rag.answering.questions import content_words
 from rag.language import LanguageGuess, detect_language
 from rag.retrieval import Retrieved, embed_query, search_store
 from rag.settings import SUPPORTED_LANGUAGES, Settings
@@ -20,13 +20,6 @@ from rag.types import Filters
 
 log = logging.getLogger(__name__)
 
-# Letters that make a word pronounceable; a "word" without one, or with five consonants in a row, is
-# keyboard mashing ("sdfgh", "йцукен" has vowels but "цкнгш" does not).
-_VOWELS = set("aeiouyаеёиоуыэюяәөұүіі")
-_WORD = re.compile(r"[^\W\d_]+")
-_CONSONANT_RUN = re.compile(r"[^aeiouyаеёиоуыэюяәөұүіі]{5,}")
-
-
 class InvalidQuestion(ValueError):
     """The question cannot be answered as asked (empty, too long, no content); the message says why.
 
@@ -35,24 +28,6 @@ class InvalidQuestion(ValueError):
     def __init__(self, text: str, kind: str = "empty") -> None:
         super().__init__(text)
         self.kind = kind
-
-
-def content_words(question: str) -> list[str]:
-    """The words of ``question`` that carry content: not stopwords or question words of the four
-    languages, and pronounceable (keyboard mashing is no word)."""
-    from rag import knowledge
-    from rag.knowledge.lexicon import all_stopwords
-
-    stop = all_stopwords()
-    asked = {w for m in knowledge.find_terms(question, "question") for w in m.surface.lower().split()}
-    words = []
-    for word in _WORD.findall(question.lower()):
-        if len(word) < 2 or word in stop or word in asked:
-            continue
-        if not set(word) & _VOWELS or _CONSONANT_RUN.search(word):
-            continue
-        words.append(word)
-    return words
 
 
 def validate_question(settings: Settings, question: str | None, ui_language: str = "en",

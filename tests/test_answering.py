@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from rag.answering.citations import MARKER, cited_numbers, own_words
-from rag.answering.extractive import question_kind, short_answer
+from rag.answering import Passage
+from rag.answering.extractive import answer_extractive, focus_stems, question_kind, short_answer
 from rag.answering.facts import find_amounts, find_dates, format_amount, format_date_mention
 from rag.answering.grounding import (evidence_of, missing_destinations, missing_entities, missing_facts,
                                      person_names, question_constraints, visit_destinations, years_mentioned)
@@ -18,6 +19,7 @@ from rag.conversation import resolve
 from rag.language import detect_language
 from rag.pipeline import InvalidQuestion, answer_question
 from rag.settings import load_settings
+from rag.types import Chunk, Hit, ScoredSentence, Sentence
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -958,3 +960,36 @@ def test_a_kazakh_city_is_named_by_its_present_name_not_a_former_one() -> None:
     assert knowledge.term_name("city", astana.id, "kk") == "Астана"  # not "Нұр-Сұлтан" (2019–2022)
     (karaganda,) = [m for m in knowledge.entities_in("Караганда") if m.kind == "city"]
     assert knowledge.term_name("city", karaganda.id, "kk") == "Қарағанды"  # the Kazakh spelling stays
+
+
+@pytest.mark.parametrize("question, asked, not_asked", [
+    # names of countries and persons no article mentions: they hold the evidence, they do not say which
+    # sentence answers
+    ("Какой план Бразилии поддержал Жаир Болсонару?", {"план", "подде"}, {"брази", "жаир", "болсо"}),
+    ("Which exhibition did Jacinda Ardern inaugurate in Wellington?", {"exhib", "inaug"}, {"jacin", "arder", "welli"}),
+    ("Перуанската делегация и Педро Кастильо какъв проект обсъдиха?", {"проек", "делег"}, {"педро", "касти"}),
+    ("Жапония қандай жоспарды қолдады?", {"жоспа", "қолда"}, {"жапон"}),
+])
+def test_an_open_questions_focus_is_its_words_beyond_names_and_places(question: str, asked: set,
+                                                                       not_asked: set) -> None:
+    stems = focus_stems(question)
+    assert asked <= stems
+    assert not stems & not_asked
+
+
+def test_an_open_question_quotes_the_sentence_with_its_own_words_not_the_one_with_its_names() -> None:
+    # Two sentences of one article: the first repeats the question's names and scores higher; the second
+    # holds what is asked ("plan", "support"). Only the focus bonus tells them apart.
+    first = "Jacinda Ardern said New Zealand was among Chile's three largest trading partners."
+    second = "The Prime Minister said she would support Chile's plan to raise exports."
+    text = f"{first} {second}"
+    chunk = Chunk("hand.txt#0", "hand.txt", 0, 0, len(text), text, "Talks", "2023-05-05", "mfa.gov.kz", "en")
+    sentences = (ScoredSentence(Sentence("hand.txt", 0, len(first), first), chunk.chunk_id, 0.70),
+                 ScoredSentence(Sentence("hand.txt", len(first) + 1, len(text), second), chunk.chunk_id, 0.62))
+    passage = Passage(1, Hit(1, 0.6, chunk), sentences, (first, second))
+    question = "Which plan of Chile did Jacinda Ardern say she would support?"
+    settings = load_settings(lead_sentence_penalty=0.0)
+    with_focus = answer_extractive(settings, question, "en", [passage])
+    without = answer_extractive(load_settings(lead_sentence_penalty=0.0, focus_bonus=0.0), question, "en", [passage])
+    assert [c.quote for c in with_focus.citations][0] == second
+    assert [c.quote for c in without.citations][0] == first

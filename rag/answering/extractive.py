@@ -34,9 +34,8 @@ from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Cons
                                      names_a_side, person_names, post_body, post_country, question_constraints,
                                      years_mentioned)
 from rag.answering.prompts import message, quoted
-from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, quantities_named,
-                                    quantity_positions,
-                                    states_topics)
+from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
+                                    quantities_named, quantity_positions, states_topics)
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.places import load
 from rag.settings import Settings
@@ -266,6 +265,40 @@ def _after_lead(pool: list[Candidate], penalty: float) -> list[Candidate]:
     rescored = [dataclasses.replace(c, score=c.score - penalty)
                 if c.passage.article_sentences and c.text.strip() == c.passage.article_sentences[0].strip()
                 and docs.count(c.doc) > 1 else c for c in pool]
+    return sorted(rescored, key=lambda c: -c.score)
+
+
+# Words are compared by their first letters: Russian, Bulgarian and Kazakh inflect by their endings, so
+# "жоспарын" and "жоспары", "обсудили" and "обсуждение" share their start (truncation stemming: Snowball
+# has no Kazakh or Bulgarian stemmer, and one cut serves all four languages alike).
+FOCUS_PREFIX = 5
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _stem(word: str) -> str:
+    return word[:FOCUS_PREFIX]
+
+
+def focus_stems(question: str, names: NameTable | None = None) -> frozenset[str]:
+    """What an open question asks about beyond whom and where: the stems of its content words outside
+    the countries, places and persons it names ("which plan of Italy did Tokayev support" → plan, support).
+    The grounding checks already hold the evidence to the names; these words say which of its sentences
+    answers."""
+    spans = [(m.start, m.end) for m in knowledge.entities_in(question) if m.kind in ("country", "city")]
+    spans += [(start, end) for start, end, _ in person_names(question, names)]
+    rest = "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(question))
+    return frozenset(_stem(w) for w in content_words(rest))
+
+
+def _focus_ranked(pool: list[Candidate], stems: frozenset[str], bonus: float) -> list[Candidate]:
+    """``pool`` with ``bonus`` × the share of the question's focus stems that each sentence holds: of the
+    sentences of the right article, the one that uses the question's own words for what is asked ("plan",
+    "exhibition", "in common") is the one that answers it, not the one that only shares its names."""
+    if not stems or bonus <= 0:
+        return pool
+    rescored = [dataclasses.replace(c, score=c.score + bonus * len(stems & {_stem(w) for w in
+                                                                           _LETTERS.findall(c.text.lower())})
+                                    / len(stems)) for c in pool]
     return sorted(rescored, key=lambda c: -c.score)
 
 
@@ -617,6 +650,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         return _refusal(question, language, passages, message("refusal_reason_weak", language), best.score)
     grounded = _typed(grounded, kind, constraints, context.names, settings.answer_type_bonus)
     if kind == OPEN:
+        grounded = _focus_ranked(grounded, focus_stems(question, context.names), settings.focus_bonus)
         grounded = _after_lead(grounded, settings.lead_sentence_penalty)
     elif kind in ("when", "where"):
         grounded = _after_lead(grounded, settings.lead_fact_penalty)

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from rag import knowledge
 from rag.knowledge import Mention
+from rag.knowledge.lexicon import all_stopwords
 from rag.knowledge.places import load
 
 # Answer types, most specific first. "discussed" and the generic "what"/"how" make an open question.
@@ -186,3 +187,25 @@ def quantity_positions(text: str, kinds: frozenset[str] | set[str]) -> list[int]
         for m in re.finditer(r"(?<!\w)" + re.escape(form.rstrip("=")) + end, text, re.I):
             found.add(m.start())
     return sorted(found)
+
+
+# Letters that make a word pronounceable; a "word" without one, or with five consonants in a row, is
+# keyboard mashing ("sdfgh", "йцукен" has vowels but "цкнгш" does not).
+_VOWELS = set("aeiouyаеёиоуыэюяәөұүіі")
+_WORD = re.compile(r"[^\W\d_]+")
+_CONSONANT_RUN = re.compile(r"[^aeiouyаеёиоуыэюяәөұүіі]{5,}")
+
+
+def content_words(question: str) -> list[str]:
+    """The words of ``question`` that carry content: not stopwords or question words of the four
+    languages, and pronounceable (keyboard mashing is no word)."""
+    stop = all_stopwords()
+    asked = {w for m in knowledge.find_terms(question, "question") for w in m.surface.lower().split()}
+    words = []
+    for word in _WORD.findall(question.lower()):
+        if len(word) < 2 or word in stop or word in asked:
+            continue
+        if not set(word) & _VOWELS or _CONSONANT_RUN.search(word):
+            continue
+        words.append(word)
+    return words
