@@ -57,6 +57,11 @@ _MIN_LETTERS_FOR_OTHER = 10
 # Letters only Kazakh uses among the four languages (і is left out: Ukrainian
 # and Belarusian have it too).
 _KAZAKH_LETTERS = set("әғқңөұүһӘҒҚҢӨҰҮҺ")
+
+
+def has_kazakh_letters(text: str) -> bool:
+    """Whether ``text`` holds a letter only the Kazakh alphabet has (of the four languages)."""
+    return not _KAZAKH_LETTERS.isdisjoint(text)
 # Letters Russian has and Bulgarian lacks.
 _RUSSIAN_ONLY_LETTERS = set("ыэёЫЭЁ")
 # Frequent (question) words of one language that the other does not use.

@@ -993,3 +993,45 @@ def test_an_open_question_quotes_the_sentence_with_its_own_words_not_the_one_wit
     without = answer_extractive(load_settings(lead_sentence_penalty=0.0, focus_bonus=0.0), question, "en", [passage])
     assert [c.quote for c in with_focus.citations][0] == second
     assert [c.quote for c in without.citations][0] == first
+
+
+@pytest.mark.parametrize("sentence, persons", [
+    # bodies, parties and events whose names look like a person's: capitalised words, two or more
+    ("He spoke at the Pacific Islands Forum and the Inter-Parliamentary Union in Suva.", []),
+    ("Она возглавляет партию „Гражданская Платформа“ и встретилась с Дональдом Туском.", ["Дональдом Туском"]),
+    ("an exhibition called \"Songs of Andes\" opened with Gabriel Boric present", ["Gabriel Boric"]),
+    ("Portuguese Parliament Speaker Augusto Santos Silva received the delegation.", ["Speaker Augusto Santos Silva"]),
+])
+def test_names_of_bodies_parties_and_quoted_things_are_no_persons(sentence: str, persons: list) -> None:
+    assert [surface for _, _, surface in person_names(sentence)] == persons
+
+
+def test_a_kazakh_title_is_the_post_of_the_name_right_after_it_only() -> None:
+    from rag.answering.extractive import _post_of
+
+    # "The President of Chile thanked Tokayev for this support": Tokayev is no President of Chile
+    s = "Чили Президенті осы қолдау үшін Қасым-Жомарт Тоқаевқа алғысын айтты."
+    start = s.index("Қасым")
+    assert _post_of(s, start, start + len("Қасым-Жомарт Тоқаевқа"), "ru") is None
+    s = "Чили Президенті Габриэль Борич Астанаға келді."
+    start = s.index("Габриэль")
+    assert _post_of(s, start, start + len("Габриэль Борич"), "ru") == "Президент (Чили)"
+
+
+def test_a_name_known_only_in_a_declined_kazakh_form_is_shown_without_its_ending() -> None:
+    from rag.knowledge.names import Name
+
+    name = Name((("kk", "Луиш Камоэнстің"),))
+    assert name.display("ru") == "Луиш Камоэнс"
+    assert name.display("en") == "Luish Kamoens"
+    assert name.display("kk") == "Луиш Камоэнстің"  # Kazakh shows the form its text uses
+    assert Name((("kk", "Айдос Сарым"),)).display("ru") == "Айдос Сарым"  # no long ending: unchanged
+
+
+def test_the_corpus_name_table_holds_no_bodies_or_quoted_names() -> None:
+    from rag.knowledge.names import collect_names
+
+    table = collect_names([("He spoke at the Pacific Islands Forum with Mark Brown and the Inter-Parliamentary "
+                            "Union.", "en"),
+                           ("партию „Гражданская Платформа“ возглавляет Дональд Туск", "ru")])
+    assert sorted(form for name in table.names for _, form in name.forms) == ["Mark Brown", "Дональд Туск"]

@@ -38,6 +38,7 @@ from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, a
                                     quantities_named, quantity_positions, states_topics)
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.places import load
+from rag.language import has_kazakh_letters
 from rag.settings import Settings
 
 # Answer types stated as a value in the question's language, with the kinds of mention that give them.
@@ -281,10 +282,10 @@ def _stem(word: str) -> str:
 
 def focus_stems(question: str, names: NameTable | None = None) -> frozenset[str]:
     """What an open question asks about beyond whom and where: the stems of its content words outside
-    the countries, places and persons it names ("which plan of Italy did Tokayev support" → plan, support).
+    the countries, places, titles and persons it names ("which plan of Italy did Tokayev support" → plan, support).
     The grounding checks already hold the evidence to the names; these words say which of its sentences
     answers."""
-    spans = [(m.start, m.end) for m in knowledge.entities_in(question) if m.kind in ("country", "city")]
+    spans = [(m.start, m.end) for m in knowledge.entities_in(question) if m.kind in ("country", "city", "title")]
     spans += [(start, end) for start, end, _ in person_names(question, names)]
     rest = "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(question))
     return frozenset(_stem(w) for w in content_words(rest))
@@ -373,6 +374,11 @@ def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
         # Representative for Human Rights Eamon Gilmore, Vassilenko…") and, in English, whose complements are
         # capitalised, no other word than a stopword stands there ("The Russian minister thanked Tokayev").
         after = m.start >= end
+        if not after and gap.strip() and has_kazakh_letters(sentence):
+            # Kazakh titles are head-final: what they are of comes before them ("Италия Президенті"), so a
+            # name follows its title at once; words between mean another clause ("Италия Президенті осы
+            # қолдау үшін Қасым-Жомарт Тоқаевқа ризашылығын жеткізді": the President of Italy thanked Tokayev)
+            continue
         if (len(gap) <= 60 and len(gap.split()) <= (6 if COMPLEMENT.match(gap) else 4)
                 and not (after and not re.match(r"\s*[,(–—-]", gap))
                 and not (not after and ("," in gap or english_verb_between(gap)))

@@ -496,7 +496,8 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
             # "President Tokayev": keep the part after the known words
             rest = [(s, e, w) for s, e, w in _sub_words(text, start, end) if not any(ks <= s < ke for ks, ke in known)]
             rest = _after_opening_stopwords(rest)
-            if len(rest) >= 2 or (rest and names and names.lookup(rest[0][2])):
+            if (len(rest) >= 2 or (rest and names and names.lookup(rest[0][2]))) \
+                    and not knowledge.names_a_thing(text, rest[0][0], end):  # "Pacific Islands Forum"
                 out.append((rest[0][0], rest[-1][1], text[rest[0][0]:rest[-1][1]]))
             continue
         words = _after_opening_stopwords(_sub_words(text, start, end))
@@ -505,7 +506,8 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
         start, end = words[0][0], words[-1][1]
         surface = text[start:end]
         if len(words) >= 2 or (names is not None and names.lookup(surface)):
-            if not any(w.lower() in all_stopwords() for _, _, w in words):
+            if not any(w.lower() in all_stopwords() for _, _, w in words) \
+                    and not knowledge.names_a_thing(text, start, end):
                 out.append(_known_part(text, start, end, names))
     return out
 

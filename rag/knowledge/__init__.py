@@ -30,7 +30,7 @@ from rag.knowledge.places import (building_city, city_name, cities, countries, c
 
 PLACE_KINDS = ("country", "city", "region", "building")
 ENTITY_KINDS = PLACE_KINDS + ("organisation", "title", "document", "event", "area")
-KINDS = ENTITY_KINDS + ("question", "language", "discussion", "asked_noun") + CALENDAR
+KINDS = ENTITY_KINDS + ("question", "language", "discussion", "asked_noun", "name_head") + CALENDAR
 # Between entries of the same length at the same place: "Kazakh Invest" the organisation, "Senate"
 # the body rather than a title.
 _PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city": 1}
@@ -106,6 +106,19 @@ def find_terms(text: str, kind: str) -> list[Mention]:
         return [_mention(kind, hit.entry.key[1], hit.start, hit.end, text)
                 for hit in find(lexicon_index(kind)[0], words_of(text))]
     return [m for m in _mentions(words_of(text)) if m.kind == kind]
+
+
+# A quotation mark right before a capitalised run opens a quoted name: press releases quote the names of
+# parties, projects, exhibitions and documents ("„Союз Отечества – …“", "“Bees for Peace”"), not of people.
+_OPENING_QUOTES = "«„“\"‘'‹"
+
+
+def names_a_thing(text: str, start: int, end: int) -> bool:
+    """Whether the capitalised words ``text[start:end]`` name a body, party, project or event rather than a
+    person: they hold a word of ``name_heads.json`` ("Inter-Parliamentary Union") or open a quotation."""
+    if start > 0 and text[start - 1] in _OPENING_QUOTES:
+        return True
+    return bool(find_terms(text[start:end], "name_head"))
 
 
 def term_name(kind: str, id: str, language: str) -> str:
