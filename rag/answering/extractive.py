@@ -271,13 +271,17 @@ def _after_lead(pool: list[Candidate], penalty: float) -> list[Candidate]:
 
 # Words are compared by their first letters: Russian, Bulgarian and Kazakh inflect by their endings, so
 # "жоспарын" and "жоспары", "обсудили" and "обсуждение" share their start (truncation stemming: Snowball
-# has no Kazakh or Bulgarian stemmer, and one cut serves all four languages alike).
+# has no Kazakh or Bulgarian stemmer, and one cut serves all four languages alike). A shorter word is a
+# stem of its own: "план" matches "плана", "plan" matches "plans".
 FOCUS_PREFIX = 5
-_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _stem(word: str) -> str:
     return word[:FOCUS_PREFIX]
+
+
+def _holds_stem(stem: str, stems: frozenset[str]) -> bool:
+    return stem in stems if len(stem) >= FOCUS_PREFIX else any(s.startswith(stem) for s in stems)
 
 
 def focus_stems(question: str, names: NameTable | None = None) -> frozenset[str]:
@@ -297,9 +301,11 @@ def _focus_ranked(pool: list[Candidate], stems: frozenset[str], bonus: float) ->
     "exhibition", "in common") is the one that answers it, not the one that only shares its names."""
     if not stems or bonus <= 0:
         return pool
-    rescored = [dataclasses.replace(c, score=c.score + bonus * len(stems & {_stem(w) for w in
-                                                                           _LETTERS.findall(c.text.lower())})
-                                    / len(stems)) for c in pool]
+    rescored = []
+    for c in pool:
+        own = frozenset(_stem(w) for w in content_words(c.text))  # its stopwords share no focus ("между")
+        rescored.append(dataclasses.replace(c, score=c.score + bonus * sum(_holds_stem(s, own) for s in stems)
+                                            / len(stems)))
     return sorted(rescored, key=lambda c: -c.score)
 
 
@@ -359,6 +365,12 @@ def person_in_language(surface: str, language: str, names: NameTable | None) -> 
     return knowledge.transliterate(surface, language) if latin else surface
 
 
+def _kazakh_title(surface: str) -> bool:
+    """Whether a title is written in Kazakh: a Kazakh letter, or the possessive ending a Kazakh title takes
+    before its holder's name ("Президенті", "министрі", "Елшісі"; Russian and Bulgarian titles end otherwise)."""
+    return has_kazakh_letters(surface) or surface[-1:].lower() in ("і", "ы")
+
+
 def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
     """The title a sentence gives the person at ``start:end``: the one next to the name, in the same clause."""
     best = None
@@ -374,7 +386,7 @@ def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
         # Representative for Human Rights Eamon Gilmore, Vassilenko…") and, in English, whose complements are
         # capitalised, no other word than a stopword stands there ("The Russian minister thanked Tokayev").
         after = m.start >= end
-        if not after and gap.strip() and has_kazakh_letters(sentence):
+        if not after and gap.strip() and _kazakh_title(m.surface):
             # Kazakh titles are head-final: what they are of comes before them ("Италия Президенті"), so a
             # name follows its title at once; words between mean another clause ("Италия Президенті осы
             # қолдау үшін Қасым-Жомарт Тоқаевқа ризашылығын жеткізді": the President of Italy thanked Tokayev)

@@ -492,12 +492,20 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
     known = [(m.start, m.end) for m in knowledge.entities_in(text)]
     out = []
     for start, end, surface in knowledge.capitalised_runs(text, min_words=1):
+        head = knowledge.name_head_end(text, start, end)
+        if head is not None:
+            # a body's name ("Pacific Islands Forum") is no person; the words after it may be one ("Eurasian
+            # Development Fund Chairman Ivan Petrov")
+            start = head + len(text[head:end]) - len(text[head:end].lstrip())
+            if start >= end:
+                continue
+        if knowledge.names_a_thing(text, start, end):  # a whole quotation: "“Songs of Andes”"
+            continue
         if any(s <= start < e or start <= s < end for s, e in known):
             # "President Tokayev": keep the part after the known words
             rest = [(s, e, w) for s, e, w in _sub_words(text, start, end) if not any(ks <= s < ke for ks, ke in known)]
             rest = _after_opening_stopwords(rest)
-            if (len(rest) >= 2 or (rest and names and names.lookup(rest[0][2]))) \
-                    and not knowledge.names_a_thing(text, rest[0][0], end):  # "Pacific Islands Forum"
+            if len(rest) >= 2 or (rest and names and names.lookup(rest[0][2])):
                 out.append((rest[0][0], rest[-1][1], text[rest[0][0]:rest[-1][1]]))
             continue
         words = _after_opening_stopwords(_sub_words(text, start, end))
@@ -506,8 +514,7 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
         start, end = words[0][0], words[-1][1]
         surface = text[start:end]
         if len(words) >= 2 or (names is not None and names.lookup(surface)):
-            if not any(w.lower() in all_stopwords() for _, _, w in words) \
-                    and not knowledge.names_a_thing(text, start, end):
+            if not any(w.lower() in all_stopwords() for _, _, w in words):
                 out.append(_known_part(text, start, end, names))
     return out
 

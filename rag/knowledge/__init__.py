@@ -108,17 +108,26 @@ def find_terms(text: str, kind: str) -> list[Mention]:
     return [m for m in _mentions(words_of(text)) if m.kind == kind]
 
 
-# A quotation mark right before a capitalised run opens a quoted name: press releases quote the names of
-# parties, projects, exhibitions and documents ("„Союз Отечества – …“", "“Bees for Peace”"), not of people.
-_OPENING_QUOTES = "«„“\"‘'‹"
+# A capitalised run that is the whole of a quotation is a quoted name: press releases quote the names of
+# parties, projects, exhibitions and documents ("„Гражданская Платформа“", "“Bees for Peace”"), while reported
+# speech that opens with a name goes on after it ("„Румен Радев подкрепи инициативата“").
+_OPENING_QUOTES = "«„“\"‹"
+_CLOSING_QUOTES = "»“”\"›"
 
 
 def names_a_thing(text: str, start: int, end: int) -> bool:
     """Whether the capitalised words ``text[start:end]`` name a body, party, project or event rather than a
-    person: they hold a word of ``name_heads.json`` ("Inter-Parliamentary Union") or open a quotation."""
-    if start > 0 and text[start - 1] in _OPENING_QUOTES:
+    person: they hold a word of ``name_heads.json`` ("Inter-Parliamentary Union") or are a whole quotation."""
+    if 0 < start and end < len(text) and text[start - 1] in _OPENING_QUOTES and text[end] in _CLOSING_QUOTES:
         return True
     return bool(find_terms(text[start:end], "name_head"))
+
+
+def name_head_end(text: str, start: int, end: int) -> int | None:
+    """Where the last word of ``name_heads.json`` in ``text[start:end]`` ends, or None: the words after it
+    may still be a person's ("Eurasian Development Fund Chairman Ivan Petrov")."""
+    heads = find_terms(text[start:end], "name_head")
+    return start + heads[-1].end if heads else None
 
 
 def term_name(kind: str, id: str, language: str) -> str:

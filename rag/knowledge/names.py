@@ -261,22 +261,24 @@ class Name:
                          if _extends(best, t := transliterate(s, language), language, soft="йь")]
             return min(stems, key=len) if stems else best
         if not cyrillic:
-            lang, surface = min(self.forms, key=lambda f: len(f[1]))
-            return transliterate(_without_kazakh_ending(surface) if lang == "kk" else surface, "en")
+            surface = min((s for _, s in self.forms), key=len)
+            return transliterate(_without_kazakh_ending(surface) if self.only_kazakh else surface, "en")
         latin = [s for _, s in self.forms if not is_cyrillic(s)]
         if latin:
             return transliterate(min(latin, key=len), language)
         lang, surface = min(self.forms, key=lambda f: len(f[1]))
-        if lang == "kk" and language != "kk":
+        if language != "kk" and self.only_kazakh:
             surface = _without_kazakh_ending(surface)
         return transliterate(surface, language, lang)
 
+    @property
+    def only_kazakh(self) -> bool:
+        return all(lang == "kk" for lang, _ in self.forms)
 
-# Kazakh endings of three letters that no name ends in (genitive, instrumental, ablative): a name the corpus
-# writes only in Kazakh and only declined ("Марко Полоның есімі") is shown in another language without it.
-# Shorter endings ("-а", "-н", "-ке") end names too, so they stay.
-_KAZAKH_LONG_ENDINGS = ("ның", "нің", "дың", "дің", "тың", "тің", "мен", "пен", "бен", "дан", "ден", "тан", "тен",
-                        "нан", "нен")
+
+# The Kazakh genitive endings: a name the corpus writes only in Kazakh and only declined ("Марко Полоның
+# есімі") is shown in another language without one. Other endings end names too ("Байден", "Кармен", "-а").
+_KAZAKH_LONG_ENDINGS = ("ның", "нің", "дың", "дің", "тың", "тің")
 
 
 def _without_kazakh_ending(name: str) -> str:
@@ -420,8 +422,9 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
                     continue
                 if len(piece) >= 2:
                     name = re.sub(r"['’]s$", "", surface[piece[0].start():piece[-1].end()])
-                    # the run's rest counts: "Pacific Islands" is a name's part in "Pacific Islands Forum"
-                    if len(_words(name)) >= 2 and not names_a_thing(text, start + piece[0].start(), end):
+                    # with the word after it: "Pacific Islands" is part of the name "Pacific Islands Forum"
+                    after = start + (w.end() if w is not None else piece[-1].end())
+                    if len(_words(name)) >= 2 and not names_a_thing(text, start + piece[0].start(), after):
                         counts[(language, name)] += 1
                 piece = []
     groups: list[list[tuple[tuple[str, str], int]]] = []
