@@ -167,6 +167,13 @@ class Settings:
         chosen="`rag eval --calibrate`: every threshold 0.20-0.46 gives the same refusals (all made by the "
                "grounding checks); off-topic questions score 0.03-0.26, the weakest correct answer 0.47")
 
+    event_window: int = setting(
+        4, group="refusal", bounds=(1, 20),
+        help="sentences that count as one event: what a question names and the article's title and lead do "
+             "not, must stand together within this many consecutive sentences (two names the corpus has, but "
+             "never in one event, are refused)",
+        chosen="set by hand in an earlier stop; swept on the tune halves in stop 15 (README, \"Quality\")")
+
     # --- app and limits ---
     max_question_chars: int = setting(1000, group="app", help="longer questions get a message", bounds=(10, 100_000))
     max_upload_bytes: int = setting(1_000_000, group="app", help="largest article file accepted by the app",

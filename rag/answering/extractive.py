@@ -540,13 +540,13 @@ class Gaps:
         return bool(self.named or self.visits)
 
 
-def _passage_gaps(constraints: Constraints, passage: Passage, language: str) -> Gaps:
+def _passage_gaps(constraints: Constraints, passage: Passage, language: str, window: int) -> Gaps:
     """What the question names must all be in one event of the passage's article
     (:func:`missing_in_event`). A visit abroad that the question asks about must be placed there by
     the passage."""
     chunk = passage.hit.chunk
     text = _passage_text(passage)
-    missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text)
+    missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text, window)
     return Gaps(tuple(n.label(language) for n in missing),
                 tuple(missing_destinations(constraints.destinations, text, chunk.language)))
 
@@ -634,7 +634,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if not pool:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
 
-    passage_gaps = {p.n: _passage_gaps(constraints, p, language) for p in {c.passage for c in pool}}
+    passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window) for p in {c.passage for c in pool}}
     missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n]) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
     if not grounded:

@@ -167,9 +167,36 @@ def unknown_names(text: str, language: str | None = None, names: NameTable | Non
         else:
             runs.append([i])
     out = []
-    for run in runs:
+    for run in (piece for run in runs for piece in _known_pieces(text, words, run, names)):
         surface = text[words.spans[run[0]][0]:words.spans[run[-1]][1]]
         if len(run) == 1 and words.initial(run[0]) and not (names and names.lookup(surface)):
             continue
         out.append(surface)
     return out
+
+
+def _known_pieces(text: str, words: Words, run: list[int], names: NameTable | None) -> list[list[int]]:
+    """A capitalised run cut where two names written side by side meet: "Эди Рама Тоқаевпен" (Edi Rama
+    with Tokayev) is two names, each of which the evidence must hold, when ``names`` knows a piece and
+    not the whole. Words no known piece covers stay together."""
+    def known(i: int, j: int) -> bool:  # run[i..j] is a name the corpus has
+        return names is not None and names.lookup(text[words.spans[run[i]][0]:words.spans[run[j]][1]]) is not None
+
+    if names is None or len(run) < 2 or known(0, len(run) - 1):
+        return [run]
+    pieces: list[tuple[bool, list[int]]] = []
+    i = 0
+    while i < len(run):
+        j = next((j for j in range(len(run) - 1, i - 1, -1) if known(i, j)), None)
+        if j is not None:
+            pieces.append((True, run[i:j + 1]))
+            i = j + 1
+        elif pieces and not pieces[-1][0]:
+            pieces[-1][1].append(run[i])
+            i += 1
+        else:
+            pieces.append((False, [run[i]]))
+            i += 1
+    if len(pieces) < 2 or not any(k for k, _ in pieces):
+        return [run]
+    return [p for _, p in pieces]

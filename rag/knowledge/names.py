@@ -141,10 +141,11 @@ def transliterate(name: str, to_language: str, from_language: str | None = None)
 # --- matching names -----------------------------------------------------------------------------
 
 # Endings a name takes in Russian, Bulgarian and Kazakh text: "Токаева", "Тоқаевпен", "Бегаймен",
-# "Radev's" (the 's is a word of its own).
+# "Radev's" (the 's is a word of its own). Not the Kazakh dative "на/не": it follows only a possessive
+# ("Президентіне"), never a person's name, and as an ending it made "Румена" the name "Рама".
 _NAME_ENDINGS = sorted(set(
     "а у ом ым ой е ы и ем ей ою ею ого ому ую ым ых ыми ами ам ах "
-    "пен мен бен ға ге қа ке на не да де та те дан ден тан тен нан нен ның нің дың дің тың тің ны ні ды ді ты ті "
+    "пен мен бен ға ге қа ке да де та те дан ден тан тен нан нен ның нің дың дің тың тің ны ні ды ді ты ті "
     "ға ның мен ды ті ке".split()), key=len, reverse=True)
 
 
@@ -170,7 +171,9 @@ def word_keys(word: str) -> frozenset[str]:
     bases = [word]
     if is_cyrillic(word):
         lower = word.lower()
-        bases += [word[:-len(e)] for e in _NAME_ENDINGS if lower.endswith(e) and len(lower) - len(e) >= 3]
+        # a stem of four letters at least: vowels are one class in a key, so a shorter one matches too
+        # much ("Рама" less "а" would be "Рим")
+        bases += [word[:-len(e)] for e in _NAME_ENDINGS if lower.endswith(e) and len(lower) - len(e) >= 4]
     keys = {_key(b) for b in bases}
     # consonants alone, for a long enough name: Kazakh "Нұртілеу" is written "Nurtleu"
     keys |= {c for c in (k.replace("a", "") for k in keys) if len(c) >= 4}
@@ -185,8 +188,9 @@ def _words(name: str) -> list[str]:
 def same_word(a: str, b: str) -> bool:
     """Whether two name words are one name, across scripts and case endings.
 
-    Keys equal; or, for consonant skeletons of four or more letters, one edit apart (transliterations
-    disagree on one sound: Slovak "Chovanec" is Cyrillic "Хованец", "Koshcherbayev" is "Кошербаев"), or
+    Keys equal; or, for consonant skeletons of four or more letters, one edit or one swap of neighbours
+    apart (transliterations disagree on one sound: Slovak "Chovanec" is Cyrillic "Хованец",
+    "Koshcherbayev" is "Кошербаев"; sources misspell: "Neliupšienė", "Нелюшпиене"), or
     one a prefix of the other from five letters on (a name and the adjective made of it:
     "Trans-Caspian", "Транскаспийския")."""
     ka, kb = word_keys(a), word_keys(b)
@@ -205,10 +209,14 @@ def _near(x: str, y: str) -> bool:
         return True
     if len(long_) - len(short) > 1:
         return False
-    # one substitution, insertion or deletion
+    # one substitution, insertion or deletion, or two neighbours swapped (a misspelling in the source:
+    # Lithuanian "Neliupšienė" is written "Нелюшпиене")
     i = 0
     while i < len(short) and short[i] == long_[i]:
         i += 1
+    if len(short) == len(long_) and i + 1 < len(short) and short[i] == long_[i + 1] and short[i + 1] == long_[i] \
+            and short[i + 2:] == long_[i + 2:]:
+        return True
     return short[i + (len(short) == len(long_)):] == long_[i + 1:]
 
 
