@@ -811,6 +811,25 @@ def test_the_event_a_question_asks_about_is_the_first_it_names(question: str, ev
     assert asked_event(question) == event
 
 
+@pytest.mark.parametrize("question, asked, event", [
+    # the session is asked about; the meeting only says where the press release reported it
+    ("Where and when is the next session of the Peru commission planned, according to the meeting in Lima?",
+     "where", "session"),
+    ("Where and when is the next session of the Peru commission planned, according to the meeting in Lima?",
+     "when", "session"),
+    ("Где пройдёт следующее заседание межправительственной комиссии, о котором говорили на встрече?",
+     "where", "session"),
+    ("Къде ще се проведе сесията на междуправителствената комисия с Перу?", "where", "session"),
+    ("Перу комиссиясының келесі отырысы қайда өтеді?", "where", "session"),
+    ("Where did the ministers of Peru and Kazakhstan meet?", "where", "meeting"),
+])
+def test_a_where_question_asks_the_place_of_the_event_it_names_after_where(question: str, asked: str,
+                                                                            event: str) -> None:
+    from rag.answering.grounding import asked_event
+
+    assert asked_event(question, asked) == event
+
+
 @pytest.mark.model
 @pytest.mark.parametrize("question", ["Когда Габриэлюс Ландсбергис посещал Астану?",
                                       "When did Gabrielius Landsbergis visit Astana?"])
@@ -826,6 +845,21 @@ def test_a_when_question_about_another_event_is_not_answered_with_the_datelines_
     first = answer.answer.split("\n")[0]
     assert "2022" in first and re.search(r"(?i)декабр|december", first) and "2023" not in first, answer.answer
     assert any("посетил Астану" in c.quote for c in answer.citations)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", ["Где планируется следующее заседание казахстанско-литовской комиссии?",
+                                      "Where is the next Kazakh-Lithuanian commission session planned?"])
+def test_a_where_question_about_a_session_is_not_answered_with_the_datelines_city(real_index,  # noqa: ANN001
+                                                                                   question: str) -> None:
+    # The article's dateline is Astana; the commission's next session is planned in Vilnius.
+    from rag.types import Filters
+
+    doc = "004_8fba6d711cbc81d6.txt"
+    answer = answer_question(real_index, question, filters=Filters(docs=frozenset({doc})))
+    assert not answer.refused, answer.answer
+    first = answer.answer.split("\n")[0]
+    assert re.search(r"Vilnius|Вильнюс", first) and not re.search(r"Astana|Астана", first), answer.answer
 
 
 @pytest.mark.parametrize("text, period, year", [

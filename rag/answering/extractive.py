@@ -680,11 +680,12 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         # repeats the question's names, so it scores higher)
         evidence = next((c for c in grounded if c.score >= grounded[0].score - settings.fact_slack
                          and states_topics(c.text)), evidence)
-    if kind == "when" and (event := asked_event(question)):
+    if kind in ("when", "where") and (event := asked_event(question, kind)):
         # A date answers "when" about the event it is the date of: "when did Landsbergis visit Astana" is
         # answered by the sentence of his visit, not by the dateline of the meeting the article reports.
         # The dateline's date is no evidence of another event's, so a sentence of the same article that
         # names the event and gives a date comes first even when it scores lower than the slack allows.
+        # A place answers "where" in the same way (the dateline's city is the report's, not the session's).
         near = [c for c in grounded if c.score >= grounded[0].score - settings.fact_slack or c.doc == grounded[0].doc]
         naming = [c for c in near if event in {f for _, f in events_named(c.text)}
                   and short_answer(kind, question, c.text, language, constraints, context.names,

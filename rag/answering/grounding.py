@@ -306,6 +306,8 @@ def event_family(event: str) -> str:
         return "visit"
     if event in ENCOUNTERS or event.endswith("_talks"):
         return "meeting"
+    if event.endswith("_session"):
+        return "session"
     return event
 
 
@@ -317,12 +319,13 @@ def events_named(text: str) -> list[tuple[int, str]]:
     return sorted(set(found))
 
 
-def asked_event(question: str) -> str | None:
-    """The kind of event a question asks about: the first it names after its "when" word ("According to
-    the meeting, when are the elections scheduled?" asks about the elections), else the first it names
-    (a Kazakh question puts the event before "қашан": "Сайлау қашан өтеді?")."""
+def asked_event(question: str, asked: str = "when") -> str | None:
+    """The kind of event a question asks the time or place of: the first it names after its ``asked``
+    word, "when" or "where" ("According to the meeting, when are the elections scheduled?" asks about the
+    elections), else the first it names (a Kazakh question puts the event before "қашан": "Сайлау қашан
+    өтеді?")."""
     found = events_named(question)
-    when = [m.end for m in knowledge.find_terms(question, "question") if m.id == "when"]
+    when = [m.end for m in knowledge.find_terms(question, "question") if m.id == asked]
     after = [event for position, event in found if when and position >= when[0]]
     return after[0] if after else (found[0][1] if found else None)
 
