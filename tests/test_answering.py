@@ -231,6 +231,44 @@ def test_two_entities_that_never_meet_in_one_passage_are_not_one_event() -> None
     assert not missing_entities(c, evidence_of("Vladimir Putin arrived in Tirana, the capital of Albania."))
 
 
+def test_a_date_answers_only_for_the_names_around_it() -> None:
+    from rag.answering.grounding import away_from_fact
+
+    title = "Kazakhstan and Peru review their ties"
+    sentences = ("Astana, 3 May 2031 – Deputy Minister Alibek Sarsenov met Peruvian Vice Minister Rosa Quispe.",
+                 "They discussed trade and transport.",
+                 "The talks of President Tokayev with President Dina Boluarte in New York in September 2030 gave "
+                 "the dialogue fresh momentum.",
+                 "The next commission session is planned in Lima in the first quarter of 2032.")
+    asked = question_constraints("When did Tokayev hold talks with Dina Boluarte in Lima?", "en")
+
+    def away(sentence: str, window: int = 1) -> list[str]:
+        return [n.surface for n in away_from_fact(asked, title, sentences, sentence, window)]
+
+    # the dateline dates the deputies' meeting; the New York sentence the presidents' talks, not in Lima
+    assert set(away(sentences[0])) == {"Tokayev", "Dina Boluarte", "Lima"}
+    assert away(sentences[2]) == ["Lima"]
+    assert away(sentences[2], window=2) == []  # a wider window reaches the commission's sentence
+    assert away(sentences[2], window=0) == []  # off
+    # names the title and lead hold are the dateline's own event
+    lead = question_constraints("When did Alibek Sarsenov meet Rosa Quispe?", "en")
+    assert away_from_fact(lead, title, sentences, sentences[0], 1) == []
+
+
+@pytest.mark.parametrize("sentence, event, other", [
+    ("The fifth session of the commission is due to be held in Lima in May.", "visit", True),
+    ("Очередное заседание комиссии пройдёт в Лиме в мае.", "visit", True),
+    ("The 10th meeting of the Kazakh-Peruvian commission is to be held in Lima.", "session", False),  # a meeting is any
+    ("The minister visited Lima in May.", "visit", False),
+    ("The minister met his counterpart in Lima in May.", "visit", False),  # the talks of a visit
+    ("Trade grew in May.", "visit", False),  # names no event: judged otherwise
+])
+def test_a_sentence_of_another_event_gives_no_date_of_this_one(sentence: str, event: str, other: bool) -> None:
+    from rag.answering.extractive import _only_other_events
+
+    assert _only_other_events(sentence, event) is other
+
+
 def test_a_twin_must_say_the_same_and_answer_as_well() -> None:
     import numpy as np
 

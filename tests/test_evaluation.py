@@ -456,6 +456,17 @@ def test_the_fresh_gold_set_is_valid_and_new():
     assert earlier & {q.question for q in questions} == {"When did Kazakhstan open its embassy in Ljubljana?"}
 
 
+def test_the_events_gold_set_is_valid_and_new():
+    questions, problems = ev.check_gold(REPO / "eval" / "gold_events.jsonl", REPO / "documents")
+    assert problems == [] and len(questions) == 40
+    assert {q.language for q in questions} == set(ev.LANGUAGES)
+    assert sum(not q.answerable for q in questions) == 20 and sum(bool(q.history) for q in questions) == 4
+    assert {q.split for q in questions} == {"tune", "test"}
+    earlier = {q.question for name in ("gold.jsonl", "gold_unseen.jsonl", "gold_topics.jsonl", "gold_fresh.jsonl")
+               for q in ev.check_gold(REPO / "eval" / name, REPO / "documents")[0]}
+    assert earlier.isdisjoint(q.question for q in questions)
+
+
 def test_eval_stops_on_a_broken_gold_file_before_loading_anything(monkeypatch, capsys):
     def fail(*_args, **_kwargs):
         raise AssertionError("the index must not be touched when the gold file is broken")

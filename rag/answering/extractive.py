@@ -29,6 +29,7 @@ from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, asked_event,
+                                     away_from_fact,
                                      english_verb_between, events_named, evidence_of, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
@@ -254,6 +255,18 @@ def _typed(pool: list[Candidate], kind: str, constraints: Constraints, names: Na
             delta = bonus if offered(kind, c.text, constraints, names) else -bonus
         rescored.append(dataclasses.replace(c, score=c.score + delta))
     return sorted(rescored, key=lambda c: -c.score)
+
+
+# The generic encounter: "a meeting" may be a visit's talks or a commission's session ("the 10th meeting
+# of the Intergovernmental Commission"), so it is never another event than the one asked about.
+_ANY_EVENT = "meeting"
+
+
+def _only_other_events(sentence: str, event: str) -> bool:
+    """Whether ``sentence`` names events and every one is of another kind than ``event`` (a session's
+    date is not a visit's); a meeting is of every kind."""
+    families = {f for _, f in events_named(sentence)}
+    return bool(families) and event != _ANY_EVENT and event not in families and _ANY_EVENT not in families
 
 
 def _after_lead(pool: list[Candidate], penalty: float) -> list[Candidate]:
@@ -673,7 +686,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     elif kind in ("when", "where"):
         grounded = _after_lead(grounded, settings.lead_fact_penalty)
 
-    evidence, slot = grounded[0], None
+    evidence, slot, elsewhere = grounded[0], None, set()
     if kind == OPEN and asks_what_was_discussed(question):
         # "what did they discuss": the topics are the asked-for fact, so the sentence that states them is
         # quoted within the same slack as a date or a figure, not the dateline that names who met (it
@@ -691,15 +704,31 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                   and short_answer(kind, question, c.text, language, constraints, context.names,
                                    c.passage.hit.chunk.date)]
         grounded = naming + [c for c in grounded if c not in naming]
+        # a sentence that names only events of another kind gives their date or place, not this one's
+        # ("the session due to be held in Sofia in May" does not date a visit to Sofia)
+        elsewhere = {c.row for c in grounded if c not in naming and _only_other_events(c.text, event)}
+    if kind in ("when", "where"):
+        # a date or place of another event than the one the question's names are in
+        elsewhere |= {c.row for c in grounded if away_from_fact(constraints, c.passage.hit.chunk.title,
+                                                                c.passage.article_sentences, c.text,
+                                                                settings.fact_window)}
     if kind != OPEN:
         for c in grounded:
             if c.score < grounded[0].score - settings.fact_slack:
                 break
+            if c.row in elsewhere:
+                continue
             slot = short_answer(kind, question, c.text, language, constraints, context.names,
                                 c.passage.hit.chunk.date)
             if slot:
                 evidence = c
                 break
+        skipped = [c for c in grounded if c.row in elsewhere and c.score >= grounded[0].score - settings.fact_slack]
+        if slot is None and any(short_answer(kind, question, c.text, language, constraints, context.names,
+                                             c.passage.hit.chunk.date) for c in skipped):
+            # the only dates (places) near enough are another event's: stating one would answer wrongly
+            return _refusal(question, language, passages, message(f"refusal_reason_other_event_{kind}", language),
+                            best.score)
 
     if evidence.language != language:
         twin = _twin(evidence, grounded, language, settings.twin_similarity, settings.twin_score_slack)

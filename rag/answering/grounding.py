@@ -229,6 +229,29 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
     return rest
 
 
+def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, ...], sentence: str,
+                   window: int) -> list[Named]:
+    """What the question names that neither the article's title and lead nor the ``window`` sentences
+    around ``sentence`` (it, and ``window`` − 1 either side) mention.
+
+    A date or a place is the date or place of the event its sentence reports: the dateline's is the
+    lead's event (whose participants the title and lead name), another sentence's is of what it and its
+    neighbours tell. "When did Tokayev and Nausėda hold talks in Vilnius?" is not answered by the
+    dateline of a deputy ministers' meeting, nor by a sentence that dates their talks in New York with
+    Vilnius only in a later sentence about a commission."""
+    if not constraints.named or window <= 0:
+        return []
+    head = merged([evidence_of(title)] + [evidence_of(s) for s in sentences[:LEAD_SENTENCES]])
+    rest = [n for n in constraints.named if not is_mentioned(n, head)]
+    if not rest:
+        return []
+    at = next((i for i, s in enumerate(sentences) if sentence.strip() and sentence.strip() in s), None)
+    if at is None:
+        return []  # a sentence the article text does not hold as one: judged by the article alone
+    around = merged([evidence_of(s) for s in sentences[max(0, at - window + 1):at + window]])
+    return [n for n in rest if not is_mentioned(n, around)]
+
+
 def years_mentioned(text: str, date: str | None = None) -> set[str]:
     """The years ``text`` (a sentence) speaks of: those it names, its date's, and the year before one of
     them when it says "the previous year" or "last year" (so "trade in 2023" is answered by "3.9 times

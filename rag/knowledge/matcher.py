@@ -91,13 +91,15 @@ class Pattern:
     exact_case: str | None = None  # an acronym, matched as written ("США", "UK")
 
 
-def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive: bool = True) -> list[Pattern]:
+def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive: bool = True,
+                  compound_tail: bool = False) -> list[Pattern]:
     """Patterns for one word of a proper name: the word itself with any ending, and (``derive``) the
     stems its inflections and derivations are built on, each with the endings it takes: "Бразилия" →
     "бразили|и", "бразил|ьский"; "Саудовская" → "саудовск|ой"; "Эмираты" → "эмират|ов".
 
     A name of three letters or fewer, or one Russian does not decline ("Того", "Мали", "Токио"), is
-    not cut: "Того" → "тог" + "да" would read "Тогда"."""
+    not cut: "Того" → "тог" + "да" would read "Тогда"; except the last part of a hyphenated name
+    (``compound_tail``), which declines for the whole: "Чолпон-Ата" → "в Чолпон-Ате"."""
     w = word.lower()
     cyr = is_cyrillic(w)
     endings = CYRILLIC_ENDINGS if cyr else LATIN_ENDINGS
@@ -108,6 +110,8 @@ def name_patterns(word: str, *, capital: bool, not_initial: bool = False, derive
     if derive and cyr and len(w) == 4 and w[-1] in "аяйь":
         # a short name declines too ("Азия" → "Азии", "Куба" → "Кубе"), but only with a capital and
         # a case ending of its own (not "Мали" → "Малой", which Russian does not decline)
+        out.append(Pattern(w[:-1], SHORT_CASE_ENDINGS, False, True, not_initial))
+    if derive and cyr and compound_tail and len(w) == 3 and w[-1] in "ая":
         out.append(Pattern(w[:-1], SHORT_CASE_ENDINGS, False, True, not_initial))
     if derive and cyr and len(w) >= 6 and w[-1] in "ыи":
         # a plural name: "Эмираты" → "Эмиратов", "Нидерланды" → "Нидерландах"
@@ -405,7 +409,8 @@ def entry_for_form(key: tuple[str, str], form: str, *, proper: bool, always_capi
             options.append(tuple(exact_patterns(w)))  # "of", "the", "и", "на", "d’"
         elif proper:
             capital = w[0].isupper() and (always_capital or not is_cyrillic(w) or len(w) < 5 or w in not_initial)
-            options.append(tuple(name_patterns(w, capital=capital, not_initial=w in not_initial)))
+            options.append(tuple(name_patterns(w, capital=capital, not_initial=w in not_initial,
+                                               compound_tail=w is not words[0] and f"-{w}" in form)))
         else:
             options.append(tuple(term_patterns(w)))
     return Entry(key, tuple(options), priority)
