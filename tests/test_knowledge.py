@@ -269,6 +269,7 @@ def test_transliterate_per_cyrillic_language():
     # a source's misspelling swaps two neighbours; a short name is not another short word less an ending
     ("Šimonytė", "Шимониет", True), ("Нелюшпиене", "Neliupšienė", True),
     ("Рама", "Рим", False), ("Рама", "Румена", False),
+    ("Шарлем Мишелем", "Charles Michel", True), ("Richard", "Ричард", True),  # French and English "ch"
 ])
 def test_same_name(a, b, same):
     assert kn.same_name(a, b) is same

@@ -175,6 +175,8 @@ def word_keys(word: str) -> frozenset[str]:
         # much ("Рама" less "а" would be "Рим")
         bases += [word[:-len(e)] for e in _NAME_ENDINGS if lower.endswith(e) and len(lower) - len(e) >= 4]
     keys = {_key(b) for b in bases}
+    # Latin "ch" is "ш" in French names as often as "ч" in English ones: "Michel" is "Мишель"
+    keys |= {_key(re.sub("ch", "sh", b, flags=re.I)) for b in bases if not is_cyrillic(b) and "ch" in b.lower()}
     # consonants alone, for a long enough name: Kazakh "Нұртілеу" is written "Nurtleu"
     keys |= {c for c in (k.replace("a", "") for k in keys) if len(c) >= 4}
     return frozenset(k for k in keys if k)
