@@ -269,6 +269,58 @@ def test_a_sentence_of_another_event_gives_no_date_of_this_one(sentence: str, ev
     assert _only_other_events(sentence, event) is other
 
 
+def _one_article(sentences: list[str], title: str = "Kazakhstan and Peru", language: str = "en"):
+    """One retrieved passage of a hand-made article: every sentence scored alike, the first best."""
+    from rag.answering import Passage
+    from rag.chunking import Chunk
+    from rag.retrieval import Hit
+    from rag.types import ScoredSentence, Sentence
+
+    body = " ".join(sentences)
+    chunk = Chunk("peru#0", "peru.txt", 0, 0, len(body), body, title, "2031-05-05", None, language)
+    scored, at = [], 0
+    for i, text in enumerate(sentences):
+        scored.append(ScoredSentence(Sentence("peru.txt", at, at + len(text), text), "peru#0", 0.8 - 0.01 * i))
+        at += len(text) + 1
+    return [Passage(1, Hit(1, 0.8, chunk), tuple(scored), tuple(sentences))]
+
+
+@pytest.mark.parametrize("question, sentences, stated", [
+    # a date in the sentence of the question's person, whatever other event it names
+    ("When did Tokayev visit New York?", ["Astana, 5 May 2031 – Kassym-Jomart Tokayev spoke to the press.",
+                                          "He spoke of the economy.", "He spoke of the climate.",
+                                          "Tokayev arrived in New York on 22 September to take part in the 86th "
+                                          "session of the UN General Assembly."], "September 22"),
+    # what the question names is in the dateline: its date
+    ("When did Tokayev hold talks with Dina Boluarte in the Akorda?",
+     ["Astana, 5 May 2031 – Kassym-Jomart Tokayev held talks in the Akorda with the President of Peru Dina "
+      "Boluarte.", "They discussed trade and transport."], "May 5, 2031"),
+    # a business forum is a forum
+    ("When was the Kazakhstan-Peru business forum held?",
+     ["Astana, 5 May 2031 – Ministers met in Astana.", "They spoke of trade.", "They spoke of transport.",
+      "The forum opened in Lima on 9 June."], "June 9"),
+])
+def test_a_date_of_the_asked_event_is_stated(question: str, sentences: list[str], stated: str) -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    answer = answer_extractive(load_settings(), question, "en", _one_article(sentences))
+    assert not answer.refused and stated in answer.answer.split("\n")[0], answer.answer
+
+
+def test_only_another_events_date_is_a_refusal_that_says_so() -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    sentences = ["Astana, 5 May 2031 – Deputy Minister Alibek Sarsenov met Peru's Ambassador Rosa Quispe.",
+                 "They spoke of trade.", "They spoke of transport.",
+                 "They prepared the session of the Intergovernmental Commission, due to be held in Lima in June 2031."]
+    answer = answer_extractive(load_settings(), "When did Alibek Sarsenov visit Lima?", "en", _one_article(sentences))
+    assert answer.refused and "another event" in answer.answer, answer.answer
+    ru = answer_extractive(load_settings(), "Когда Алибек Сарсенов посетил Лиму?", "ru", _one_article(sentences))
+    assert ru.refused and "другого события" in ru.answer, ru.answer
+
+
 def test_a_twin_must_say_the_same_and_answer_as_well() -> None:
     import numpy as np
 

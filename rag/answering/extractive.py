@@ -29,8 +29,8 @@ from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, asked_event,
-                                     away_from_fact,
-                                     english_verb_between, events_named, evidence_of, joins_another,
+                                     away_from_fact, english_verb_between, events_named, evidence_of,
+                                     is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
                                      years_mentioned)
@@ -260,6 +260,13 @@ def _typed(pool: list[Candidate], kind: str, constraints: Constraints, names: Na
 # The generic encounter: "a meeting" may be a visit's talks or a commission's session ("the 10th meeting
 # of the Intergovernmental Commission"), so it is never another event than the one asked about.
 _ANY_EVENT = "meeting"
+
+
+def _names_a_person(sentence: str, constraints: Constraints) -> bool:
+    """Whether ``sentence`` names a person the question names: "Tokayev arrived in New York for the UN
+    session" is his visit's sentence, whatever event it names."""
+    evidence = evidence_of(sentence)
+    return any(n.kind == "name" and is_mentioned(n, evidence) for n in constraints.named)
 
 
 def _only_other_events(sentence: str, event: str) -> bool:
@@ -706,12 +713,13 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         grounded = naming + [c for c in grounded if c not in naming]
         # a sentence that names only events of another kind gives their date or place, not this one's
         # ("the session due to be held in Sofia in May" does not date a visit to Sofia)
-        elsewhere = {c.row for c in grounded if c not in naming and _only_other_events(c.text, event)}
+        elsewhere = {c.row for c in grounded if c not in naming and _only_other_events(c.text, event)
+                     and not _names_a_person(c.text, constraints)}
     if kind in ("when", "where"):
         # a date or place of another event than the one the question's names are in
         elsewhere |= {c.row for c in grounded if away_from_fact(constraints, c.passage.hit.chunk.title,
                                                                 c.passage.article_sentences, c.text,
-                                                                settings.fact_window)}
+                                                                settings.fact_window, settings.lead_fact_window)}
     if kind != OPEN:
         for c in grounded:
             if c.score < grounded[0].score - settings.fact_slack:
@@ -741,7 +749,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     extra: list[tuple[Slot, Candidate]] = []
     if slot:
         near = [evidence] + [c for c in grounded if c.doc == evidence.doc and c.row != evidence.row
-                             and c.score >= grounded[0].score - settings.fact_slack]
+                             and c.row not in elsewhere and c.score >= grounded[0].score - settings.fact_slack]
         for other in also:
             found = next(((s, c) for c in near if (s := short_answer(other, question, c.text, language, constraints,
                                                                      context.names, c.passage.hit.chunk.date))), None)

@@ -230,9 +230,10 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
 
 
 def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, ...], sentence: str,
-                   window: int) -> list[Named]:
+                   window: int, lead_window: int = 1) -> list[Named]:
     """What the question names that neither the article's title and lead nor the ``window`` sentences
-    around ``sentence`` (it, and ``window`` − 1 either side) mention.
+    around ``sentence`` (it, and ``window`` − 1 either side) mention. A lead sentence reports the
+    article's own event, which the next sentences may go on telling: its window is ``lead_window``.
 
     A date or a place is the date or place of the event its sentence reports: the dateline's is the
     lead's event (whose participants the title and lead name), another sentence's is of what it and its
@@ -245,9 +246,15 @@ def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, .
     rest = [n for n in constraints.named if not is_mentioned(n, head)]
     if not rest:
         return []
-    at = next((i for i, s in enumerate(sentences) if sentence.strip() and sentence.strip() in s), None)
+    wanted = sentence.strip()
+    # the sentence itself (its first copy when a report repeats it), else the one that holds it
+    at = next((i for i, s in enumerate(sentences) if s.strip() == wanted), None)
+    if at is None:
+        at = next((i for i, s in enumerate(sentences) if wanted and wanted in s), None)
     if at is None:
         return []  # a sentence the article text does not hold as one: judged by the article alone
+    if at < LEAD_SENTENCES:
+        window = max(window, lead_window)
     around = merged([evidence_of(s) for s in sentences[max(0, at - window + 1):at + window]])
     return [n for n in rest if not is_mentioned(n, around)]
 
@@ -331,6 +338,8 @@ def event_family(event: str) -> str:
         return "meeting"
     if event.endswith("_session"):
         return "session"
+    if event.endswith("_forum"):
+        return "forum"
     return event
 
 

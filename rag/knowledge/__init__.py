@@ -177,8 +177,8 @@ def unknown_names(text: str, language: str | None = None, names: NameTable | Non
 
 def _known_pieces(text: str, words: Words, run: list[int], names: NameTable | None) -> list[list[int]]:
     """A capitalised run cut where two names written side by side meet: "Эди Рама Тоқаевпен" (Edi Rama
-    with Tokayev) is two names, each of which the evidence must hold, when ``names`` knows a piece and
-    not the whole. Words no known piece covers stay together."""
+    with Tokayev) is two names, each of which the evidence must hold, when ``names`` knows two of its
+    pieces as two different names and not the whole. Words no known piece covers stay together."""
     def known(i: int, j: int) -> bool:  # run[i..j] is a name the corpus has
         return names is not None and names.lookup(text[words.spans[run[i]][0]:words.spans[run[j]][1]]) is not None
 
@@ -197,6 +197,7 @@ def _known_pieces(text: str, words: Words, run: list[int], names: NameTable | No
         else:
             pieces.append((False, [run[i]]))
             i += 1
-    if len(pieces) < 2 or not any(k for k, _ in pieces):
-        return [run]
+    known = [names.lookup(text[words.spans[p[0]][0]:words.spans[p[-1]][1]]) for k, p in pieces if k]
+    if len({n.canonical for n in known}) < 2:
+        return [run]  # one known piece is no meeting of two names: "Петер" may be the first name of "Сийярто"
     return [p for _, p in pieces]

@@ -400,7 +400,7 @@ def entry_for_form(key: tuple[str, str], form: str, *, proper: bool, always_capi
         capital = always_capital or not is_cyrillic(stem) or len(stem) < 5
         return Entry(key, ((Pattern(stem, endings, False, capital),),), priority)
     options: list[tuple[Pattern, ...]] = []
-    for w in words:
+    for position, w in enumerate(words):
         if exact:
             options.append(tuple(exact_patterns(w)))
         elif is_acronym(w):
@@ -410,7 +410,7 @@ def entry_for_form(key: tuple[str, str], form: str, *, proper: bool, always_capi
         elif proper:
             capital = w[0].isupper() and (always_capital or not is_cyrillic(w) or len(w) < 5 or w in not_initial)
             options.append(tuple(name_patterns(w, capital=capital, not_initial=w in not_initial,
-                                               compound_tail=w is not words[0] and f"-{w}" in form)))
+                                               compound_tail=position > 0 and f"-{w}" in form)))
         else:
             options.append(tuple(term_patterns(w)))
     return Entry(key, tuple(options), priority)

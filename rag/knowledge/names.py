@@ -150,9 +150,9 @@ _NAME_ENDINGS = sorted(set(
 
 
 @lru_cache(maxsize=8192)
-def _key(word: str) -> str:
-    """A phonetic key of one word, the same in every script: vowels as one class, doubled letters
-    once ("Tokayev", "Токаев", "Тоқаев" → "takav")."""
+def _key(word: str, vowels: bool = False) -> str:
+    """A phonetic key of one word, the same in every script: vowels as one class (unless ``vowels``),
+    doubled letters once ("Tokayev", "Токаев", "Тоқаев" → "takav")."""
     w = _to_latin(word, guess_cyrillic_language(word)) if is_cyrillic(word) else word
     w = anyascii(w).lower()
     for a, b in (("dzh", "j"), ("dz", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("tch", "c"), ("ch", "c"),
@@ -161,7 +161,8 @@ def _key(word: str) -> str:
         w = w.replace(a, b)
     w = re.sub(r"[^a-z]", "", w)
     w = re.sub(r"c(?![ei])", "k", w)  # Latin c before a back vowel or a consonant is k ("Marco", "Caspian")
-    w = re.sub(r"[aeiou]+", "a", w)
+    if not vowels:
+        w = re.sub(r"[aeiou]+", "a", w)
     return re.sub(r"(.)\1+", r"\1", w)
 
 
@@ -171,15 +172,14 @@ def word_keys(word: str) -> frozenset[str]:
     bases = [word]
     if is_cyrillic(word):
         lower = word.lower()
-        # a stem of four letters at least: vowels are one class in a key, so a shorter one matches too
-        # much ("Рама" less "а" would be "Рим")
-        bases += [word[:-len(e)] for e in _NAME_ENDINGS if lower.endswith(e) and len(lower) - len(e) >= 4]
-    keys = {_key(b) for b in bases}
-    # Latin "ch" is "ш" in French names as often as "ч" in English ones: "Michel" is "Мишель"
-    keys |= {_key(re.sub("ch", "sh", b, flags=re.I)) for b in bases if not is_cyrillic(b) and "ch" in b.lower()}
+        bases += [word[:-len(e)] for e in _NAME_ENDINGS if lower.endswith(e) and len(lower) - len(e) >= 3]
+    # vowels are one class in a key, so a stem of three letters is keyed with its vowels ("=kim"), and so is
+    # a word of three: "Кима" is "Kim", but "Рама" less "а" is not "Рим"
+    keys = {_key(b) for b in bases if len(b) > 3}
     # consonants alone, for a long enough name: Kazakh "Нұртілеу" is written "Nurtleu"
     keys |= {c for c in (k.replace("a", "") for k in keys) if len(c) >= 4}
-    return frozenset(k for k in keys if k)
+    keys |= {"=" + _key(b, vowels=True) for b in bases if len(b) <= 3}  # matched only as they are
+    return frozenset(k for k in keys if k.strip("="))
 
 
 def _words(name: str) -> list[str]:
@@ -190,17 +190,19 @@ def _words(name: str) -> list[str]:
 def same_word(a: str, b: str) -> bool:
     """Whether two name words are one name, across scripts and case endings.
 
-    Keys equal; or, for consonant skeletons of four or more letters, one edit or one swap of neighbours
-    apart (transliterations disagree on one sound: Slovak "Chovanec" is Cyrillic "Хованец",
-    "Koshcherbayev" is "Кошербаев"; sources misspell: "Neliupšienė", "Нелюшпиене"), or
+    Keys equal; or, for consonant skeletons of four or more letters, one edit apart (transliterations
+    disagree on one sound: Slovak "Chovanec" is Cyrillic "Хованец", "Koshcherbayev" is "Кошербаев"); or
+    full keys of six or more letters with two neighbours swapped (sources misspell: "Neliupšienė",
+    "Нелюшпиене"); or
     one a prefix of the other from five letters on (a name and the adjective made of it:
     "Trans-Caspian", "Транскаспийския")."""
     ka, kb = word_keys(a), word_keys(b)
     if ka & kb:
         return True
-    sa = [k for k in ka if "a" not in k]
-    sb = [k for k in kb if "a" not in k]
-    return any(_near(x, y) for x in sa for y in sb)
+    sa = [k for k in ka if "a" not in k and "=" not in k]
+    sb = [k for k in kb if "a" not in k and "=" not in k]
+    full = [(x, y) for x in ka for y in kb if "a" in x and "a" in y and "=" not in x + y and len(x) >= 6]
+    return any(_near(x, y) for x in sa for y in sb) or any(_swapped(x, y) for x, y in full)
 
 
 def _near(x: str, y: str) -> bool:
@@ -211,15 +213,21 @@ def _near(x: str, y: str) -> bool:
         return True
     if len(long_) - len(short) > 1:
         return False
-    # one substitution, insertion or deletion, or two neighbours swapped (a misspelling in the source:
-    # Lithuanian "Neliupšienė" is written "Нелюшпиене")
+    # one substitution, insertion or deletion
     i = 0
     while i < len(short) and short[i] == long_[i]:
         i += 1
-    if len(short) == len(long_) and i + 1 < len(short) and short[i] == long_[i + 1] and short[i + 1] == long_[i] \
-            and short[i + 2:] == long_[i + 2:]:
-        return True
     return short[i + (len(short) == len(long_)):] == long_[i + 1:]
+
+
+def _swapped(x: str, y: str) -> bool:
+    """Whether two keys differ by two neighbouring letters swapped (a misspelling in the source: Lithuanian
+    "Neliupšienė" is written "Нелюшпиене"). Full keys only, with their vowel class: on consonants alone a
+    swap joins different people ("Kalimov", "Kamilov")."""
+    if len(x) != len(y) or x == y:
+        return False
+    i = next(k for k in range(len(x)) if x[k] != y[k])
+    return i + 1 < len(x) and x[i] == y[i + 1] and x[i + 1] == y[i] and x[i + 2:] == y[i + 2:]
 
 
 def same_name(a: str, b: str) -> bool:
