@@ -196,6 +196,11 @@ def merged(parts: list[Evidence]) -> Evidence:
                     tuple(w for p in parts for w in p.words))
 
 
+def _head(title: str, sentences: tuple[str, ...]) -> Evidence:
+    """The title and the lead: the press release's who, what and where, which name its event's participants."""
+    return merged([evidence_of(title)] + [evidence_of(s) for s in sentences[:LEAD_SENTENCES]])
+
+
 def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str, ...], passage: str,
                      window: int = 4) -> list[Named]:
     """What the question names that one event of the article does not have together.
@@ -216,9 +221,7 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
         return list(named)
     if len(named) < 2:
         return []
-    # the title and the lead (the press release's who, what and where) name the event's participants
-    head = merged([evidence_of(title)] + [evidence_of(s) for s in sentences[:LEAD_SENTENCES]])
-    rest = [n for n in named if not is_mentioned(n, head)]
+    rest = [n for n in named if not is_mentioned(n, _head(title, sentences))]
     if not rest:
         return []
     spans = [evidence_of(s) for s in sentences]
@@ -242,8 +245,7 @@ def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, .
     Vilnius only in a later sentence about a commission."""
     if not constraints.named or window <= 0:
         return []
-    head = merged([evidence_of(title)] + [evidence_of(s) for s in sentences[:LEAD_SENTENCES]])
-    rest = [n for n in constraints.named if not is_mentioned(n, head)]
+    rest = [n for n in constraints.named if not is_mentioned(n, _head(title, sentences))]
     if not rest:
         return []
     wanted = sentence.strip()
