@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -306,6 +307,32 @@ def test_a_date_of_the_asked_event_is_stated(question: str, sentences: list[str]
 
     answer = answer_extractive(load_settings(), question, "en", _one_article(sentences))
     assert not answer.refused and stated in answer.answer.split("\n")[0], answer.answer
+
+
+_MET_APART = ["Lima, 5 May 2031 – Deputy Foreign Minister Alibek Sarsenov held meetings in Lima.",
+              "In talks with Foreign Minister Elena Quispe, the sides reviewed trade and transport.",
+              "Sarsenov spoke of the coming visit of the President.", "The sides spoke of the anniversary.",
+              "They went over the calendar of joint events.",
+              "At a meeting with Congress Speaker Jorge Mamani, Sarsenov described the coming elections."]
+
+
+def test_two_people_the_lead_names_apart_are_not_one_event() -> None:
+    """The lead is the dateline's sentence: a second sentence's talks are one meeting among the article's,
+    so its person must stand near the other the question pairs it with."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    settings = load_settings()
+    apart = answer_extractive(settings, "What did Elena Quispe and Jorge Mamani discuss with each other?", "en",
+                              _one_article(_MET_APART))
+    assert apart.refused, apart.answer
+    together = answer_extractive(settings, "What did Alibek Sarsenov and Elena Quispe discuss?", "en",
+                                 _one_article(_MET_APART))
+    assert not together.refused and "Quispe" in together.answer, together.answer
+    wider = answer_extractive(dataclasses.replace(settings, lead_sentences=2),
+                              "What did Elena Quispe and Jorge Mamani discuss with each other?", "en",
+                              _one_article(_MET_APART))
+    assert not wider.refused  # with a two-sentence lead, Quispe is the article's own event: the setting acts
 
 
 def test_only_another_events_date_is_a_refusal_that_says_so() -> None:

@@ -28,7 +28,8 @@ from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
-from rag.answering.grounding import (COMPLEMENT, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named, asked_event,
+from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
+                                     asked_event,
                                      away_from_fact, english_verb_between, events_named, evidence_of,
                                      is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
@@ -560,13 +561,14 @@ class Gaps:
         return bool(self.named or self.visits)
 
 
-def _passage_gaps(constraints: Constraints, passage: Passage, language: str, window: int) -> Gaps:
+def _passage_gaps(constraints: Constraints, passage: Passage, language: str, window: int,
+                  lead: int = LEAD_SENTENCES) -> Gaps:
     """What the question names must all be in one event of the passage's article
     (:func:`missing_in_event`). A visit abroad that the question asks about must be placed there by
     the passage."""
     chunk = passage.hit.chunk
     text = _passage_text(passage)
-    missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text, window)
+    missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text, window, lead)
     return Gaps(tuple(n.label(language) for n in missing),
                 tuple(missing_destinations(constraints.destinations, text, chunk.language)))
 
@@ -654,7 +656,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if not pool:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
 
-    passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window) for p in {c.passage for c in pool}}
+    passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window,
+                                          settings.lead_sentences) for p in {c.passage for c in pool}}
     missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n]) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
     if not grounded:
@@ -719,7 +722,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         # a date or place of another event than the one the question's names are in
         elsewhere |= {c.row for c in grounded if away_from_fact(constraints, c.passage.hit.chunk.title,
                                                                 c.passage.article_sentences, c.text,
-                                                                settings.fact_window, settings.lead_fact_window)}
+                                                                settings.fact_window, settings.lead_fact_window,
+                                                                settings.lead_sentences)}
     if kind != OPEN:
         for c in grounded:
             if c.score < grounded[0].score - settings.fact_slack:

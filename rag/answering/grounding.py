@@ -119,7 +119,7 @@ class Evidence:
 
 
 # Sentences of an article that, with its title, say who met whom: the event every other sentence is about.
-LEAD_SENTENCES = 2
+LEAD_SENTENCES = 1  # the default of settings.lead_sentences
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
 
 
@@ -196,13 +196,14 @@ def merged(parts: list[Evidence]) -> Evidence:
                     tuple(w for p in parts for w in p.words))
 
 
-def _head(title: str, sentences: tuple[str, ...]) -> Evidence:
-    """The title and the lead: the press release's who, what and where, which name its event's participants."""
-    return merged([evidence_of(title)] + [evidence_of(s) for s in sentences[:LEAD_SENTENCES]])
+def _head(title: str, sentences: tuple[str, ...], lead: int = LEAD_SENTENCES) -> Evidence:
+    """The title and the ``lead`` first sentences: the press release's who, what and where, which name its
+    event's participants."""
+    return merged([evidence_of(title)] + [evidence_of(s) for s in sentences[:lead]])
 
 
 def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str, ...], passage: str,
-                     window: int = 4) -> list[Named]:
+                     window: int = 4, lead: int = LEAD_SENTENCES) -> list[Named]:
     """What the question names that one event of the article does not have together.
 
     Everything the question names must be in the article; the candidate's passage must mention some
@@ -221,7 +222,7 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
         return list(named)
     if len(named) < 2:
         return []
-    rest = [n for n in named if not is_mentioned(n, _head(title, sentences))]
+    rest = [n for n in named if not is_mentioned(n, _head(title, sentences, lead))]
     if not rest:
         return []
     spans = [evidence_of(s) for s in sentences]
@@ -233,7 +234,7 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
 
 
 def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, ...], sentence: str,
-                   window: int, lead_window: int = 1) -> list[Named]:
+                   window: int, lead_window: int = 1, lead: int = LEAD_SENTENCES) -> list[Named]:
     """What the question names that neither the article's title and lead nor the ``window`` sentences
     around ``sentence`` (it, and ``window`` − 1 either side) mention. A lead sentence reports the
     article's own event, which the next sentences may go on telling: its window is ``lead_window``.
@@ -245,7 +246,7 @@ def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, .
     Vilnius only in a later sentence about a commission."""
     if not constraints.named or window <= 0:
         return []
-    rest = [n for n in constraints.named if not is_mentioned(n, _head(title, sentences))]
+    rest = [n for n in constraints.named if not is_mentioned(n, _head(title, sentences, lead))]
     if not rest:
         return []
     wanted = sentence.strip()
@@ -255,7 +256,7 @@ def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, .
         at = next((i for i, s in enumerate(sentences) if wanted and wanted in s), None)
     if at is None:
         return []  # a sentence the article text does not hold as one: judged by the article alone
-    if at < LEAD_SENTENCES:
+    if at < lead:
         window = max(window, lead_window)
     around = merged([evidence_of(s) for s in sentences[max(0, at - window + 1):at + window]])
     return [n for n in rest if not is_mentioned(n, around)]
