@@ -188,6 +188,18 @@ def parse_date(text: str) -> str | None:
     return first_anywhere
 
 
+def dateline_place(sentence: str) -> str | None:
+    """The place a dateline opens with ("Астана, 7 қыркүйек 2023 жыл – …" → "Астана"), or None when
+    ``sentence`` does not open with a place and a date."""
+    dates = _dates_in(sentence)
+    if not dates:
+        return None
+    prefix = sentence[:dates[0][0]]
+    if "," not in prefix or not _DATELINE_PREFIX.match(prefix):
+        return None
+    return prefix.strip().rstrip(",").strip() or None
+
+
 # --- furniture ---------------------------------------------------------------
 
 # A heading after which a page lists other stories: everything from it is cut.

@@ -335,6 +335,25 @@ def test_two_people_the_lead_names_apart_are_not_one_event() -> None:
     assert not wider.refused  # with a two-sentence lead, Quispe is the article's own event: the setting acts
 
 
+def test_a_dateline_does_not_date_a_visit_to_another_city() -> None:
+    """The title names Lima as the flights' destination; the dateline's date is of the meeting in Astana."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Astana, 5 May 2031 – Kassym-Jomart Tokayev met the President of Peru Dina "
+                            "Boluarte in the Akorda.", "They discussed direct flights between Astana and Lima.",
+                            "Dina Boluarte invited Tokayev to pay an official visit to Peru."],
+                           title="Tokayev proposes direct flights between Astana and Lima")
+    settings = load_settings()
+    visit = answer_extractive(settings, "When did Tokayev visit Lima?", "en", article)
+    assert visit.refused, visit.answer
+    meeting = answer_extractive(settings, "When did Tokayev meet Dina Boluarte in Astana?", "en", article)
+    assert not meeting.refused and "May 5, 2031" in meeting.answer.split("\n")[0], meeting.answer
+    unchecked = answer_extractive(dataclasses.replace(settings, dateline_place_check=False),
+                                  "When did Tokayev visit Lima?", "en", article)
+    assert not unchecked.refused  # what refused it is this check, not another
+
+
 def test_only_another_events_date_is_a_refusal_that_says_so() -> None:
     from rag.answering.extractive import answer_extractive
     from rag.settings import load_settings

@@ -264,6 +264,21 @@ def test_parse_date(text, expected):
     assert parse_date(text) == expected
 
 
+@pytest.mark.parametrize("sentence, place", [
+    ("Астана, 7 қыркүйек 2023 жыл – Қасым-Жомарт Тоқаев Ақордада кездесті.", "Астана"),
+    ("Brussels, 20 October 2022 – Kazakhstan's Deputy Foreign Minister met experts.", "Brussels"),
+    ("АСТАНА, 10 октября 2023 года. Президент провёл встречу.", "АСТАНА"),
+    ("Рио де Жанейро, 9 юни 2025 г. – Министрите се срещнаха.", "Рио де Жанейро"),
+    ("On 20 October 2022, Vassilenko met experts in Brussels.", None),  # a date, but no place before it
+    ("Tokayev said on 5 May 2024 that trade had grown.", None),
+    ("Astana – Tokayev held talks.", None),  # a place, but no date
+])
+def test_dateline_place(sentence: str, place: str | None) -> None:
+    from rag.articles import dateline_place
+
+    assert dateline_place(sentence) == place
+
+
 # --- clean_body --------------------------------------------------------------------
 
 

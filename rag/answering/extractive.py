@@ -30,7 +30,7 @@ from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      asked_event,
-                                     away_from_fact, english_verb_between, events_named, evidence_of,
+                                     away_from_fact, dated_elsewhere, english_verb_between, events_named, evidence_of,
                                      is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
@@ -724,6 +724,9 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                                                                 c.passage.article_sentences, c.text,
                                                                 settings.fact_window, settings.lead_fact_window,
                                                                 settings.lead_sentences)}
+    if kind == "when" and settings.dateline_place_check:
+        # the dateline's date is of the event at the dateline's city, not of one in the city asked about
+        elsewhere |= {c.row for c in grounded if dated_elsewhere(constraints, c.text)}
     if kind != OPEN:
         for c in grounded:
             if c.score < grounded[0].score - settings.fact_slack:

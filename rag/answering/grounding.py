@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from rag import knowledge
 from rag.answering.facts import numbers_in
+from rag.articles import dateline_place
 from rag.answering.questions import AND_WORDS, asked_measure, asked_type, quantities_named
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
@@ -260,6 +261,21 @@ def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, .
         window = max(window, lead_window)
     around = merged([evidence_of(s) for s in sentences[max(0, at - window + 1):at + window]])
     return [n for n in rest if not is_mentioned(n, around)]
+
+
+def dated_elsewhere(constraints: Constraints, sentence: str) -> bool:
+    """Whether ``sentence`` is a dateline of another city than every one the question names, and names
+    none of them: its date is of what happened there ("Astana, 7 September 2023 – Tokayev met Begaj" does
+    not date a visit to Tirana, though the article speaks of flights to Tirana)."""
+    asked = [n for n in constraints.named if n.kind == "city"]
+    place = dateline_place(sentence) if asked else None
+    if place is None:
+        return False
+    there = {m.id for m in knowledge.entities_in(place) if m.kind == "city"}
+    if not there or there & {n.id for n in asked}:
+        return False
+    evidence = evidence_of(sentence)
+    return not any(is_mentioned(n, evidence) for n in asked)
 
 
 def years_mentioned(text: str, date: str | None = None) -> set[str]:
