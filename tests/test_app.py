@@ -157,6 +157,23 @@ def test_long_passages_show_the_quote_in_an_excerpt_that_unfolds() -> None:
     assert '<details class="dr-more"><summary>' in sources and "Other passage." in sources
 
 
+def test_two_quotes_of_one_passage_are_both_cited_and_marked() -> None:
+    """An open answer may quote two sentences of one passage: both are citations (the eval and the JSON
+    see both) and the card marks both."""
+    from rag.answering.citations import renumber
+
+    text = "Intro sentence. " * 30 + "The first fact. " + "Middle words. " * 30 + "The second fact." + " End." * 30
+    answer = _answer("Said [1]. Also [1].", [text], "The first fact.")
+    second = text.index("The second fact.")
+    answer.citations.append(Citation(1, answer.passages[0].hit, "The second fact.", second, second + 16))
+    answer.citations.append(Citation(1, answer.passages[0].hit, "The second fact.", second, second + 16))  # twice
+    numbered = renumber(answer)
+    assert [c.quote for c in numbered.citations] == ["The first fact.", "The second fact."]
+    sources = render.render_sources(numbered, turn=0)
+    assert "<mark>The first fact.</mark>" in sources and "<mark>The second fact.</mark>" in sources
+    assert "<mark>Middle words." not in sources
+
+
 def test_refusals_look_different_and_list_the_closest_articles() -> None:
     answer = _answer("The press releases do not answer this question.", ["First passage.", "Second passage."],
                      None, refused=True)

@@ -56,10 +56,11 @@ def renumber(answer: Answer) -> Answer:
     cited = set(cited_numbers(text))
     citations = sorted((dataclasses.replace(c, n=mapping[c.n]) for c in answer.citations
                         if c.n in mapping and mapping[c.n] in cited), key=lambda c: c.n)
-    # one citation per number: keep the first quote for each passage
-    unique: dict[int, Citation] = {}
+    # every quote the answer shows is a citation (an open answer may quote two sentences of one passage);
+    # the same quote twice is one
+    unique: dict[tuple[int, int, int], Citation] = {}
     for c in citations:
-        unique.setdefault(c.n, c)
+        unique.setdefault((c.n, c.quote_start, c.quote_end), c)
     values = [dataclasses.replace(v, n=mapping[v.n]) for v in answer.values if v.n in mapping]
     return dataclasses.replace(answer, answer=text, passages=passages, citations=list(unique.values()),
                                values=values)

@@ -41,10 +41,13 @@ def answer_to_text(answer: Answer) -> str:
                 if c.url:
                     lines.append(f"    {c.url}")
         return "\n".join(lines)
+    shown: set[int] = set()
     for cit in answer.citations:
         c = cit.hit.chunk
-        lines.append(f"[{cit.n}] {c.title} — {c.date or 'undated'}, {c.source or '?'}, {c.language}, {c.doc}")
-        if c.url:  # a fetched page: where a reader can check the quote
-            lines.append(f"    {c.url}")
+        if cit.n not in shown:  # a passage quoted twice is listed once, with both quotes
+            shown.add(cit.n)
+            lines.append(f"[{cit.n}] {c.title} — {c.date or 'undated'}, {c.source or '?'}, {c.language}, {c.doc}")
+            if c.url:  # a fetched page: where a reader can check the quote
+                lines.append(f"    {c.url}")
         lines.append(f"    “{cit.quote}”")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 from rag.answering import Answer, Citation, Passage
 from rag.answering.citations import MARKER
@@ -150,10 +151,15 @@ EXCERPT_CONTEXT = 240  # characters of context kept either side of a quote on a 
 SHORT_PASSAGE = 620  # passages up to this long are shown whole
 
 
-def _highlighted(text: str, start: int, end: int) -> str:
-    if not (0 <= start < end <= len(text)):
-        return _lines(text)
-    return f"{_lines(text[:start])}<mark>{_lines(text[start:end])}</mark>{_lines(text[end:])}"
+def _highlighted(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """Escaped text with each (start, end) span in a <mark> (spans outside the text are ignored)."""
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if not (at <= start < end <= len(text)):
+            continue
+        out += [_lines(text[at:start]), f"<mark>{_lines(text[start:end])}</mark>"]
+        at = end
+    return "".join(out) + _lines(text[at:])
 
 
 def _window(text: str, start: int, end: int) -> tuple[int, int]:
@@ -170,16 +176,17 @@ def _window(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def render_passage(text: str, quote_start: int | None = None, quote_end: int | None = None,
-                   language: str = "en") -> str:
-    """A passage with its quote marked: whole when short, else an excerpt around the quote that
-    unfolds (a <details>) into the whole passage."""
+                   language: str = "en", more: Sequence[tuple[int, int]] = ()) -> str:
+    """A passage with its quote marked (and the ``more`` quotes of the same answer): whole when short,
+    else an excerpt around the first quote that unfolds (a <details>) into the whole passage."""
     has_quote = quote_start is not None and quote_end is not None and 0 <= quote_start < quote_end <= len(text)
-    full = _highlighted(text, quote_start, quote_end) if has_quote else _lines(text)
+    spans = ([(quote_start, quote_end)] if has_quote else []) + [s for s in more if 0 <= s[0] < s[1] <= len(text)]
+    full = _highlighted(text, spans) if spans else _lines(text)
     if len(text) <= SHORT_PASSAGE:
         return f'<div class="dr-passage">{full}</div>'
     if has_quote:
         lo, hi = _window(text, quote_start, quote_end)
-        excerpt = _highlighted(text[lo:hi], quote_start - lo, quote_end - lo)
+        excerpt = _highlighted(text[lo:hi], [(a - lo, min(b, hi) - lo) for a, b in spans if lo <= a < hi])
     else:
         lo, hi = _window(text, 0, 0)
         excerpt = _lines(text[:hi])
@@ -190,13 +197,15 @@ def render_passage(text: str, quote_start: int | None = None, quote_end: int | N
 
 
 def render_card(passage: Passage, turn: int, lang: str, citation: Citation | None = None,
-                cited: bool = True, number: int | None = None) -> str:
-    """One source card: number, title, date · outlet · language, file name, the passage (quote marked).
+                cited: bool = True, number: int | None = None, more: Sequence[Citation] = ()) -> str:
+    """One source card: number, title, date · outlet · language, file name, the passage (its quotes marked:
+    ``citation`` and the ``more`` of the same passage).
 
     ``number`` is the card's number when it is not the passage's own (refusals list one card per article)."""
     c = passage.hit.chunk
     n = passage.n if number is None else number
-    body = (render_passage(c.text, citation.quote_start, citation.quote_end, lang) if citation
+    body = (render_passage(c.text, citation.quote_start, citation.quote_end, lang,
+                           [(m.quote_start, m.quote_end) for m in more]) if citation
             else render_passage(c.text, language=lang))
     lang_name = language_name(c.language, lang)
     classes = "dr-card" + ("" if cited else " dr-card-uncited")
@@ -242,7 +251,9 @@ def describe_filters(filters, language: str = "en") -> str:
 def render_sources(answer: Answer, turn: int, filters=None) -> str:
     """The sources of one answer: cited cards first, the other retrieved passages folded below."""
     lang = answer.language
-    by_n = {c.n: c for c in answer.citations}
+    by_n: dict[int, list[Citation]] = {}
+    for citation in answer.citations:
+        by_n.setdefault(citation.n, []).append(citation)
     timing = answer.timings_ms or {}
     total_ms = sum(v for v in timing.values() if isinstance(v, (int, float)))
     head = (f'<div class="dr-turn-head"><div class="dr-turn-q" title="{esc(answer.question)}">'
@@ -261,7 +272,7 @@ def render_sources(answer: Answer, turn: int, filters=None) -> str:
         cited = [p for p in answer.passages if p.n in by_n]
         rest = [p for p in answer.passages if p.n not in by_n]
         body = (f'<div class="dr-section-title">{esc(label("sources", lang))}</div>'
-                + "".join(render_card(p, turn, lang, by_n[p.n]) for p in cited))
+                + "".join(render_card(p, turn, lang, by_n[p.n][0], more=by_n[p.n][1:]) for p in cited))
         if rest:
             body += (f'<details class="dr-more"><summary>{esc(label("more_passages", lang))} ({len(rest)})</summary>'
                      + "".join(render_card(p, turn, lang, None, cited=False) for p in rest) + "</details>")
