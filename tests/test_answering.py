@@ -270,8 +270,10 @@ def test_a_sentence_of_another_event_gives_no_date_of_this_one(sentence: str, ev
     assert _only_other_events(sentence, event) is other
 
 
-def _one_article(sentences: list[str], title: str = "Kazakhstan and Peru", language: str = "en"):
-    """One retrieved passage of a hand-made article: every sentence scored alike, the first best."""
+def _one_article(sentences: list[str], title: str = "Kazakhstan and Peru", language: str = "en",
+                 scores: list[float] | None = None):
+    """One retrieved passage of a hand-made article: every sentence scored alike, the first best (or
+    ``scores``)."""
     from rag.answering import Passage
     from rag.chunking import Chunk
     from rag.retrieval import Hit
@@ -281,7 +283,8 @@ def _one_article(sentences: list[str], title: str = "Kazakhstan and Peru", langu
     chunk = Chunk("peru#0", "peru.txt", 0, 0, len(body), body, title, "2031-05-05", None, language)
     scored, at = [], 0
     for i, text in enumerate(sentences):
-        scored.append(ScoredSentence(Sentence("peru.txt", at, at + len(text), text), "peru#0", 0.8 - 0.01 * i))
+        score = scores[i] if scores else 0.8 - 0.01 * i
+        scored.append(ScoredSentence(Sentence("peru.txt", at, at + len(text), text), "peru#0", score))
         at += len(text) + 1
     return [Passage(1, Hit(1, 0.8, chunk), tuple(scored), tuple(sentences))]
 
@@ -352,6 +355,25 @@ def test_a_dateline_does_not_date_a_visit_to_another_city() -> None:
     unchecked = answer_extractive(dataclasses.replace(settings, dateline_place_check=False),
                                   "When did Tokayev visit Lima?", "en", article)
     assert not unchecked.refused  # what refused it is this check, not another
+
+
+def test_the_top_articles_value_is_found_below_its_lead() -> None:
+    """The lead repeats the question's names and outscores the sentence that holds the asked areas; that
+    sentence is of the same article, so it is searched further down than another article's would be."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 5 May 2031 – The foreign ministries of Kazakhstan and Peru held political "
+                            "consultations.", "The delegations were led by the directors of their departments.",
+                            "Mining, agriculture and tourism were named as the most promising areas."],
+                           scores=[0.80, 0.75, 0.45])
+    settings = load_settings()
+    question = "Which areas did Kazakhstan and Peru name as the most promising?"
+    answer = answer_extractive(settings, question, "en", article)
+    assert not answer.refused and "Mining" in answer.answer.split("\n")[0], answer.answer
+    narrow = answer_extractive(dataclasses.replace(settings, article_fact_slack=settings.fact_slack), question,
+                               "en", article)
+    assert "Mining" not in narrow.answer.split("\n")[0]  # the setting is what reaches it
 
 
 def test_only_another_events_date_is_a_refusal_that_says_so() -> None:

@@ -728,10 +728,13 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         # the dateline's date is of the event at the dateline's city, not of one in the city asked about
         elsewhere |= {c.row for c in grounded if dated_elsewhere(constraints, c.text)}
     if kind != OPEN:
+        top = grounded[0]
         for c in grounded:
-            if c.score < grounded[0].score - settings.fact_slack:
+            if c.score < top.score - max(settings.fact_slack, settings.article_fact_slack):
                 break
-            if c.row in elsewhere:
+            # the top article's own sentences are searched further down: its lead repeats the question's
+            # names and so outscores the sentence of that article which holds the asked value
+            if c.row in elsewhere or (c.score < top.score - settings.fact_slack and c.doc != top.doc):
                 continue
             slot = short_answer(kind, question, c.text, language, constraints, context.names,
                                 c.passage.hit.chunk.date)
