@@ -376,6 +376,23 @@ def test_the_top_articles_value_is_found_below_its_lead() -> None:
     assert "Mining" not in narrow.answer.split("\n")[0]  # the setting is what reaches it
 
 
+def test_what_was_discussed_is_quoted_from_below_the_lead_of_the_top_article() -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Astana, 5 May 2031 – Foreign Minister Alibek Sarsenov held a phone call with the "
+                            "Foreign Minister of Peru Elena Quispe.",
+                            "During the call, the ministers discussed trade, mining and direct flights."],
+                           scores=[0.95, 0.45])
+    settings = load_settings()
+    question = "What did Alibek Sarsenov and Elena Quispe discuss?"
+    answer = answer_extractive(settings, question, "en", article)
+    assert any(c.quote.startswith("During the call") for c in answer.citations), answer.answer
+    narrow = answer_extractive(dataclasses.replace(settings, discussed_article_slack=settings.fact_slack),
+                               question, "en", article)
+    assert [c.quote[:6] for c in narrow.citations] == ["Astana"], narrow.answer  # the setting is what reaches it
+
+
 def test_only_another_events_date_is_a_refusal_that_says_so() -> None:
     from rag.answering.extractive import answer_extractive
     from rag.settings import load_settings

@@ -700,9 +700,11 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if kind == OPEN and asks_what_was_discussed(question):
         # "what did they discuss": the topics are the asked-for fact, so the sentence that states them is
         # quoted within the same slack as a date or a figure, not the dateline that names who met (it
-        # repeats the question's names, so it scores higher)
-        evidence = next((c for c in grounded if c.score >= grounded[0].score - settings.fact_slack
-                         and states_topics(c.text)), evidence)
+        # repeats the question's names, so it scores higher); in the top article, as far down as its values
+        top = grounded[0]
+        evidence = next((c for c in grounded if states_topics(c.text) and (
+            c.score >= top.score - settings.fact_slack
+            or (c.doc == top.doc and c.score >= top.score - settings.discussed_article_slack))), evidence)
     if kind in ("when", "where") and (event := asked_event(question, kind)):
         # A date answers "when" about the event it is the date of: "when did Landsbergis visit Astana" is
         # answered by the sentence of his visit, not by the dateline of the meeting the article reports.
