@@ -387,3 +387,17 @@ def test_every_lexicon_entry_has_a_displayable_name_in_every_language():
             for language in ("en", "ru", "bg", "kk"):
                 name = kn.term_name(kind, id, language)
                 assert name and not name.endswith("-"), (kind, id, language, name)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Моңғол тарапынан кім төрағалық етті?", "MN"),  # countries no article mentions
+    ("жапон компаниялары Астанада жұмыс істейді", "JP"),
+    ("Делегацияны болгар тарапынан министр басқарды", "BG"),
+])
+def test_a_kazakh_adjective_of_a_people_names_its_country_bare(text: str, code: str) -> None:
+    assert code in {m.id for m in kn.entities_in(text) if m.kind == "country"}
+
+
+def test_a_stem_only_form_stays_a_stem_outside_kazakh() -> None:
+    # "дат-" is the Kazakh stem of Danish; a Russian "дата" is a date
+    assert not [m for m in kn.entities_in("дата встречи") if m.kind == "country"]

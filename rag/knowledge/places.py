@@ -67,7 +67,10 @@ def _country_entries() -> list[Entry]:
     out = []
     for code in countries():
         for lang, forms in country_forms(code).items():
-            for form in forms:
+            # a Kazakh adjective of a people is also its bare stem ("болгар тарапынан", "албан қонағы"),
+            # which in Russian or Bulgarian would be a stem only
+            bare = [f"{f[:-1]}=" for f in forms if lang == "kk" and f.endswith("-") and " " not in f]
+            for form in forms + bare:
                 entry = entry_for_form(("country", code), form, proper=True, not_initial=ambiguous,
                                        priority=PRIORITY["country"])
                 if entry:
