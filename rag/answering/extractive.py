@@ -29,8 +29,8 @@ from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
-                                     asked_event,
-                                     away_from_fact, dated_elsewhere, english_verb_between, events_named, evidence_of,
+                                     asked_event, away_from_fact, dated_elsewhere, english_verb_between,
+                                     events_named, evidence_of,
                                      is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
