@@ -393,6 +393,36 @@ def test_what_was_discussed_is_quoted_from_below_the_lead_of_the_top_article() -
     assert [c.quote[:6] for c in narrow.citations] == ["Astana"], narrow.answer  # the setting is what reaches it
 
 
+@pytest.mark.parametrize("language, stated", [
+    ("en", "for 2031–2033"), ("ru", "на 2031–2033 годы"), ("bg", "за 2031–2033 г."), ("kk", "2031–2033 жылдарға арналған"),
+])
+def test_a_documents_period_is_stated_with_it(language: str, stated: str) -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 5 May 2031 – The foreign ministers of Kazakhstan and Peru held talks.",
+                            "At the end of the talks, the ministers signed the Program of Cooperation between the "
+                            "Ministries of Foreign Affairs of the two countries for 2031-2033."])
+    question = {"en": "Which document was signed?", "ru": "Какой документ подписали?",
+                "bg": "Какъв документ подписаха?", "kk": "Қандай құжатқа қол қойылды?"}[language]
+    answer = answer_extractive(load_settings(), question, language, article)
+    first = answer.answer.split("\n")[0]
+    assert stated in first, answer.answer
+    value = next(v for v in answer.values if "2031" in v.value)
+    quoted = article[0].hit.chunk.text[value.start:value.end]
+    assert quoted.startswith("Program of Cooperation") and quoted.endswith("2031-2033")  # traceable to its span
+
+
+def test_a_period_after_another_document_is_not_this_ones() -> None:
+    from rag.answering.extractive import _with_period
+
+    sentence = "They signed a Memorandum on tourism and a Program of Cooperation for 2031-2033."
+    memo, program = sentence.index("Memorandum"), sentence.index("Program")
+    assert _with_period(("Memorandum", memo, memo + 10), sentence, "en", [memo, program])[0] == "Memorandum"
+    assert _with_period(("Program of Cooperation", program, program + 22), sentence, "en",
+                        [memo, program])[0] == "Program of Cooperation for 2031–2033"
+
+
 def test_only_another_events_date_is_a_refusal_that_says_so() -> None:
     from rag.answering.extractive import answer_extractive
     from rag.settings import load_settings

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -541,9 +541,12 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
             chosen = [_closest(found, anchors, lambda m: m.start, sentence)]
         named = [(m, _post_text(sentence, m, _holder_of(sentence, m, names), language) if kind == "post"
                   else knowledge.term_name(m.kind, m.id, language)) for m in chosen]
-        listed = ", ".join(name for _, name in named)
-        text = _labelled(kind, len(named), language, listed[:1].upper() + listed[1:])
-        return Slot(text, tuple((kind, name, m.start, m.end) for m, name in named))
+        spans = [(name, m.start, m.end) for m, name in named]
+        if kind == "document":
+            spans = [_with_period(v, sentence, language, [m.start for m in found]) for v in spans]
+        listed = ", ".join(name for name, _, _ in spans)
+        text = _labelled(kind, len(spans), language, listed[:1].upper() + listed[1:])
+        return Slot(text, tuple((kind, name, start, end) for name, start, end in spans))
     return None
 
 
@@ -853,10 +856,36 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
                     else [m for m in evidence_of(sentence).mentions if m.kind in kinds])
         out = [(knowledge.term_name(m.kind, m.id, language), m.start, m.end) for m in mentions
                if not (m.kind == "country" and m.id == "KZ")]  # every article is about Kazakhstan
+        if kind == "document":
+            out = [_with_period(v, sentence, language, [m.start for m in mentions]) for v in out]
     kept: list[tuple[str, int, int]] = []
     for value in sorted(out, key=lambda v: v[1]):
         _merge(kept, value, kind, lambda v: v[0])
     return kept
+
+
+# A document's period: "the Program of Cooperation … for 2025-2027", "2025–2027 жылдарға арналған бағдарлама"
+# (Kazakh names it before the document): the years within a clause of the document's mention.
+_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-–—]\s*((?:19|20)\d{2})(?!\d)")
+PERIOD_REACH = 90  # characters between a document's mention and its period, with no , ; . between
+
+
+def _with_period(value: tuple[str, int, int], sentence: str, language: str,
+                 others: Sequence[int] = ()) -> tuple[str, int, int]:
+    """A document value with the period the sentence gives it, stated in ``language``; its span then
+    covers the years too (the restated value stays traceable). A period with another document's mention
+    (``others``: where they start) between is that one's."""
+    name, start, end = value
+    after = _PERIOD.search(sentence, end, min(len(sentence), end + PERIOD_REACH))
+    before = next((m for m in _PERIOD.finditer(sentence, max(0, start - 40), start)), None)
+    for found, lo, hi in ((after, end, after.start() if after else 0), (before, before.end() if before else 0, start)):
+        if found is not None and not re.search(r"[,;.]", sentence[lo:hi]) and not any(lo <= o < hi for o in others):
+            period = f"{found.group(1)}–{found.group(2)}"
+            if language == "kk" and name[1:2].islower():  # Kazakh puts the period first: the name goes on
+                name = name[:1].lower() + name[1:]        # in lower case ("…арналған ынтымақтастық…")
+            return (message("document_period", language, document=name, period=period),
+                    min(start, found.start()), max(end, found.end()))
+    return value
 
 
 def _merge(kept: list, value: tuple, kind: str, text_of: Callable[[tuple], str]) -> None:
