@@ -90,7 +90,9 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
         raise InvalidQuestion(message("no_content", guess.code), "no_content")
     vector = embed_query(settings, turn.query)
     found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight,
-                         settings.rerank_depth, entity_boost(turn.entities, settings.entity_rerank_weight))
+                         settings.rerank_depth,
+                         entity_boost(turn.entities, settings.entity_rerank_weight, settings.entity_article_weight,
+                                      lambda doc: " ".join(s.sentence.text for s in store.article_sentences(doc))))
     passages = evidence_passages(store, found)
     retrieved = time.perf_counter()
 
@@ -101,17 +103,30 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
     return renumber(answer)
 
 
-def entity_boost(entities: Sequence, weight: float) -> Callable | None:
+def entity_boost(entities: Sequence, weight: float, article_weight: float = 0.0,
+                 article_text: Callable[[str], str] | None = None) -> Callable | None:
     """A retrieval boost: ``weight`` × the share of the question's named entities (with those carried from
     the conversation) that a chunk's title and text mention, so that of two reports of an event the one
-    about the question's people and places ranks first."""
-    if not entities or weight <= 0:
+    about the question's people and places ranks first; plus ``article_weight`` × the share its whole
+    article mentions (``article_text``: doc → text), because a lead chunk that names only the host
+    ("Tokayev thanked the guest…") says nothing of which guest the article is about."""
+    if not entities or (weight <= 0 and (article_weight <= 0 or article_text is None)):
         return None
     from rag.answering.grounding import evidence_of, is_mentioned
 
+    def share(text: str) -> float:
+        evidence = evidence_of(text)
+        return sum(is_mentioned(n, evidence) for n in entities) / len(entities)
+
+    shares: dict[str, float] = {}  # per article, for this one search
+
     def boost(chunk) -> float:
-        evidence = evidence_of(f"{chunk.title}\n{chunk.text}")
-        return weight * sum(is_mentioned(n, evidence) for n in entities) / len(entities)
+        score = weight * share(f"{chunk.title}\n{chunk.text}") if weight > 0 else 0.0
+        if article_weight > 0 and article_text is not None:
+            if chunk.doc not in shares:
+                shares[chunk.doc] = share(f"{chunk.title}\n{article_text(chunk.doc)}")
+            score += article_weight * shares[chunk.doc]
+        return score
 
     return boost
 

@@ -1296,3 +1296,23 @@ def test_a_short_focus_word_matches_its_inflections_and_stopwords_match_nothing(
     assert _holds_stem("план", frozenset({"плана", "подде"}))
     assert _holds_stem("plan", frozenset({"plans"}))
     assert not _holds_stem("между", frozenset({"сотру"}))
+
+
+def test_the_entity_boost_counts_what_the_whole_article_names():
+    # a lead chunk that names only the host ("Tokayev thanked the guest…") of an article about another
+    # guest must not outrank the article about the guest the question names
+    from rag.pipeline import entity_boost
+
+    def chunk(doc: str, text: str) -> Chunk:
+        return Chunk(f"{doc}#0", doc, 0, 0, len(text), text, "Визит", None, None, "ru")
+
+    articles = {"radev": "Токаев поблагодарил гостя. Румен Радев прибыл в Астану.",
+                "begaj": "Токаев поблагодарил гостя. Байрам Бегай прибыл в Астану."}
+    lead_radev, lead_begaj = chunk("radev", "Токаев поблагодарил гостя."), chunk("begaj", "Токаев поблагодарил гостя.")
+    asked = question_constraints("Чему обрадовался Токаев после встречи с Байрамом Бегаем?", "ru").named
+    chunk_only = entity_boost(asked, 0.06)
+    assert chunk_only(lead_radev) == chunk_only(lead_begaj)  # each lead names Tokayev alone
+    with_article = entity_boost(asked, 0.06, 0.1, articles.__getitem__)
+    assert with_article(lead_begaj) > with_article(lead_radev) > chunk_only(lead_radev)
+    assert with_article(lead_begaj) - with_article(lead_radev) == pytest.approx(0.05)  # half the names
+    assert entity_boost(asked, 0.0, 0.1, None) is None and entity_boost((), 0.06, 0.1, articles.__getitem__) is None
