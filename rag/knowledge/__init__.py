@@ -20,8 +20,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from rag.knowledge.lexicon import (CALENDAR, LEXICONS, OWN_LEXICONS, all_stopwords, lexicon, lexicon_index, month_number,
-                                   stopwords, term_display)
+from rag.knowledge.lexicon import (CALENDAR, LEXICONS, OWN_LEXICONS, all_stopwords, is_derived_common, lexicon,
+                                   lexicon_index, month_number, stopwords, term_display)
 from rag.knowledge.matcher import Entry, Index, Mention, Words, find, words_of
 from rag.knowledge.names import (Name, NameTable, capitalised_runs, collect_names, same_name, same_word,
                                  transliterate)
@@ -39,7 +39,7 @@ __all__ = [
     "Mention", "Name", "NameTable", "KINDS", "ENTITY_KINDS", "PLACE_KINDS",
     "entities_in", "unknown_names", "find_terms", "term_name", "country_name", "city_name", "country_of",
     "building_city", "implied", "places_in", "collect_names", "same_name", "same_word", "transliterate", "stopwords", "month_number",
-    "lexicon", "countries", "cities", "capitalised_runs", "warm_up",
+    "is_derived_common", "lexicon", "countries", "cities", "capitalised_runs", "warm_up",
 ]
 
 
@@ -159,7 +159,7 @@ def unknown_names(text: str, language: str | None = None, names: NameTable | Non
     runs: list[list[int]] = []
     for i, raw in enumerate(words.raw):
         name_like = (raw[0].isupper() and i not in covered and words.lower[i] not in stop
-                     and (len(raw) > 1))
+                     and len(raw) > 1 and not is_derived_common(raw))
         if not name_like:
             continue
         if runs and runs[-1][-1] == i - 1 and words.joined(i) and not words.initial(i):

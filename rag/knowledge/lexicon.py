@@ -83,6 +83,19 @@ def stopwords(language: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _derived_endings() -> tuple[str, ...]:
+    data = load("derived_words.json")
+    return tuple(e for key, ends in data.items() if not key.startswith("_") for e in ends)
+
+
+def is_derived_common(word: str) -> bool:
+    """Whether ``word`` ends in a suffix that makes a common word (Kazakh -лық/-лік…, data in
+    derived_words.json), so that capitalised it still names nothing ("Дүниежүзілік", "Халықаралық")."""
+    w = word.lower()
+    return any(w.endswith(e) and len(w) > len(e) + 2 for e in _derived_endings())
+
+
+@lru_cache(maxsize=1)
 def all_stopwords() -> frozenset[str]:
     """Stopwords of all four languages."""
     return frozenset().union(*(stopwords(lang) for lang in LANGUAGES))
