@@ -21,6 +21,8 @@ SUPPORTED = {
     Language.KAZAKH: "kk",
 }
 
+CYRILLIC = ("ru", "bg", "kk")
+
 # Common languages a user might plausibly type instead. Macedonian and Serbian are
 # left out on purpose: they are so close to Bulgarian that short Bulgarian
 # questions would be taken for them.
@@ -123,6 +125,15 @@ def _by_alphabet_or_words(code: str, text: str) -> str | None:
     return None
 
 
+def _cyrillic_allowed(text: str) -> list[str]:
+    """Russian, Bulgarian and Kazakh, less those the letters make unlikely: a Russian-only letter rules
+    Bulgarian out, and no Kazakh-only letter makes Kazakh the less likely call (lingua's scores on a
+    scrap of letters ignore that most Kazakh text has one)."""
+    letters = set(text)
+    return [c for c in CYRILLIC if not (c == "kk" and not letters & _KAZAKH_LETTERS)
+            and not (c == "bg" and letters & _RUSSIAN_ONLY_LETTERS)] or ["ru"]
+
+
 def _is_other_language(text: str, letters: int) -> bool:
     if letters < _MIN_LETTERS_FOR_OTHER:
         return False
@@ -156,5 +167,11 @@ def detect_language(text: str, fallback: str = "en") -> LanguageGuess:
     if settled is not None:
         return LanguageGuess(settled, scores.get(settled, 0.0), reliable=True, supported=True)
     if scores.get(best, 0.0) < MIN_CONFIDENCE:
+        if latin >= cyrillic:
+            fallback = "en"
+        elif fallback == "en" or (fallback == "bg" and set(text) & _RUSSIAN_ONLY_LETTERS):
+            # unsure, but the letters are sure: Cyrillic is not answered in English because the interface
+            # is English ("ываыва"), nor in Bulgarian when it writes "ы"; the likeliest language they allow
+            fallback = max(_cyrillic_allowed(text), key=lambda c: scores.get(c, 0.0))
         return LanguageGuess(fallback, scores.get(fallback, 0.0), reliable=False, supported=True)
     return LanguageGuess(best, scores[best], reliable=True, supported=True)

@@ -49,7 +49,7 @@ def validate_question(settings: Settings, question: str | None, ui_language: str
 
 def _message_language(text: str, ui_language: str) -> str:
     guess = detect_language(text[:1000], fallback=ui_language)
-    return guess.code if guess.reliable and guess.supported else ui_language
+    return guess.code if guess.supported else ui_language  # unsure: the interface's, or the script's
 
 
 def answer_language(question: str, ui_language: str) -> tuple[LanguageGuess, str | None]:

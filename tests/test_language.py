@@ -134,6 +134,17 @@ def test_no_letters_uses_fallback(text: str):
     assert (guess.code, guess.reliable, guess.supported) == ("kk", False, True)
 
 
+@pytest.mark.parametrize("text,fallback,code", [
+    ("ываыва", "en", "ru"),  # Cyrillic letters are never answered in English: the interface is only a guess
+    ("ываыва", "bg", "ru"),  # "ы" is not Bulgarian
+    ("ок?", "kk", "kk"),  # a Cyrillic interface language the letters allow is kept
+    ("ок?", "bg", "bg"),
+])
+def test_an_unsure_guess_keeps_to_the_texts_script(text: str, fallback: str, code: str):
+    guess = detect_language(text, fallback=fallback)
+    assert (guess.code, guess.reliable, guess.supported) == (code, False, True)
+
+
 def test_fallback_defaults_to_english():
     assert detect_language("").code == "en"
 
