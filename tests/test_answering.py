@@ -338,6 +338,40 @@ def test_two_people_the_lead_names_apart_are_not_one_event() -> None:
     assert not wider.refused  # with a two-sentence lead, Quispe is the article's own event: the setting acts
 
 
+def test_a_sentence_of_two_events_does_not_join_their_people() -> None:
+    """One sentence, two coordinated clauses, each with its own people: the visit to Lima is the deputy
+    minister's, so it does not date a visit of the President's there; the names of one clause are."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Astana, 5 May 2031 – The foreign ministries of Kazakhstan and Peru held political "
+                            "consultations.",
+                            "The sides reviewed the results of President Dina Boluarte's trip to Astana, where she "
+                            "met President Kassym-Jomart Tokayev, and of the March 2031 visit to Lima by Deputy "
+                            "Foreign Minister Alibek Sarsenov.", "They agreed to meet again next year."])
+    settings = load_settings()
+    apart = answer_extractive(settings, "When did Tokayev visit Lima?", "en", article)
+    assert apart.refused, apart.answer
+    own = answer_extractive(settings, "When did Alibek Sarsenov visit Lima?", "en", article)
+    assert not own.refused and "March 2031" in own.answer.split("\n")[0], own.answer
+    unchecked = answer_extractive(dataclasses.replace(settings, clause_event_check=False),
+                                  "When did Tokayev visit Lima?", "en", article)
+    assert not unchecked.refused  # what refused it is this check, not another
+
+
+@pytest.mark.parametrize("sentence, clauses", [
+    ("Tokayev met Orbán in Astana, and of the visit to Budapest by Nurtleu", 2),
+    ("Стороны обсудили торговлю, а также визит министра в Будапешт", 2),
+    ("Страните обсъдиха търговията, както и посещението на министъра", 2),
+    ("Тараптар сауданы талқылады, сондай-ақ министрдің сапарын атап өтті", 2),
+    ("They discussed trade and energy, transport and logistics", 1),
+])
+def test_clauses_split_at_a_comma_and_a_conjunction(sentence: str, clauses: int) -> None:
+    from rag.answering.grounding import clauses as split
+
+    assert len(split(sentence)) == clauses
+
+
 def test_a_dateline_does_not_date_a_visit_to_another_city() -> None:
     """The title names Lima as the flights' destination; the dateline's date is of the meeting in Astana."""
     from rag.answering.extractive import answer_extractive

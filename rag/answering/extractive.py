@@ -33,7 +33,7 @@ from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_R
                                      events_named, evidence_of,
                                      is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
-                                     names_a_side, person_names, post_body, post_country, question_constraints,
+                                     names_a_side, person_names, post_body, post_country, question_constraints, split_across_clauses,
                                      years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
@@ -576,7 +576,8 @@ def _passage_gaps(constraints: Constraints, passage: Passage, language: str, win
                 tuple(missing_destinations(constraints.destinations, text, chunk.language)))
 
 
-def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps) -> Gaps:
+def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, language: str = "",
+          names: NameTable | None = None, clause_check: bool = False) -> Gaps:
     """What the question names that this candidate's evidence does not mention.
 
     Years and numbers may stand anywhere in the article (or be its date), except that a "how much"
@@ -591,7 +592,11 @@ def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps) -> G
     if kind == "amount" and constraints.years and not missing:
         if sentence_years and not constraints.years & sentence_years:
             missing = sorted(constraints.years)  # the figure is for another year
-    return Gaps(tuple(missing) + passage.named, passage.visits)
+    named = passage.named
+    if clause_check:  # the sentence's clauses tell one event, or one that is not the asked one
+        named += tuple(label for label in (n.label(language) for n in split_across_clauses(constraints, c.text, names))
+                       if label not in named)
+    return Gaps(tuple(missing) + named, passage.visits)
 
 
 def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = ()) -> str:
@@ -661,7 +666,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
     passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window,
                                           settings.lead_sentences) for p in {c.passage for c in pool}}
-    missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n]) for c in pool}
+    missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n], language, context.names,
+                            settings.clause_event_check) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
     if not grounded:
         return _refusal(question, language, passages, _gaps_reason(language, missing[pool[0].row],

@@ -234,6 +234,49 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
     return rest
 
 
+@lru_cache(maxsize=1)
+def _clause_break() -> re.Pattern:
+    words = sorted({w for key, ws in load("clauses.json").items() if not key.startswith("_") for w in ws},
+                   key=len, reverse=True)
+    return re.compile(r";\s*|,\s*(?:" + "|".join(map(re.escape, words)) + r")\s+(?:(?:of|об?|за|на)\s+)?", re.I)
+
+
+def clauses(sentence: str) -> list[str]:
+    """The coordinated clauses of ``sentence``: split where a comma or semicolon is followed by a
+    conjunction that opens a new clause (``clauses.json``)."""
+    parts, start = [], 0
+    for m in _clause_break().finditer(sentence):
+        parts.append(sentence[start:m.start()])
+        start = m.end()
+    parts.append(sentence[start:])
+    return [p for p in parts if p.strip()]
+
+
+def split_across_clauses(constraints: Constraints, sentence: str, names: NameTable | None = None) -> list[Named]:
+    """What the question names that ``sentence`` tells of in another event than the rest: the names it
+    mentions stand in different coordinated clauses, and one of these clauses has a person of its own
+    whom the question does not name ("Orbán's trip to Astana, where he met Tokayev, and … the visit to
+    Budapest by Nurtleu" does not say when Tokayev visited Budapest). Names that share a clause, or
+    clauses without a participant of their own ("Tokayev arrived in Budapest, and talks with Orbán
+    followed"), are one event."""
+    parts = clauses(sentence)
+    if len(parts) < 2 or len(constraints.named) < 2:
+        return []
+    held = [[n for n in constraints.named if is_mentioned(n, evidence_of(p))] for p in parts]
+    asked = {(n.kind, n.id) for hs in held for n in hs}
+    if len(asked) < 2 or any(len({(n.kind, n.id) for n in hs}) == len(asked) for hs in held):
+        return []
+    def has_own_person(part: str, hs: list[Named]) -> bool:
+        asked_people = [n for n in hs if n.kind == "name"]
+        return any(not any(is_mentioned(n, evidence_of(w)) for n in asked_people)
+                   for _, _, w in person_names(part, names))
+
+    if not any(hs and has_own_person(part, hs) for part, hs in zip(parts, held)):
+        return []
+    best = max(held, key=len)
+    return [n for hs in held if hs is not best for n in hs if n not in best]
+
+
 def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, ...], sentence: str,
                    window: int, lead_window: int = 1, lead: int = LEAD_SENTENCES) -> list[Named]:
     """What the question names that neither the article's title and lead nor the ``window`` sentences
