@@ -1350,3 +1350,29 @@ def test_the_entity_boost_counts_what_the_whole_article_names():
     assert with_article(lead_begaj) > with_article(lead_radev) > chunk_only(lead_radev)
     assert with_article(lead_begaj) - with_article(lead_radev) == pytest.approx(0.05)  # half the names
     assert entity_boost(asked, 0.0, 0.1, None) is None and entity_boost((), 0.06, 0.1, articles.__getitem__) is None
+
+
+@pytest.mark.parametrize("question, language, sentence, stated, not_stated", [
+    # the lexicon's title lacks what the sentence says it is of: said in the sentence's own words
+    ("Who led the Peruvian delegation?", "en",
+     "The Peruvian delegation was led by Rosa Huamán, Director of the Department of Asia and Oceania at the "
+     "Peruvian Ministry of Foreign Affairs.", "Director of the Department of Asia and Oceania", "at the"),
+    ("In what capacity did Rosa Huamán meet Sarsenov?", "en",
+     "At a meeting with UN Special Representative for Indigenous Peoples Rosa Huamán, Sarsenov spoke of the "
+     "reforms.", "Special Representative for Indigenous Peoples", "Rosa"),
+    # what the body or the country already says is not said twice
+    ("Who met Sarsenov?", "en", "Sarsenov met Minister of Foreign Affairs of Peru Rosa Huamán.",
+     "Minister of Foreign Affairs (Peru)", "of Peru"),
+    # another language's words are not carried into the answer
+    ("Кто возглавил перуанскую делегацию?", "ru",
+     "The Peruvian delegation was led by Rosa Huamán, Director of the Department of Asia and Oceania at the "
+     "Peruvian Ministry of Foreign Affairs.", "директор департамента", "Asia"),
+])
+def test_a_post_keeps_its_complement_in_the_sentences_language(question, language, sentence, stated, not_stated):
+    from rag import knowledge
+    from rag.answering.extractive import question_kind
+
+    names = knowledge.collect_names([("Rosa Huamán spoke. Sarsenov spoke.", "en")])
+    slot = short_answer(question_kind(question), question, sentence, language,
+                        question_constraints(question, language, names), names)
+    assert slot is not None and stated in slot.text and not_stated not in slot.text, slot

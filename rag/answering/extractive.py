@@ -39,8 +39,9 @@ from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
                                     quantities_named, quantity_positions, states_topics)
 from rag.knowledge import Mention, NameTable
+from rag.knowledge.lexicon import all_stopwords
 from rag.knowledge.places import load
-from rag.language import has_kazakh_letters
+from rag.language import detect_language, has_kazakh_letters
 from rag.settings import Settings
 
 # Answer types stated as a value in the question's language, with the kinds of mention that give them.
@@ -461,9 +462,45 @@ def _post_text(sentence: str, title: Mention, person: tuple[int, int] | None, la
     post = knowledge.term_name("title", title.id, language)
     body = post_body(sentence, title, person)
     country = post_country(sentence, title, person)
+    complement = _complement(sentence, title, person, body, country, language)
+    if complement:
+        post = f"{post} {complement}"
     of = ([knowledge.term_name("organisation", body.id, language)] if body is not None else []) + (
         [knowledge.country_name(country, language)] if country else [])
     return f"{post} ({', '.join(of)})" if of else post
+
+
+# Where a title's own complement ends: before the body's or the place's preposition ("… of Russia and
+# Eurasia at the Serbian Ministry", "… за Русия в МВнР").
+_COMPLEMENT_END = re.compile(r"\s(?:at|in|with|from|в|във|към|при|с|със|от)\s|[,;:()«»“”\"–—]|\s-\s|\.(?:\s|$)")
+
+
+def _complement(sentence: str, title: Mention, person: tuple[int, int] | None, body: Mention | None,
+                country: str | None, language: str) -> str:
+    """What a title is of, in the sentence's own words, when the sentence is in ``language`` and the
+    lexicon's title does not say it: "Director of the Department" + "of Russia and Eurasia", "Special
+    Representative" + "for Human Rights". Nothing when it is only the post's body or country, which are
+    stated anyway ("Minister of Foreign Affairs of Kazakhstan"), or when the sentence is in another
+    language (no word is translated that the lexicons do not hold)."""
+    opening = COMPLEMENT.match(sentence, title.end)
+    if opening is None:
+        return ""
+    end = len(sentence)
+    for stop in (_COMPLEMENT_END.search(sentence, opening.end()), body if body and body.start >= title.end else None):
+        if stop is not None:
+            end = min(end, stop.start() if isinstance(stop, re.Match) else stop.start)
+    if person is not None and person[0] >= title.end:
+        end = min(end, person[0])
+    text = sentence[title.end:end].strip()
+    words = re.findall(r"[^\W\d_][\w'’-]*", text)
+    if len(words) < 2 or len(text) > 60 or english_verb_between(text) or detect_language(sentence).code != language:
+        return ""
+    mentioned = evidence_of(text).mentions
+    content = [w for w in words if w.lower() not in all_stopwords()]
+    own = [w for w in content if not any(m.start <= text.find(w) < m.end and (
+        (m.kind == "country" and m.id == country) or (body is not None and m.kind == body.kind and m.id == body.id))
+        for m in mentioned)]
+    return text if own else ""
 
 
 @dataclass(frozen=True)
