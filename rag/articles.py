@@ -188,13 +188,18 @@ def parse_date(text: str) -> str | None:
     return first_anywhere
 
 
+# A dateline's date without its year ("Астана, 30 июня –", "Astana, June 30 –").
+_DAY_AND_MONTH = re.compile(r"(?<!\w)(?:\d{1,2}\s+(?P<month>[^\W\d_]+\.?)|(?P<month_first>[^\W\d_]+\.?)\s+\d{1,2}(?!\d))")
+
+
 def dateline_place(sentence: str) -> str | None:
     """The place a dateline opens with ("Астана, 7 қыркүйек 2023 жыл – …" → "Астана"), or None when
     ``sentence`` does not open with a place and a date."""
-    dates = _dates_in(sentence)
+    dates = [d[0] for d in _dates_in(sentence)] or [m.start() for m in _DAY_AND_MONTH.finditer(sentence)
+                                                     if _month_number(m.group("month") or m.group("month_first"))][:1]
     if not dates:
         return None
-    prefix = sentence[:dates[0][0]]
+    prefix = sentence[:dates[0]]
     if "," not in prefix or not _DATELINE_PREFIX.match(prefix):
         return None
     return prefix.strip().rstrip(",").strip() or None

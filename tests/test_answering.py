@@ -391,6 +391,32 @@ def test_a_dateline_does_not_date_a_visit_to_another_city() -> None:
     assert not unchecked.refused  # what refused it is this check, not another
 
 
+def test_a_dateline_is_not_the_venue_the_title_gives() -> None:
+    """The ministry wrote from Astana; the title places the talks in Arequipa: "where" is Arequipa, and the
+    dateline's date is still the talks' date."""
+    from rag.answering.extractive import answer_extractive
+    from rag.answering.grounding import title_venues
+    from rag.settings import load_settings
+
+    sentences = ["Astana, 30 June – Deputy Foreign Minister Alibek Sarsenov met Foreign Minister Elena Quispe.",
+                 "The talks were held in the Peruvian city of Arequipa on the eve of a regional forum.",
+                 "They discussed trade."]
+    title = "Sarsenov and Quispe discussed trade in Arequipa"
+    settings = load_settings()
+    where = answer_extractive(settings, "Where did Sarsenov and Quispe hold talks?", "en",
+                              _one_article(sentences, title=title))
+    assert not where.refused and "Arequipa" in where.answer.split("\n")[0], where.answer
+    when = answer_extractive(settings, "When did Sarsenov and Quispe meet in Arequipa?", "en",
+                             _one_article(sentences, title=title))
+    assert not when.refused and "30" in when.answer.split("\n")[0], when.answer
+    unchecked = answer_extractive(dataclasses.replace(settings, dateline_place_check=False),
+                                  "Where did Sarsenov and Quispe hold talks?", "en", _one_article(sentences, title=title))
+    assert "Astana" in unchecked.answer.split("\n")[0]  # what moved it is this check
+    # a title that names cities otherwise places nothing
+    assert not title_venues("Tokayev proposes direct flights between Astana and Lima")
+    assert title_venues("Нуртлеу мен Лавров Чолпон-Атада кездесті") == title_venues("Talks in Cholpon-Ata") != set()
+
+
 def test_the_top_articles_value_is_found_below_its_lead() -> None:
     """The lead repeats the question's names and outscores the sentence that holds the asked areas; that
     sentence is of the same article, so it is searched further down than another article's would be."""

@@ -272,6 +272,9 @@ def test_parse_date(text, expected):
     ("On 20 October 2022, Vassilenko met experts in Brussels.", None),  # a date, but no place before it
     ("Tokayev said on 5 May 2024 that trade had grown.", None),
     ("Astana – Tokayev held talks.", None),  # a place, but no date
+    ("Лима, 30 июня – Министры провели встречу.", "Лима"),  # a day and month without the year
+    ("Lima, June 30 – The ministers met.", "Lima"),
+    ("Тоқаев 30 маусымда кездесті.", None),
 ])
 def test_dateline_place(sentence: str, place: str | None) -> None:
     from rag.articles import dateline_place

@@ -30,11 +30,10 @@ from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      asked_event, away_from_fact, dated_elsewhere, english_verb_between,
-                                     events_named, evidence_of,
-                                     is_mentioned, joins_another,
+                                     events_named, evidence_of, is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
-                                     names_a_side, person_names, post_body, post_country, question_constraints, split_across_clauses,
-                                     years_mentioned)
+                                     names_a_side, person_names, post_body, post_country, question_constraints,
+                                     split_across_clauses, venue_elsewhere, years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
                                     quantities_named, quantity_positions, states_topics)
@@ -774,7 +773,10 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                                                                 settings.lead_sentences)}
     if kind == "when" and settings.dateline_place_check:
         # the dateline's date is of the event at the dateline's city, not of one in the city asked about
-        elsewhere |= {c.row for c in grounded if dated_elsewhere(constraints, c.text)}
+        elsewhere |= {c.row for c in grounded if dated_elsewhere(constraints, c.text, c.passage.hit.chunk.title)}
+    if kind == "where" and settings.dateline_place_check:
+        # the dateline's city is where the report was written when the title places the event elsewhere
+        elsewhere |= {c.row for c in grounded if venue_elsewhere(c.passage.hit.chunk.title, c.text)}
     if kind != OPEN:
         top = grounded[0]
         for c in grounded:

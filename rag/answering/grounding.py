@@ -306,19 +306,47 @@ def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, .
     return [n for n in rest if not is_mentioned(n, around)]
 
 
-def dated_elsewhere(constraints: Constraints, sentence: str) -> bool:
+def dated_elsewhere(constraints: Constraints, sentence: str, title: str = "") -> bool:
     """Whether ``sentence`` is a dateline of another city than every one the question names, and names
     none of them: its date is of what happened there ("Astana, 7 September 2023 – Tokayev met Begaj" does
-    not date a visit to Tirana, though the article speaks of flights to Tirana)."""
+    not date a visit to Tirana, though the article speaks of flights to Tirana). Unless the ``title``
+    places the article's event in an asked city: then the dateline's city is only where the report was
+    written ("Астана, 30 июня – …" under "Нуртлеу и Лавров в Чолпон-Ате обсудили…")."""
     asked = [n for n in constraints.named if n.kind == "city"]
     place = dateline_place(sentence) if asked else None
     if place is None:
         return False
     there = {m.id for m in knowledge.entities_in(place) if m.kind == "city"}
-    if not there or there & {n.id for n in asked}:
+    if not there or there & {n.id for n in asked} or title_venues(title) & {n.id for n in asked}:
         return False
     evidence = evidence_of(sentence)
     return not any(is_mentioned(n, evidence) for n in asked)
+
+
+_AT = {"in", "at", "в", "във", "во"}
+_KK_LOCATIVE = re.compile(r"(?:да|де|та|те|нда|нде)(?:ғы|гі)?$")
+
+
+def venue_elsewhere(title: str, sentence: str) -> bool:
+    """Whether ``sentence`` is a dateline whose city is not where the article's ``title`` places its event:
+    "Нуртлеу и Лавров в Чолпон-Ате обсудили…" is not answered "where" by "Астана, 30 июня – …", the city
+    the ministry wrote from. A title that names a city but not as the event's place ("flights between
+    Astana and Lima") says nothing of it."""
+    place = dateline_place(sentence)
+    there = {m.id for m in knowledge.entities_in(place) if m.kind == "city"} if place else set()
+    venues = title_venues(title) if there else set()
+    return bool(venues) and not venues & there
+
+
+def title_venues(title: str) -> set[str]:
+    """The cities a title places its event in ("… в Чолпон-Ате обсудили", "talks in Vilnius",
+    "Чолпон-Атада"), not those it names otherwise ("flights between Astana and Lima")."""
+    venues = set()
+    for m in knowledge.entities_in(title):
+        before = _WORD_RE.findall(title[:m.start])[-1:]
+        if m.kind == "city" and ((before and before[0].lower() in _AT) or _KK_LOCATIVE.search(m.surface)):
+            venues.add(m.id)
+    return venues
 
 
 def years_mentioned(text: str, date: str | None = None) -> set[str]:
