@@ -100,6 +100,7 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
     former = set(extra.get("former_names", ()))
     include = {tuple(x) for x in extra["include"]}
     exclude = set(extra["exclude"])
+    names_fixed = {k: v for k, v in extra.get("names", {}).items() if not k.startswith("_")}
     chosen: dict[int, dict] = {}
     best_capital: dict[tuple[str, str], dict] = {}
     for c in cities.values():
@@ -138,8 +139,10 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
         # name comes first ("Нижний Новгород", not "Горький")
         cyrillic.sort(key=lambda a: -SequenceMatcher(None, anyascii(a).lower(), fold(c["name"]).lower()).ratio())
         russian = own.get("ru") or next((a for a in cyrillic if RUSSIAN_ONLY.match(a)), None) or (cyrillic or [None])[0]
-        bulgarian = own.get("bg") or next((a for a in cyrillic if "ъ" in a), None) or next(
-            (a for a in cyrillic if not re.search("[ыэё]", a)), None) or russian
+        # Bulgarian writes neither Russian's ы/э/ё nor Kazakh's letters ("Бейжің", "Доһа" are Kazakh)
+        bulgarian_like = [a for a in cyrillic if not re.search("[ыэёәғқңөұүһі]", a, re.I)]
+        bulgarian = own.get("bg") or next((a for a in bulgarian_like if "ъ" in a), None) or next(
+            iter(bulgarian_like), None) or (russian if russian and not re.search("[ыэё]", russian) else None)
         # a Kazakh-lettered name of a Kazakh city is its Kazakh spelling ("Қарағанды", "Өскемен"), unless it is
         # a former name GeoNames keeps ("Нұр-Сұлтан" for Astana)
         kazakh = own.get("kk") or (next((a for a in cyrillic if re.search("[әғқңөұүһі]", a)
@@ -148,6 +151,12 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
         # a city GeoNames has no Cyrillic name for is shown transliterated (and matched in Latin only)
         names = {"en": c["name"], "ru": russian or transliterate(c["name"], "ru"),
                  "bg": bulgarian or transliterate(c["name"], "bg"), "kk": kazakh or transliterate(c["name"], "kk")}
+        # where GeoNames' untagged names give another language's form ("Пекинг" is Serbian), the
+        # reviewed name of cities_extra.json
+        fixed = names_fixed.get(f"{c['name']}:{c['countrycode']}", {})
+        names.update(fixed)
+        russian, bulgarian, kazakh = (fixed.get("ru", russian), fixed.get("bg", bulgarian),
+                                      fixed.get("kk", kazakh))
         latin = sorted({c["name"], fold(c["name"])} | ({zone_city, fold(zone_city)} if own else set()))
         shown = {n for n in (russian, bulgarian, kazakh) if n}  # GeoNames' own, not transliterations
         # a one-word other name shaped like an adjective is an old name or a common word ("Верный" for
