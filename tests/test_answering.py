@@ -412,6 +412,10 @@ def test_a_dateline_is_not_the_venue_the_title_gives() -> None:
     unchecked = answer_extractive(dataclasses.replace(settings, dateline_place_check=False),
                                   "Where did Sarsenov and Quispe hold talks?", "en", _one_article(sentences, title=title))
     assert "Astana" in unchecked.answer.split("\n")[0]  # what moved it is this check
+    # nor does an open answer's digest state the dateline's city as a place of the event
+    topics = answer_extractive(settings, "What did Sarsenov and Quispe discuss in Arequipa?", "en",
+                               _one_article(sentences, title=title))
+    assert not topics.refused and "Astana" not in topics.answer.split("\n")[0], topics.answer
     # a title that names cities otherwise places nothing
     assert not title_venues("Tokayev proposes direct flights between Astana and Lima")
     assert title_venues("Нуртлеу мен Лавров Чолпон-Атада кездесті") == title_venues("Talks in Cholpon-Ata") != set()

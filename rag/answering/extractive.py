@@ -38,6 +38,7 @@ from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
                                     quantities_named, quantity_positions, states_topics)
 from rag.knowledge import Mention, NameTable
+from rag.articles import dateline_place
 from rag.knowledge.lexicon import all_stopwords
 from rag.knowledge.places import load
 from rag.language import detect_language, has_kazakh_letters
@@ -970,9 +971,14 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
     for kind in DIGEST:
         named: list[tuple[Candidate, str, int, int]] = []
         for c in quotes:
+            # the dateline's city is only where the report was written when the title places the event
+            # elsewhere ("Астана, 30 июня –" under "… в Чолпон-Ате обсудили"): not stated as the place
+            written_at = (len(dateline_place(c.text) or "") + len(c.text) - len(c.text.lstrip())
+                          if kind == "where" and venue_elsewhere(c.passage.hit.chunk.title, c.text) else 0)
             for text, start, end in digest_values(kind, c.text, language, constraints, names,
                                                   c.passage.hit.chunk.date):
-                _merge(named, (c, text, start, end), kind, lambda v: v[1])
+                if start >= written_at:
+                    _merge(named, (c, text, start, end), kind, lambda v: v[1])
         if not named:
             continue
         named = named[:DIGEST_MAX]
