@@ -193,13 +193,14 @@ _DAY_AND_MONTH = re.compile(r"(?<!\w)(?:\d{1,2}\s+(?P<month>[^\W\d_]+\.?)|(?P<mo
 
 
 def dateline_place(sentence: str) -> str | None:
-    """The place a dateline opens with ("Астана, 7 қыркүйек 2023 жыл – …" → "Астана"), or None when
-    ``sentence`` does not open with a place and a date."""
-    dates = [d[0] for d in _dates_in(sentence)] or [m.start() for m in _DAY_AND_MONTH.finditer(sentence)
-                                                     if _month_number(m.group("month") or m.group("month_first"))][:1]
-    if not dates:
+    """The place a dateline opens with ("Астана, 7 қыркүйек 2023 жыл – …" → "Астана", "Астана, 30 июня –"
+    → "Астана": the year may be left out), or None when ``sentence`` does not open with a place and a date."""
+    starts = [d[0] for d in _dates_in(sentence)][:1] + [
+        m.start() for m in _DAY_AND_MONTH.finditer(sentence)
+        if _month_number(m.group("month") or m.group("month_first"))][:1]
+    if not starts:
         return None
-    prefix = sentence[:dates[0]]
+    prefix = sentence[:min(starts)]
     if "," not in prefix or not _DATELINE_PREFIX.match(prefix):
         return None
     return prefix.strip().rstrip(",").strip() or None

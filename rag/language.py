@@ -39,7 +39,7 @@ _WIDER = (
 )
 
 # Below this lingua confidence (among the four) the guess is not trusted and the
-# caller's fallback is used. Every test question lingua decides on its own scores
+# caller's fallback is used (if the text's letters allow it). Every test question lingua decides on its own scores
 # >= 0.77; an ambiguous scrap like "Как е?" (ru 0.47 / bg 0.53) does not. (Any
 # Latin-script text is English among the four, so it always scores 1.0.)
 MIN_CONFIDENCE = 0.6
@@ -148,8 +148,11 @@ def detect_language(text: str, fallback: str = "en") -> LanguageGuess:
     """Guess which of ru/en/bg/kk ``text`` is written in.
 
     Returns ``reliable=False`` with ``code=fallback`` when the text has no letters
-    or lingua is not confident enough, and ``supported=False`` with ``code="en"``
-    when the text is clearly in another language (that verdict counts as reliable).
+    or lingua is not confident enough, unless the letters rule the fallback out: an
+    unsure Latin text is English, an unsure Cyrillic one is never English (nor
+    Bulgarian when it writes ы/э/ё), whatever the interface. ``supported=False`` with
+    ``code="en"`` when the text is clearly in another language (that verdict counts
+    as reliable).
     """
     latin, cyrillic, other = _script_counts(text)
     if latin + cyrillic + other == 0:
@@ -167,8 +170,10 @@ def detect_language(text: str, fallback: str = "en") -> LanguageGuess:
     if settled is not None:
         return LanguageGuess(settled, scores.get(settled, 0.0), reliable=True, supported=True)
     if scores.get(best, 0.0) < MIN_CONFIDENCE:
-        if latin >= cyrillic:
+        if latin > cyrillic:
             fallback = "en"
+        elif latin == cyrillic:
+            pass  # as many of each: the interface's language decides
         elif fallback == "en" or (fallback == "bg" and set(text) & _RUSSIAN_ONLY_LETTERS):
             # unsure, but the letters are sure: Cyrillic is not answered in English because the interface
             # is English ("ываыва"), nor in Bulgarian when it writes "ы"; the likeliest language they allow

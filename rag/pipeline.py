@@ -89,11 +89,18 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
     if not content_words(turn.query):  # nothing to ask about, even with the conversation
         raise InvalidQuestion(message("no_content", guess.code), "no_content")
     vector = embed_query(settings, turn.query)
+    texts: dict[str, tuple[str, ...]] = {}  # each article's sentences, read once for the boost and the passages
+
+    def article_text(doc: str) -> str:
+        if doc not in texts:
+            texts[doc] = tuple(s.sentence.text for s in store.article_sentences(doc))
+        return " ".join(texts[doc])
+
     found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight,
                          settings.rerank_depth,
                          entity_boost(turn.entities, settings.entity_rerank_weight, settings.entity_article_weight,
-                                      lambda doc: " ".join(s.sentence.text for s in store.article_sentences(doc))))
-    passages = evidence_passages(store, found)
+                                      article_text))
+    passages = evidence_passages(store, found, texts)
     retrieved = time.perf_counter()
 
     answer = _answer(settings, text, guess.code, passages, on_token, Context(names, turn.carried, common))
@@ -148,9 +155,11 @@ def corpus_names(store: Store) -> tuple[NameTable | None, frozenset[str]]:
         return _names[key]
 
 
-def evidence_passages(store: Store, found: Retrieved) -> list[Passage]:
-    """The hits as numbered passages, each with its scored sentences and its article's text."""
-    texts: dict[str, tuple[str, ...]] = {}
+def evidence_passages(store: Store, found: Retrieved,
+                      texts: dict[str, tuple[str, ...]] | None = None) -> list[Passage]:
+    """The hits as numbered passages, each with its scored sentences and its article's text (``texts``:
+    articles' sentences already read, by doc)."""
+    texts = {} if texts is None else texts
     for hit in found.hits:
         doc = hit.chunk.doc
         if doc not in texts:

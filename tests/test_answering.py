@@ -357,6 +357,11 @@ def test_a_sentence_of_two_events_does_not_join_their_people() -> None:
     unchecked = answer_extractive(dataclasses.replace(settings, clause_event_check=False),
                                   "When did Tokayev visit Lima?", "en", article)
     assert not unchecked.refused  # what refused it is this check, not another
+    # one event told in two clauses, or a list of people, joins them
+    listed = _one_article(["Lima, 5 May 2031 – Kassym-Jomart Tokayev met President Dina Boluarte, as well as "
+                           "Congress Speaker Jorge Mamani.", "They discussed trade."])
+    both = answer_extractive(settings, "When did Tokayev meet Jorge Mamani?", "en", listed)
+    assert not both.refused and "May 5, 2031" in both.answer.split("\n")[0], both.answer
 
 
 @pytest.mark.parametrize("sentence, clauses", [
@@ -365,6 +370,10 @@ def test_a_sentence_of_two_events_does_not_join_their_people() -> None:
     ("Страните обсъдиха търговията, както и посещението на министъра", 2),
     ("Тараптар сауданы талқылады, сондай-ақ министрдің сапарын атап өтті", 2),
     ("They discussed trade and energy, transport and logistics", 1),
+    # what follows names no event of its own: more of the same clause
+    ("Tokayev met Viktor Orbán, as well as Péter Szijjártó", 1),
+    ("Токаев встретился с Виктором Орбаном, а также с Петером Сийярто", 1),
+    ("Tokayev met President Viktor Orbán, President Aleksandar Vučić, and President Alexander Lukashenko", 1),
 ])
 def test_clauses_split_at_a_comma_and_a_conjunction(sentence: str, clauses: int) -> None:
     from rag.answering.grounding import clauses as split
@@ -416,8 +425,13 @@ def test_a_dateline_is_not_the_venue_the_title_gives() -> None:
     topics = answer_extractive(settings, "What did Sarsenov and Quispe discuss in Arequipa?", "en",
                                _one_article(sentences, title=title))
     assert not topics.refused and "Astana" not in topics.answer.split("\n")[0], topics.answer
-    # a title that names cities otherwise places nothing
+    # a dateline sentence that names the venue itself answers "where" with it
+    inside = ["Astana, 30 June – Sarsenov met Foreign Minister Elena Quispe in Arequipa.", "They discussed trade."]
+    there = answer_extractive(settings, "Where did Sarsenov and Quispe meet?", "en", _one_article(inside, title=title))
+    assert not there.refused and "Arequipa" in there.answer.split("\n")[0], there.answer
+    # a title that names cities otherwise places nothing, nor does a Russian case ending in -та/-да
     assert not title_venues("Tokayev proposes direct flights between Astana and Lima")
+    assert not title_venues("Открыт прямой рейс Алматы – Джакарта") and not title_venues("Министр принял мэра Белграда")
     assert title_venues("Нуртлеу мен Лавров Чолпон-Атада кездесті") == title_venues("Talks in Cholpon-Ata") != set()
 
 
@@ -1362,9 +1376,9 @@ def test_a_short_focus_word_matches_its_inflections_and_stopwords_match_nothing(
     assert not _holds_stem("между", frozenset({"сотру"}))
 
 
-def test_the_entity_boost_counts_what_the_whole_article_names():
-    # a lead chunk that names only the host ("Tokayev thanked the guest…") of an article about another
-    # guest must not outrank the article about the guest the question names
+def test_the_entity_boost_counts_what_the_whole_article_names() -> None:
+    """A lead chunk that names only the host ("Tokayev thanked the guest…") of an article about another
+    guest must not outrank the article about the guest the question names."""
     from rag.pipeline import entity_boost
 
     def chunk(doc: str, text: str) -> Chunk:
@@ -1390,15 +1404,22 @@ def test_the_entity_boost_counts_what_the_whole_article_names():
     ("In what capacity did Rosa Huamán meet Sarsenov?", "en",
      "At a meeting with UN Special Representative for Indigenous Peoples Rosa Huamán, Sarsenov spoke of the "
      "reforms.", "Special Representative for Indigenous Peoples", "Rosa"),
-    # what the body or the country already says is not said twice
+    # what the body or the country already says is not said twice, nor words left dangling before them
     ("Who met Sarsenov?", "en", "Sarsenov met Minister of Foreign Affairs of Peru Rosa Huamán.",
      "Minister of Foreign Affairs (Peru)", "of Peru"),
+    ("Who met Sarsenov?", "en", "Sarsenov met Minister of Foreign Affairs of the Republic of Peru Rosa Huamán.",
+     "Minister of Foreign Affairs (Peru)", "Republic"),
+    ("Who led the Peruvian delegation?", "en",
+     "The Peruvian delegation was led by Rosa Huamán, Director of the Department of Asia of the Peruvian "
+     "Ministry of Foreign Affairs.", "Director of the Department of Asia (", "of the ("),
     # another language's words are not carried into the answer
     ("Кто возглавил перуанскую делегацию?", "ru",
      "The Peruvian delegation was led by Rosa Huamán, Director of the Department of Asia and Oceania at the "
      "Peruvian Ministry of Foreign Affairs.", "директор департамента", "Asia"),
 ])
-def test_a_post_keeps_its_complement_in_the_sentences_language(question, language, sentence, stated, not_stated):
+def test_a_post_keeps_its_complement_in_the_sentences_language(question: str, language: str, sentence: str,
+                                                                stated: str, not_stated: str) -> None:
+    """A post's complement is said in the sentence's words when that is the question's language."""
     from rag import knowledge
     from rag.answering.extractive import question_kind
 

@@ -275,6 +275,7 @@ def test_parse_date(text, expected):
     ("Лима, 30 июня – Министры провели встречу.", "Лима"),  # a day and month without the year
     ("Lima, June 30 – The ministers met.", "Lima"),
     ("Тоқаев 30 маусымда кездесті.", None),
+    ("Астана, 30 июня – Министр напомнил о визите 5 мая 2023 года.", "Астана"),  # a full date later on
 ])
 def test_dateline_place(sentence: str, place: str | None) -> None:
     from rag.articles import dateline_place

@@ -446,15 +446,16 @@ def _holder_of(sentence: str, title: Mention, names: NameTable | None) -> tuple[
                  if _post_mention(sentence, start, end) == title), None)
 
 
-def _post_of(sentence: str, start: int, end: int, language: str) -> str | None:
+def _post_of(sentence: str, start: int, end: int, language: str, names: NameTable | None = None) -> str | None:
     """The post a sentence gives the person at ``start:end``, in ``language``, with the country it is of."""
     title = _post_mention(sentence, start, end)
     if title is None:
         return None
-    return _post_text(sentence, title, (start, end), language)
+    return _post_text(sentence, title, (start, end), language, names)
 
 
-def _post_text(sentence: str, title: Mention, person: tuple[int, int] | None, language: str) -> str:
+def _post_text(sentence: str, title: Mention, person: tuple[int, int] | None, language: str,
+               names: NameTable | None = None) -> str:
     """A title stated in ``language`` with what the sentence says it is of, each by its name in that
     language: the body ("President (European Council)") and the country, when the sentence names them right
     beside the title ("Bulgarian Ambassador", "посланика на България", "State Secretary of the Ministry of
@@ -462,7 +463,7 @@ def _post_text(sentence: str, title: Mention, person: tuple[int, int] | None, la
     post = knowledge.term_name("title", title.id, language)
     body = post_body(sentence, title, person)
     country = post_country(sentence, title, person)
-    complement = _complement(sentence, title, person, body, country, language)
+    complement = _complement(sentence, title, person, body, country, language, names)
     if complement:
         post = f"{post} {complement}"
     of = ([knowledge.term_name("organisation", body.id, language)] if body is not None else []) + (
@@ -471,35 +472,50 @@ def _post_text(sentence: str, title: Mention, person: tuple[int, int] | None, la
 
 
 # Where a title's own complement ends: before the body's or the place's preposition ("… of Russia and
-# Eurasia at the Serbian Ministry", "… за Русия в МВнР").
-_COMPLEMENT_END = re.compile(r"\s(?:at|in|with|from|в|във|към|при|с|със|от)\s|[,;:()«»“”\"–—]|\s-\s|\.(?:\s|$)")
+# Eurasia at the Serbian Ministry", "… за Русия в МВнР", "Ambassador … to Kazakhstan").
+_COMPLEMENT_END = re.compile(r"\s(?:at|in|to|with|from|в|във|към|при|с|със|от)\s|[,;:()«»“”\"–—]|\s-\s|\.(?:\s|$)")
+_COMPLEMENT_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+@lru_cache(maxsize=1)
+def _state_forms() -> frozenset[str]:
+    return frozenset(w for key, ws in load("state_forms.json").items() if not key.startswith("_") for w in ws)
 
 
 def _complement(sentence: str, title: Mention, person: tuple[int, int] | None, body: Mention | None,
-                country: str | None, language: str) -> str:
+                country: str | None, language: str, names: NameTable | None = None) -> str:
     """What a title is of, in the sentence's own words, when the sentence is in ``language`` and the
     lexicon's title does not say it: "Director of the Department" + "of Russia and Eurasia", "Special
-    Representative" + "for Human Rights". Nothing when it is only the post's body or country, which are
-    stated anyway ("Minister of Foreign Affairs of Kazakhstan"), or when the sentence is in another
+    Representative" + "for Human Rights". It ends before the body, the post's country, any person's name
+    and a preposition of place; words left dangling there ("of the", "of the Republic") go too. Nothing
+    when it is only the post's body or country, which are stated anyway ("Minister of Foreign Affairs of
+    the Republic of Peru" is "Minister of Foreign Affairs (Peru)"), or when the sentence is in another
     language (no word is translated that the lexicons do not hold)."""
     opening = COMPLEMENT.match(sentence, title.end)
     if opening is None:
         return ""
-    end = len(sentence)
-    for stop in (_COMPLEMENT_END.search(sentence, opening.end()), body if body and body.start >= title.end else None):
-        if stop is not None:
-            end = min(end, stop.start() if isinstance(stop, re.Match) else stop.start)
-    if person is not None and person[0] >= title.end:
-        end = min(end, person[0])
-    text = sentence[title.end:end].strip()
-    words = re.findall(r"[^\W\d_][\w'’-]*", text)
-    if len(words) < 2 or len(text) > 60 or english_verb_between(text) or detect_language(sentence).code != language:
+    stops = [len(sentence)]
+    end_match = _COMPLEMENT_END.search(sentence, opening.end())
+    stops += [end_match.start()] if end_match else []
+    stops += [body.start] if body is not None and body.start >= title.end else []
+    stops += [person[0]] if person is not None and person[0] >= opening.end() else []
+    stops += [s for s, _, _ in person_names(sentence, names) if s >= opening.end()]
+    stops += [m.start for m in evidence_of(sentence).mentions
+              if m.kind == "country" and m.id == country and m.start >= opening.end()]
+    end = min(stops)
+    words = list(_COMPLEMENT_WORD.finditer(sentence, title.end, end))
+    dangling = all_stopwords() | _state_forms()
+    while words and words[-1].group(0).lower() in dangling:  # "… of the", "… of the Republic of"
+        words.pop()
+    if len(words) < 2:
         return ""
-    mentioned = evidence_of(text).mentions
-    content = [w for w in words if w.lower() not in all_stopwords()]
-    own = [w for w in content if not any(m.start <= text.find(w) < m.end and (
-        (m.kind == "country" and m.id == country) or (body is not None and m.kind == body.kind and m.id == body.id))
-        for m in mentioned)]
+    text = sentence[title.end:words[-1].end()].strip()
+    if len(text) > 60 or english_verb_between(text) or detect_language(sentence).code != language:
+        return ""
+    mentions = [m for m in evidence_of(sentence).mentions
+                if (m.kind == "country" and m.id == country) or (body is not None and (m.kind, m.id) == (body.kind, body.id))]
+    own = [w for w in words if w.group(0).lower() not in dangling
+           and not any(m.start <= w.start() < m.end for m in mentions)]
     return text if own else ""
 
 
@@ -559,7 +575,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         start, end, surface = _closest(persons, anchors, lambda n: n[0], sentence)
         name = person_in_language(surface, language, names)
         values = [("person", name, start, end)]
-        post = _post_of(sentence, start, end, language)
+        post = _post_of(sentence, start, end, language, names)
         if post:
             values.append(("post", post, start, end))
             name = f"{name}, {post}"
@@ -576,7 +592,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
             chosen = list(seen.values())[:DIGEST_MAX]
         else:
             chosen = [_closest(found, anchors, lambda m: m.start, sentence)]
-        named = [(m, _post_text(sentence, m, _holder_of(sentence, m, names), language) if kind == "post"
+        named = [(m, _post_text(sentence, m, _holder_of(sentence, m, names), language, names) if kind == "post"
                   else knowledge.term_name(m.kind, m.id, language)) for m in chosen]
         spans = [(name, m.start, m.end) for m, name in named]
         if kind == "document":
@@ -869,7 +885,7 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
             if names is not None and names.lookup(surface) is None:
                 continue  # a capitalised run the corpus never uses as a name ("State Institute") is no person
             name = person_in_language(surface, language, names)
-            post = _post_of(sentence, start, end, language)
+            post = _post_of(sentence, start, end, language, names)
             out.append((f"{name}, {post}" if post else name, start, end))
     elif kind == "when":
         dates = find_dates_in_year(sentence, int(date[:4]) if date else None)

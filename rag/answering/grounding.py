@@ -243,13 +243,21 @@ def _clause_break() -> re.Pattern:
 
 def clauses(sentence: str) -> list[str]:
     """The coordinated clauses of ``sentence``: split where a comma or semicolon is followed by a
-    conjunction that opens a new clause (``clauses.json``)."""
+    conjunction that opens a new clause (``clauses.json``) and what follows names an event of its own
+    ("…, and of the visit to Budapest by Nurtleu"); a part that names none is more of the same clause
+    ("met Orbán, as well as Szijjártó", a list of people)."""
     parts, start = [], 0
     for m in _clause_break().finditer(sentence):
         parts.append(sentence[start:m.start()])
         start = m.end()
     parts.append(sentence[start:])
-    return [p for p in parts if p.strip()]
+    out: list[str] = []
+    for part in (p for p in parts if p.strip()):
+        if out and not events_named(part):
+            out[-1] = f"{out[-1]}, {part}"
+        else:
+            out.append(part)
+    return out
 
 
 def split_across_clauses(constraints: Constraints, sentence: str, names: NameTable | None = None) -> list[Named]:
@@ -266,15 +274,17 @@ def split_across_clauses(constraints: Constraints, sentence: str, names: NameTab
     asked = {(n.kind, n.id) for hs in held for n in hs}
     if len(asked) < 2 or any(len({(n.kind, n.id) for n in hs}) == len(asked) for hs in held):
         return []
+
     def has_own_person(part: str, hs: list[Named]) -> bool:
+        # a person the corpus knows by that name ("Carmelite Monastery" is a capitalised run, no person)
         asked_people = [n for n in hs if n.kind == "name"]
         return any(not any(is_mentioned(n, evidence_of(w)) for n in asked_people)
-                   for _, _, w in person_names(part, names))
+                   for _, _, w in person_names(part, names) if names is None or names.lookup(w) is not None)
 
     if not any(hs and has_own_person(part, hs) for part, hs in zip(parts, held)):
         return []
     best = max(held, key=len)
-    return [n for hs in held if hs is not best for n in hs if n not in best]
+    return list(dict.fromkeys(n for hs in held if hs is not best for n in hs if n not in best))
 
 
 def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, ...], sentence: str,
@@ -324,6 +334,7 @@ def dated_elsewhere(constraints: Constraints, sentence: str, title: str = "") ->
 
 
 _AT = {"in", "at", "в", "във", "во"}
+_KAZAKH_LETTER = re.compile("[әғқңөұүһі]", re.I)  # "і" too: a title of Kazakh words may have no other
 _KK_LOCATIVE = re.compile(r"(?:да|де|та|те|нда|нде)(?:ғы|гі)?$")
 
 
@@ -335,16 +346,26 @@ def venue_elsewhere(title: str, sentence: str) -> bool:
     place = dateline_place(sentence)
     there = {m.id for m in knowledge.entities_in(place) if m.kind == "city"} if place else set()
     venues = title_venues(title) if there else set()
-    return bool(venues) and not venues & there
+    # a sentence that names the venue itself after its dateline ("Astana, 30 June – … met … in Arequipa")
+    # places the event there, whatever its dateline
+    named = {m.id for m in knowledge.entities_in(sentence[len(place or ""):]) if m.kind == "city"}
+    return bool(venues) and not venues & there and not venues & named
 
 
 def title_venues(title: str) -> set[str]:
     """The cities a title places its event in ("… в Чолпон-Ате обсудили", "talks in Vilnius",
     "Чолпон-Атада"), not those it names otherwise ("flights between Astana and Lima")."""
     venues = set()
+    kazakh = bool(_KAZAKH_LETTER.search(title))
     for m in knowledge.entities_in(title):
+        if m.kind != "city":
+            continue
         before = _WORD_RE.findall(title[:m.start])[-1:]
-        if m.kind == "city" and ((before and before[0].lower() in _AT) or _KK_LOCATIVE.search(m.surface)):
+        # Kazakh's locative is an ending on a form longer than the city's own name ("Чолпон-Атада"); a
+        # Russian "Джакарта" or "Белграда" ends so without being one
+        bare = {f.lower() for f in knowledge.cities().get(m.id, {}).get("cyrillic", ())}
+        located = kazakh and m.surface.lower() not in bare and _KK_LOCATIVE.search(m.surface)
+        if (before and before[0].lower() in _AT) or located:
             venues.add(m.id)
     return venues
 

@@ -159,7 +159,7 @@ def unknown_names(text: str, language: str | None = None, names: NameTable | Non
     runs: list[list[int]] = []
     for i, raw in enumerate(words.raw):
         name_like = (raw[0].isupper() and i not in covered and words.lower[i] not in stop
-                     and len(raw) > 1 and not is_derived_common(raw))
+                     and len(raw) > 1 and not is_derived_common(raw, language))
         if not name_like:
             continue
         if runs and runs[-1][-1] == i - 1 and words.joined(i) and not words.initial(i):

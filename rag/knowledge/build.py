@@ -122,6 +122,9 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
             chosen[c["geonameid"]] = dict(c, capital=capital)
         elif len(c["name"]) >= 5 and all(w.lower() in upper and w.lower() not in lower for w in WORD_RE.findall(c["name"])):
             suggestions.add(f"{c['name']} ({c['countrycode']}, {c['population']})")
+    unused = set(names_fixed) - {f"{c['name']}:{c['countrycode']}" for c in chosen.values()}
+    if unused:
+        print("reviewed names in cities_extra.json that match no kept city (check the key):", ", ".join(sorted(unused)))
     if suggestions:
         print("towns the corpus names that are not kept (add real ones to cities_extra.json):",
               ", ".join(sorted(suggestions)))

@@ -82,17 +82,19 @@ def stopwords(language: str) -> frozenset[str]:
     return frozenset(load("stopwords.json").get(language, []))
 
 
-@lru_cache(maxsize=1)
-def _derived_endings() -> tuple[str, ...]:
+@lru_cache(maxsize=8)
+def _derived_endings(language: str | None) -> tuple[str, ...]:
     data = load("derived_words.json")
-    return tuple(e for key, ends in data.items() if not key.startswith("_") for e in ends)
+    return tuple(e for key, ends in data.items() if not key.startswith("_") and language in (None, key) for e in ends)
 
 
-def is_derived_common(word: str) -> bool:
-    """Whether ``word`` ends in a suffix that makes a common word (Kazakh -лық/-лік…, data in
-    derived_words.json), so that capitalised it still names nothing ("Дүниежүзілік", "Халықаралық")."""
+def is_derived_common(word: str, language: str | None = None) -> bool:
+    """Whether ``word`` ends in a suffix that makes a common word in ``language`` (any of the four when
+    None; Kazakh -лық/-лік…, data in derived_words.json), so that capitalised it still names nothing
+    ("Дүниежүзілік", "Халықаралық"). A proper noun so made ("Достық", a border crossing) is read as a common
+    word too: the price of not taking the many named phrases these words open for names."""
     w = word.lower()
-    return any(w.endswith(e) and len(w) > len(e) + 2 for e in _derived_endings())
+    return any(w.endswith(e) and len(w) > len(e) + 2 for e in _derived_endings(language or None))
 
 
 @lru_cache(maxsize=1)
