@@ -125,6 +125,18 @@ def _by_alphabet_or_words(code: str, text: str) -> str | None:
     return None
 
 
+def _unsure_language(text: str, fallback: str, more_latin: int, scores: dict[str, float]) -> str:
+    """The language of a text lingua is unsure of: ``fallback`` (the interface's) unless the letters rule
+    it out. Mostly Latin is English; mostly Cyrillic is not English because the interface is English
+    ("ываыва"), nor Bulgarian when it writes "ы", but the likeliest language the letters allow; as many of
+    each leaves the interface's."""
+    if more_latin > 0:
+        return "en"
+    if more_latin < 0 and (fallback == "en" or (fallback == "bg" and set(text) & _RUSSIAN_ONLY_LETTERS)):
+        return max(_cyrillic_allowed(text), key=lambda c: scores.get(c, 0.0))
+    return fallback
+
+
 def _cyrillic_allowed(text: str) -> list[str]:
     """Russian, Bulgarian and Kazakh, less those the letters make unlikely: a Russian-only letter rules
     Bulgarian out, and no Kazakh-only letter makes Kazakh the less likely call (lingua's scores on a
@@ -170,13 +182,6 @@ def detect_language(text: str, fallback: str = "en") -> LanguageGuess:
     if settled is not None:
         return LanguageGuess(settled, scores.get(settled, 0.0), reliable=True, supported=True)
     if scores.get(best, 0.0) < MIN_CONFIDENCE:
-        if latin > cyrillic:
-            fallback = "en"
-        elif latin == cyrillic:
-            pass  # as many of each: the interface's language decides
-        elif fallback == "en" or (fallback == "bg" and set(text) & _RUSSIAN_ONLY_LETTERS):
-            # unsure, but the letters are sure: Cyrillic is not answered in English because the interface
-            # is English ("ываыва"), nor in Bulgarian when it writes "ы"; the likeliest language they allow
-            fallback = max(_cyrillic_allowed(text), key=lambda c: scores.get(c, 0.0))
-        return LanguageGuess(fallback, scores.get(fallback, 0.0), reliable=False, supported=True)
+        code = _unsure_language(text, fallback, latin - cyrillic, scores)
+        return LanguageGuess(code, scores.get(code, 0.0), reliable=False, supported=True)
     return LanguageGuess(best, scores[best], reliable=True, supported=True)
