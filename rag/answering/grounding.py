@@ -333,7 +333,7 @@ def dated_elsewhere(constraints: Constraints, sentence: str, title: str = "") ->
     return not any(is_mentioned(n, evidence) for n in asked)
 
 
-_AT = {"in", "at", "в", "във", "во"}
+_AT = (_TO_OR_IN - {"to", "into"}) | {"at"}  # where an event is, not where a trip goes
 _KAZAKH_LETTER = re.compile("[әғқңөұүһі]", re.I)  # "і" too: a title of Kazakh words may have no other
 _KK_LOCATIVE = re.compile(r"(?:да|де|та|те|нда|нде)(?:ғы|гі)?$")
 
