@@ -364,6 +364,45 @@ def test_a_sentence_of_two_events_does_not_join_their_people() -> None:
     assert not both.refused and "May 5, 2031" in both.answer.split("\n")[0], both.answer
 
 
+@pytest.mark.parametrize("question, language", [
+    ("What documents did Tokayev and Dina Boluarte sign?", "en"),
+    ("Какие документы подписали Токаев и Дина Болуарте?", "ru"),
+    ("Какви документи подписаха Токаев и Дина Болуарте?", "bg"),
+    ("Тоқаев пен Дина Болуарте қандай құжаттарға қол қойды?", "kk"),
+])
+def test_a_document_question_without_a_document_is_refused(question: str, language: str) -> None:
+    """Every name of the question is in the evidence, but no sentence names a document: the visit's
+    sentence does not answer "what did they sign"; once a sentence names one, it is stated."""
+    from rag.answering.extractive import answer_extractive
+    from rag.answering.prompts import message
+    from rag.settings import load_settings
+
+    visit = ["Lima, 5 May 2031 – President Kassym-Jomart Tokayev and President Dina Boluarte held talks in Lima.",
+             "The two presidents discussed trade, energy and transport."]
+    settings = load_settings()
+    refused = answer_extractive(settings, question, language, _one_article(visit))
+    assert refused.refused and message("refusal_reason_no_value_document", language) in refused.answer, refused.answer
+    # what refused it is this setting: without it, the visit's sentence is quoted as if it answered
+    unchecked = answer_extractive(dataclasses.replace(settings, value_required_kinds=""), question, language,
+                                  _one_article(visit))
+    assert not unchecked.refused
+    signed = answer_extractive(settings, question, language, _one_article(
+        visit + ["They signed a memorandum of understanding on tourism."], scores=[0.8, 0.79, 0.78]))
+    assert not signed.refused and "[1]" in signed.answer.split("\n")[0], signed.answer
+    assert any(v.type == "document" for v in signed.values), signed.values
+
+
+def test_a_list_setting_names_its_items() -> None:
+    from rag.settings import SettingsError, load_settings
+
+    from rag.settings import listed
+
+    assert listed(load_settings(value_required_kinds=" document, country ").value_required_kinds) == ("document", "country")
+    assert listed("document+where") == ("document", "where") and listed("") == ()
+    with pytest.raises(SettingsError, match="documents is not one of"):
+        load_settings(value_required_kinds="documents")
+
+
 @pytest.mark.parametrize("sentence, clauses", [
     ("Tokayev met Orbán in Astana, and of the visit to Budapest by Nurtleu", 2),
     ("Стороны обсудили торговлю, а также визит министра в Будапешт", 2),

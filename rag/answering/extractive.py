@@ -42,7 +42,7 @@ from rag.articles import dateline_place
 from rag.knowledge.lexicon import all_stopwords
 from rag.knowledge.places import load
 from rag.language import detect_language, has_kazakh_letters
-from rag.settings import Settings
+from rag.settings import Settings, listed
 
 # Answer types stated as a value in the question's language, with the kinds of mention that give them.
 SLOT_KINDS = {"country": ("country",), "where": ("city", "building"), "post": ("title",),
@@ -813,6 +813,12 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                                              c.passage.hit.chunk.date) for c in skipped):
             # the only dates (places) near enough are another event's: stating one would answer wrongly
             return _refusal(question, language, passages, message(f"refusal_reason_other_event_{kind}", language),
+                            best.score)
+
+    if kind != OPEN and slot is None and kind in listed(settings.value_required_kinds):
+        # a closed question whose evidence holds no value of its kind is not answered with what the
+        # closest sentence says instead ("what did they sign" by the sentence that the visit began)
+        return _refusal(question, language, passages, message(f"refusal_reason_no_value_{kind}", language),
                             best.score)
 
     if evidence.language != language:
