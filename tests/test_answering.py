@@ -403,6 +403,41 @@ def test_a_list_setting_names_its_items() -> None:
         load_settings(value_required_kinds="documents")
 
 
+@pytest.mark.parametrize("question, language", [
+    ("Where did Elena Quispe give a lecture?", "en"),
+    ("Где Елена Киспе прочитала лекцию?", "ru"),
+    ("Къде изнесе лекция Елена Киспе?", "bg"),
+])
+def test_a_venue_no_data_knows_is_named_as_the_source_writes_it(question: str, language: str) -> None:
+    """The lecture's sentence names a university after "at" that no places data lists: it is the place, in
+    the source's Latin spelling, with its span; the dateline's city is the report's, not the lecture's."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 5 May 2031 – Foreign Minister Elena Quispe, who is in Peru on an official visit, "
+                            "met the country's business community.",
+                            "During the visit, Elena Quispe gave a lecture at Pacific Basin Polytechnic that was "
+                            "attended by students.", "She spoke about trade."])
+    answer = answer_extractive(load_settings(), question, language, article)
+    first = answer.answer.split("\n")[0]
+    assert not answer.refused and "Pacific Basin Polytechnic" in first and "Lima" not in first, answer.answer
+    venue = next(v for v in answer.values if v.type == "where")
+    assert article[0].hit.chunk.text[venue.start:venue.end] == "Pacific Basin Polytechnic"
+
+
+@pytest.mark.parametrize("sentence, venues", [
+    ("The forum was held at Silk Way Expo Center.", ["Silk Way Expo Center"]),
+    ("He met Rumen Radev at the invitation of President Kassym-Jomart Tokayev.", []),  # persons, no venue
+    ("The talks were held in Astana and Lima.", []),  # known cities: the places data names them
+    ("Лекция прошла в Назарбаев Университете.", []),  # declined: not the venue's own name
+    ("The session opened in March 2031.", []),
+])
+def test_named_venues(sentence: str, venues: list[str]) -> None:
+    from rag.answering.grounding import named_venues
+
+    assert [m.surface for m in named_venues(sentence)] == venues
+
+
 @pytest.mark.parametrize("sentence, clauses", [
     ("Tokayev met Orbán in Astana, and of the visit to Budapest by Nurtleu", 2),
     ("Стороны обсудили торговлю, а также визит министра в Будапешт", 2),

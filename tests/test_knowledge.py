@@ -425,3 +425,21 @@ def test_a_kazakh_adjective_of_a_people_names_its_country_bare(text: str, code: 
 def test_a_stem_only_form_stays_a_stem_outside_kazakh() -> None:
     # "дат-" is the Kazakh stem of Danish; a Russian "дата" is a date
     assert not [m for m in kn.entities_in("дата встречи") if m.kind == "country"]
+
+
+@pytest.mark.parametrize("text, event", [
+    ("She gave a lecture to the students", "lecture"),
+    ("Она прочитала лекцию студентам", "lecture"),
+    ("Тя изнесе лекция пред студентите", "lecture"),
+    ("Ол студенттерге дәріс оқыды", "lecture"),
+    ("In an interview with the channel", "interview"),
+    ("В интервью телеканалу", "interview"),
+    ("В интервю за телевизията", "interview"),
+    ("Телеарнаға берген сұхбатында", "interview"),
+    ("Откриха изложба на художници", "exhibition"),
+    ("Көрмесі ашылды", "exhibition"),
+])
+def test_events_beyond_visits_and_talks_are_known_in_four_languages(text: str, event: str) -> None:
+    """A lecture, an interview, an exhibition are events of their own: a where- or when-question about one
+    is answered by its sentence, not by the visit's dateline."""
+    assert event in [m.id for m in kn.entities_in(text) if m.kind == "event"]

@@ -33,7 +33,7 @@ from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_R
                                      events_named, evidence_of, is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
-                                     split_across_clauses, venue_elsewhere, years_mentioned)
+                                     named_venues, split_across_clauses, venue_elsewhere, years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
                                     quantities_named, quantity_positions, states_topics)
@@ -134,8 +134,14 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
         return _holders(sentence, constraints, names)
     if kind in SLOT_KINDS:
         asked = {(n.kind, n.id) for n in constraints.named}
-        return [m for m in evidence_of(sentence).mentions if m.kind in SLOT_KINDS[kind]
-                and (m.kind, m.id) not in asked and not (m.kind == "country" and m.id == "KZ" and kind == "country")]
+        found = [m for m in evidence_of(sentence).mentions if m.kind in SLOT_KINDS[kind]
+                 and (m.kind, m.id) not in asked and not (m.kind == "country" and m.id == "KZ" and kind == "country")]
+        if kind == "where" and not found:
+            # a university, a hall, a centre that no places data lists: the name after "at" / "in"
+            asked_names = [n.surface for n in constraints.named if n.kind == "name"]
+            found = [m for m in named_venues(sentence, names)
+                     if not any(knowledge.same_name(m.surface, a) for a in asked_names)]
+        return found
     return []
 
 
@@ -593,7 +599,9 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         else:
             chosen = [_closest(found, anchors, lambda m: m.start, sentence)]
         named = [(m, _post_text(sentence, m, _holder_of(sentence, m, names), language, names) if kind == "post"
-                  else knowledge.term_name(m.kind, m.id, language)) for m in chosen]
+                  # a venue no data knows is named as the source writes it (Latin script: see named_venues)
+                  else m.surface if m.kind == "venue" else knowledge.term_name(m.kind, m.id, language))
+                 for m in chosen]
         spans = [(name, m.start, m.end) for m, name in named]
         if kind == "document":
             spans = [_with_period(v, sentence, language, [m.start for m in found]) for v in spans]

@@ -352,6 +352,30 @@ def venue_elsewhere(title: str, sentence: str) -> bool:
     return bool(venues) and not venues & there and not venues & named
 
 
+_LATIN_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’-]*)+")
+
+
+def named_venues(sentence: str, names: NameTable | None = None) -> list[Mention]:
+    """Venues the places data does not know, named after "at" or "in" ("a lecture at Nazarbayev University",
+    "held at Expo Center"), as mentions of kind "venue": a run of two or more capitalised Latin words that is
+    no known place, organisation, term or person. Only Latin runs: Russian declines a venue's words
+    ("в Назарбаев Университете") and Bulgarian capitalises only the first ("Национален дворец на
+    културата"), so their runs are not the venue's name."""
+    known = [(m.start, m.end) for m in knowledge.entities_in(sentence)]
+    found = []
+    for m in _LATIN_RUN.finditer(sentence):
+        before = _WORD_RE.findall(sentence[:m.start()])[-1:]
+        surface = m.group(0)
+        if not (before and before[0].lower() in _AT) or any(s < m.end() and m.start() < e for s, e in known):
+            continue
+        # a person the corpus knows is no venue ("at Rumen Radev's invitation"); a word of one may be part
+        # of it ("Nazarbayev University")
+        if names is not None and names.lookup(re.sub(r"['’]s$", "", surface)):
+            continue
+        found.append(Mention("venue", surface, m.start(), m.end(), surface))
+    return found
+
+
 def title_venues(title: str) -> set[str]:
     """The cities a title places its event in ("… в Чолпон-Ате обсудили", "talks in Vilnius",
     "Чолпон-Атада"), not those it names otherwise ("flights between Astana and Lima")."""
