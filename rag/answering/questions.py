@@ -59,7 +59,9 @@ def asked_types(question: str) -> tuple[str, ...]:
         return ()
     for a, b in zip(found, found[1:]):
         between = [w.group(0).lower() for w in words if w.start() >= a.end and w.end() <= b.start]
-        if len(between) == 1 and between[0] in AND_WORDS:
+        # "where and when", or a second question joined by "and": "where did she give a lecture, and how
+        # many people attended it?", "Кога се срещнаха и къде?"
+        if between and between[-1] in AND_WORDS:
             also += [a.id, b.id]
     first = min(found, key=lambda m: (SPECIFIC.index(m.id), m.start)).id
     return tuple(dict.fromkeys([first] + also))
