@@ -357,6 +357,10 @@ def test_a_sentence_of_two_events_does_not_join_their_people() -> None:
     unchecked = answer_extractive(dataclasses.replace(settings, clause_event_check=False),
                                   "When did Tokayev visit Lima?", "en", article)
     assert not unchecked.refused  # what refused it is this check, not another
+    # nor do the sentences around it join them into one meeting that an open question could ask about
+    talks = "What did Tokayev and Alibek Sarsenov discuss?"
+    assert answer_extractive(settings, talks, "en", article).refused
+    assert not answer_extractive(dataclasses.replace(settings, clause_event_check=False), talks, "en", article).refused
     # one event told in two clauses, or a list of people, joins them
     listed = _one_article(["Lima, 5 May 2031 – Kassym-Jomart Tokayev met President Dina Boluarte, as well as "
                            "Congress Speaker Jorge Mamani.", "They discussed trade."])

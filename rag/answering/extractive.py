@@ -626,13 +626,14 @@ class Gaps:
 
 
 def _passage_gaps(constraints: Constraints, passage: Passage, language: str, window: int,
-                  lead: int = LEAD_SENTENCES) -> Gaps:
+                  lead: int = LEAD_SENTENCES, names: NameTable | None = None, clause_check: bool = False) -> Gaps:
     """What the question names must all be in one event of the passage's article
     (:func:`missing_in_event`). A visit abroad that the question asks about must be placed there by
     the passage."""
     chunk = passage.hit.chunk
     text = _passage_text(passage)
-    missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text, window, lead)
+    missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text, window, lead, names,
+                               clause_check)
     return Gaps(tuple(n.label(language) for n in missing),
                 tuple(missing_destinations(constraints.destinations, text, chunk.language)))
 
@@ -725,8 +726,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if not pool:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
 
-    passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window,
-                                          settings.lead_sentences) for p in {c.passage for c in pool}}
+    passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window, settings.lead_sentences,
+                                       context.names, settings.clause_event_check) for p in {c.passage for c in pool}}
     missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n], language, context.names,
                             settings.clause_event_check) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]

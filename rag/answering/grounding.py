@@ -204,14 +204,18 @@ def _head(title: str, sentences: tuple[str, ...], lead: int = LEAD_SENTENCES) ->
 
 
 def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str, ...], passage: str,
-                     window: int = 4, lead: int = LEAD_SENTENCES) -> list[Named]:
+                     window: int = 4, lead: int = LEAD_SENTENCES, names: NameTable | None = None,
+                     clause_check: bool = False) -> list[Named]:
     """What the question names that one event of the article does not have together.
 
     Everything the question names must be in the article; the candidate's passage must mention some
     of it (else it is about something else); and when the question names two or more, they must stand
     together: those the title and lead do not name, in a few consecutive sentences (one report's
     event): two names the corpus has, but never together, are not one event ("When did Putin visit
-    Albania?")."""
+    Albania?"). With ``clause_check``, a sentence that tells two events in coordinated clauses
+    (:func:`split_across_clauses`) ends one event and starts another between them: "the outcomes of
+    Orbán's trip to Astana, …, and of the visit to Budapest by Nurtleu" does not put Orbán and Nurtleu
+    in one meeting, nor do the sentences around it."""
     named = constraints.named
     if not named:
         return []
@@ -226,11 +230,19 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
     rest = [n for n in named if not is_mentioned(n, _head(title, sentences, lead))]
     if not rest:
         return []
-    spans = [evidence_of(s) for s in sentences]
-    for start in range(max(1, len(spans) - window + 1)):
-        together = merged(spans[start:start + window])
-        if all(is_mentioned(n, together) for n in rest):
-            return []
+    # each run of sentences between two events' clauses is searched on its own
+    runs: list[list[Evidence]] = [[]]
+    for s in sentences:
+        parts = clauses(s) if clause_check and split_across_clauses(constraints, s, names) else [s]
+        for i, part in enumerate(parts):
+            if i:
+                runs.append([])
+            runs[-1].append(evidence_of(part))
+    for spans in runs:
+        for start in range(max(1, len(spans) - window + 1)):
+            together = merged(spans[start:start + window])
+            if all(is_mentioned(n, together) for n in rest):
+                return []
     return rest
 
 
