@@ -442,6 +442,18 @@ def test_named_venues(sentence: str, venues: list[str]) -> None:
     assert [m.surface for m in named_venues(sentence)] == venues
 
 
+@pytest.mark.parametrize("text", [
+    "Встреча с Вице-министром иностранных дел Литовской Республики Йовите Нелюшпиене.",
+    "Он возглавляет партию «Союз Отечества – Литовские христианские демократы».",
+])
+def test_a_place_word_is_no_name_one_sound_away(text: str) -> None:
+    """"Липавский" is one consonant from "Литовск-": a country's adjective is not the unknown person."""
+    from rag.answering.grounding import Named, evidence_of, is_mentioned
+
+    assert not is_mentioned(Named("name", "Ян Липавский", "Ян Липавский"), evidence_of(text))
+    assert is_mentioned(Named("name", "Нелюшпиене", "Нелюшпиене"), evidence_of(text + " Йовите Нелюшпиене"))
+
+
 @pytest.mark.parametrize("sentence, clauses", [
     ("Tokayev met Orbán in Astana, and of the visit to Budapest by Nurtleu", 2),
     ("Стороны обсудили торговлю, а также визит министра в Будапешт", 2),

@@ -128,10 +128,20 @@ _TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
 def evidence_of(text: str) -> Evidence:
     """The mentions of ``text`` (cached: passages recur across questions). Its words for name matching
     are its capitalised runs and every capitalised word on its own, hyphenated compounds whole
-    ("Trans-Caspian")."""
-    runs = [w for _, _, w in knowledge.capitalised_runs(text, min_words=1)]
-    singles = [m.group(0) for m in _TOKEN.finditer(text) if m.group(0)[0].isupper()]
-    return Evidence(text, tuple(knowledge.entities_in(text)), tuple(dict.fromkeys(runs + singles)))
+    ("Trans-Caspian"), except the words of a known place, body or title, or a word that names a place on
+    its own (inside a party's name, «Литовские христианские демократы»): "Литовской Республики" is a
+    country, so no name is matched against "Литовской" ("Липавский" is one sound away)."""
+    mentions = tuple(knowledge.entities_in(text))
+    runs = [w for _, _, w in knowledge.capitalised_runs(text, min_words=1) if " " in w or not _names_a_place(w)]
+    singles = [m.group(0) for m in _TOKEN.finditer(text) if m.group(0)[0].isupper()
+               and not any(k.start <= m.start() and m.end() <= k.end for k in mentions)
+               and not _names_a_place(m.group(0))]
+    return Evidence(text, mentions, tuple(dict.fromkeys(runs + singles)))
+
+
+@lru_cache(maxsize=65536)
+def _names_a_place(word: str) -> bool:
+    return any(m.kind in ("country", "city", "region") and m.surface == word for m in knowledge.entities_in(word))
 
 
 def question_constraints(question: str, language: str = "", names: NameTable | None = None,
