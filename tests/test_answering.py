@@ -454,6 +454,24 @@ def test_a_place_word_is_no_name_one_sound_away(text: str) -> None:
     assert is_mentioned(Named("name", "Нелюшпиене", "Нелюшпиене"), evidence_of(text + " Йовите Нелюшпиене"))
 
 
+@pytest.mark.parametrize("question, language", [
+    ("How much is the trade between Peru and Kazakhstan?", "en"),
+    ("Колко е търговията между Перу и Казахстан?", "bg"),
+    ("Каков товарооборот между Перу и Казахстаном?", "ru"),
+])
+def test_a_count_of_companies_is_no_trade_figure(question: str, language: str) -> None:
+    """The best sentence names trade and counts companies; the trade figure is the next sentence's sum."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["He welcomed the growth in bilateral trade between Peru and Kazakhstan and said that "
+                            "over 60 companies from Peru operate in Kazakhstan.",
+                            "Trade between the two countries reached $12.4 million in 2030."])
+    answer = answer_extractive(load_settings(), question, language, article)
+    first = answer.answer.split("\n")[0]
+    assert not answer.refused and "12" in first and "60" not in first, answer.answer
+
+
 @pytest.mark.parametrize("sentence, clauses", [
     ("Tokayev met Orbán in Astana, and of the visit to Budapest by Nurtleu", 2),
     ("Стороны обсудили торговлю, а также визит министра в Будапешт", 2),

@@ -164,6 +164,10 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
         return [a for a in amounts if a.is_money]
     if measure == "count":
         return [a for a in amounts if not a.is_money and not a.is_change]
+    if quantities:
+        # trade, investment, exports and imports are sums or rates: "over 60 companies" in a sentence of
+        # trade is no trade figure
+        return [a for a in amounts if a.is_money or a.is_change or a.scale]
     return amounts
 
 
