@@ -74,8 +74,16 @@ def _turn(question: str, previous: Turn | None, language: str, names: NameTable 
     if not own and not leans_on_context(question) and len(_WORD.findall(question)) > 12:
         return Turn(question, question, (), False, own)  # a long question with no names stands alone
     own_kinds = {_kind_group(n) for n in own} - {"home"}
-    carried = tuple(n for n in previous.entities if _kind_group(n) not in own_kinds)
-    replaced = [n for n in previous.entities if _kind_group(n) in own_kinds]
+    # a city of Kazakhstan replaces the earlier cities and buildings, not the partner country: "And in
+    # Astana?" after "… in Budapest?" asks about Astana instead; "the exhibition at a school in Astana"
+    # after "… Slovenia's President …" is still about Slovenia
+    venue = any(_kind_group(n) == "home" and n.kind in ("city", "building") for n in own)
+
+    def replaced_by_own(n: Named) -> bool:
+        return _kind_group(n) in own_kinds or (venue and n.kind in ("city", "building"))
+
+    carried = tuple(n for n in previous.entities if not replaced_by_own(n))
+    replaced = [n for n in previous.entities if replaced_by_own(n)]
     context = previous.query if not previous.follow_up else _base(previous)
     for n in replaced:
         context = context.replace(n.surface, " ")
@@ -90,7 +98,8 @@ def _base(turn: Turn) -> str:
 
 def _kind_group(n: Named) -> str:
     """Kinds that replace each other in a follow-up: a new foreign country replaces a country or its
-    cities. Kazakhstan's own places ("в Астане") are the backdrop of every report, never a replacement."""
+    cities. Kazakhstan's own places ("в Астане") are the backdrop of every report: they replace only an
+    earlier city (above), and a question that names only them may still lean on the earlier turn."""
     if n.kind in ("country", "city", "building"):
         return "home" if n.country == "KZ" else "place"
     return n.kind

@@ -709,6 +709,24 @@ def test_a_follow_up_that_names_a_new_country_replaces_the_old_one() -> None:
     assert ("country", "BG") not in {(n.kind, n.id) for n in turn.carried}
 
 
+@pytest.mark.parametrize("history, question, gone, kept", [
+    (["When did Tokayev meet Orbán in Budapest?"], "And in Astana?", "Budapest", "Orbán"),
+    (["Когда Токаев встретился с Орбаном в Будапеште?"], "А в Астане?", "Будапеште", "Орбаном"),
+    (["Тоқаев Орбанмен Будапештте қашан кездесті?"], "Ал Астанада ше?", "Будапештте", "Орбанмен"),
+])
+def test_a_follow_up_in_kazakhstan_replaces_a_place_abroad(history, question, gone, kept) -> None:
+    """Astana is the backdrop of most reports, but named instead of Budapest it is the place asked about."""
+    turn = resolve(question, history, detect_language(history[0]).code)
+    assert turn.follow_up and gone not in turn.query and kept in turn.query, turn.query
+    assert all(n.surface != gone for n in turn.carried) and any(kept in n.surface for n in turn.carried)
+
+
+def test_a_city_of_kazakhstan_does_not_replace_the_partner_country() -> None:
+    turn = resolve("Which exhibition opened at a school in Astana at her request?",
+                   ["When did Slovenia's President Nataša Pirc Musar come to Kazakhstan?"], "en")
+    assert turn.follow_up and ("country", "SI") in {(n.kind, n.id) for n in turn.carried}
+
+
 @pytest.mark.parametrize("question", ["🙂🙂🙂", "asdfgh jklzx", "и?", "???", "what", "Кто?"])
 def test_questions_without_content_get_a_helpful_message(question: str) -> None:
     settings = load_settings()
