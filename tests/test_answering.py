@@ -472,6 +472,28 @@ def test_a_count_of_companies_is_no_trade_figure(question: str, language: str) -
     assert not answer.refused and "12" in first and "60" not in first, answer.answer
 
 
+@pytest.mark.parametrize("question, language, year", [
+    ("How much is the trade between Peru and Kazakhstan?", "en", "in 2030"),
+    ("Каков товарооборот между Перу и Казахстаном?", "ru", "в 2030 году"),
+    ("Колко е търговията между Перу и Казахстан?", "bg", "през 2030 г."),
+    ("Перу мен Қазақстан арасындағы сауда көлемі қанша?", "kk", "2030 жылы"),
+])
+def test_a_figure_is_stated_with_its_year(question: str, language: str, year: str) -> None:
+    """A trade figure without its year is not the whole fact: the year the sentence gives it is stated
+    too, traceable to its span; not when the question names the year itself."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 5 May 2031 – Trade between Peru and Kazakhstan reached $12.4 million in 2030."])
+    answer = answer_extractive(load_settings(), question, language, article)
+    first = answer.answer.split("\n")[0]
+    assert not answer.refused and year in first, answer.answer
+    dated = [v for v in answer.values if v.type == "date"]
+    assert [article[0].hit.chunk.text[v.start:v.end] for v in dated] == ["2030"]
+    asked = answer_extractive(load_settings(), question.rstrip("?") + " in 2030?", language, article)
+    assert not [v for v in asked.values if v.type == "date"], asked.answer
+
+
 @pytest.mark.parametrize("sentence, clauses", [
     ("Tokayev met Orbán in Astana, and of the visit to Budapest by Nurtleu", 2),
     ("Стороны обсудили торговлю, а также визит министра в Будапешт", 2),

@@ -171,6 +171,18 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
     return amounts
 
 
+_YEAR_DISTANCE = 60  # characters between a figure and the year (or part of a year) it is of
+
+
+def _figure_year(sentence: str, amount: Amount):
+    """The year, or part of a year, that ``sentence`` gives its figure ("$375.2 million in 2024", "в первом
+    полугодии 2024 года … 1 млрд"): a date of year precision within :data:`_YEAR_DISTANCE` characters of it,
+    the nearest; None when there is none (a full date is an event's, not a figure's)."""
+    years = [d for d in find_dates(sentence) if d.month is None and d.day is None
+             and min(abs(d.start - amount.end), abs(amount.start - d.end)) <= _YEAR_DISTANCE]
+    return min(years, key=lambda d: min(abs(d.start - amount.end), abs(amount.start - d.end)), default=None)
+
+
 _LEVEL_DISTANCE = 60  # characters between a rate of change and the sum it is of, in one statement
 
 
@@ -574,6 +586,13 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
             reached = format_amount(level, language)
             values.append(("amount", reached, level.start, level.end))
             text = message("amount_reached", language, change=text, level=reached)
+        year = None if constraints.years else _figure_year(sentence, a)
+        if year is not None:
+            # "$375.2 million in 2024": a trade figure without its year is not the whole fact
+            when = format_date_mention(year, language)
+            when = when[:1].lower() + when[1:]
+            values.append(("date", when, year.start, year.end))
+            text = message("amount_in", language, amount=text, when=when)
         return Slot(text, tuple(values))
     if kind == "who":
         persons = _holders(sentence, constraints, names)
