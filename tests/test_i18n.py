@@ -45,7 +45,8 @@ def test_translations_are_in_their_own_script() -> None:
             latin = re.findall(r"[A-Za-z]{3,}", rest)
             assert not latin, (key, language, latin)
         if key not in ("upload_detail", "answerer_generator", "upload_th_file", "chat_label"):
-            assert texts["ru"] != texts["en"] or not re.search(r"[A-Za-z]{3}", texts["en"]), key
+            # a template of placeholders only ("{amount} {when}") reads the same in every language
+            assert texts["ru"] != texts["en"] or not re.search(r"[A-Za-z]{3}", re.sub(r"\{[^}]*\}", "", texts["en"])), key
 
 
 def test_the_catalogue_is_package_data() -> None:
