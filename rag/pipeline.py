@@ -96,10 +96,12 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
             texts[doc] = tuple(s.sentence.text for s in store.article_sentences(doc))
         return " ".join(texts[doc])
 
+    boosts = [b for b in (entity_boost(turn.entities, settings.entity_rerank_weight, settings.entity_article_weight,
+                                       article_text),
+                          figure_boost(turn.query if turn.follow_up else text, settings.figure_rerank_weight))
+              if b is not None]
     found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight,
-                         settings.rerank_depth,
-                         entity_boost(turn.entities, settings.entity_rerank_weight, settings.entity_article_weight,
-                                      article_text))
+                         settings.rerank_depth, (lambda chunk: sum(b(chunk) for b in boosts)) if boosts else None)
     passages = evidence_passages(store, found, texts)
     retrieved = time.perf_counter()
 
@@ -136,6 +138,21 @@ def entity_boost(entities: Sequence, weight: float, article_weight: float = 0.0,
         return score
 
     return boost
+
+
+def figure_boost(question: str, weight: float) -> Callable | None:
+    """A retrieval boost for a how-much or how-many question: ``weight`` for a chunk that holds a figure of
+    what is asked (:func:`rag.answering.extractive.measured_amounts`: a sum or rate of the trade asked
+    about, not a count of companies), so that the chunk with the figure is among the passages the
+    answerer reads even when another chunk of the event reads more like the question."""
+    from rag.answering.questions import asked_type, asked_measure, quantities_named
+
+    if weight <= 0 or asked_type(question) != "amount":
+        return None
+    from rag.answering.extractive import measured_amounts
+
+    measure, quantities = asked_measure(question), frozenset(quantities_named(question))
+    return lambda chunk: weight if measured_amounts(chunk.text, measure, quantities) else 0.0
 
 
 _names_lock = threading.Lock()

@@ -1575,3 +1575,21 @@ def test_a_post_keeps_its_complement_in_the_sentences_language(question: str, la
     slot = short_answer(question_kind(question), question, sentence, language,
                         question_constraints(question, language, names), names)
     assert slot is not None and stated in slot.text and not_stated not in slot.text, slot
+
+
+@pytest.mark.parametrize("question", ["How much did Peru and Kazakhstan trade?", "Каков товарооборот с Перу?",
+                                      "Колко е търговията с Перу?", "Перумен сауда көлемі қанша?"])
+def test_the_figure_boost_lifts_the_chunk_with_a_figure_of_what_is_asked(question: str) -> None:
+    """A how-much question about trade: the chunk with the trade sum is lifted, not the chunk that counts
+    companies, nor any chunk for a question that asks no figure."""
+    from rag.pipeline import figure_boost
+
+    def chunk(text: str) -> Chunk:
+        return Chunk("peru#0", "peru.txt", 0, 0, len(text), text, "Peru", None, None, "en")
+
+    boost = figure_boost(question, 0.05)
+    assert boost(chunk("Trade between the two countries reached $12.4 million in 2030.")) == 0.05
+    assert boost(chunk("He welcomed the growth in trade; over 60 companies from Peru operate here.")) == 0.0
+    assert boost(chunk("The presidents discussed energy.")) == 0.0
+    assert figure_boost("What did Peru and Kazakhstan discuss?", 0.05) is None
+    assert figure_boost(question, 0.0) is None
