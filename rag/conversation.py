@@ -19,7 +19,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Sequence
 
+from rag import knowledge
 from rag.answering.grounding import Named, question_constraints
+from rag.answering.questions import content_words
 from rag.knowledge import NameTable
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
@@ -74,13 +76,20 @@ def _turn(question: str, previous: Turn | None, language: str, names: NameTable 
     if not own and not leans_on_context(question) and len(_WORD.findall(question)) > 12:
         return Turn(question, question, (), False, own)  # a long question with no names stands alone
     own_kinds = {_kind_group(n) for n in own} - {"home"}
-    # a city of Kazakhstan replaces the earlier cities and buildings, not the partner country: "And in
-    # Astana?" after "… in Budapest?" asks about Astana instead; "the exhibition at a school in Astana"
-    # after "… Slovenia's President …" is still about Slovenia
-    venue = any(_kind_group(n) == "home" and n.kind in ("city", "building") for n in own)
+    # an elliptical follow-up that names only a city of Kazakhstan ("And in Astana?" after "… in Budapest?")
+    # asks the earlier question of that city instead: it replaces the earlier cities and buildings, not the
+    # partner country. A follow-up that says more keeps them ("the exhibition at a school in Astana" is still
+    # Slovenia's; "what did he do in Almaty" after "the Mayor of Budapest" is still the mayor's)
+    venue = _only_places(question, own) and any(_kind_group(n) == "home" and n.kind in ("city", "building")
+                                                 for n in own)
+
+    # the venue it replaces: the earlier city of Kazakhstan if there is one ("the delegation from Tashkent …
+    # in Astana" → "And in Almaty?" keeps Tashkent), else the earlier city abroad
+    cities = [n for n in previous.entities if n.kind in ("city", "building")]
+    venues = [n for n in cities if _kind_group(n) == "home"] or cities
 
     def replaced_by_own(n: Named) -> bool:
-        return _kind_group(n) in own_kinds or (venue and n.kind in ("city", "building"))
+        return _kind_group(n) in own_kinds or (venue and n in venues)
 
     carried = tuple(n for n in previous.entities if not replaced_by_own(n))
     replaced = [n for n in previous.entities if replaced_by_own(n)]
@@ -91,6 +100,14 @@ def _turn(question: str, previous: Turn | None, language: str, names: NameTable 
     return Turn(question, query, carried, True, own + carried)
 
 
+def _only_places(question: str, own: Sequence[Named]) -> bool:
+    """Whether ``question`` is no more than the places it names ("And in Astana?", "А в Астане?", "Ал
+    Астанада ше?"): no question word, no content word outside them."""
+    places = " ".join(n.surface.lower() for n in own if n.kind in ("country", "city", "building"))
+    return bool(places) and not knowledge.find_terms(question, "question") and all(
+        w in places.split() for w in content_words(question))
+
+
 def _base(turn: Turn) -> str:
     """The part of a follow-up's query that came from earlier turns (its own question stripped)."""
     return turn.query[: -len(turn.question)].strip() if turn.query.endswith(turn.question) else turn.query
@@ -98,8 +115,9 @@ def _base(turn: Turn) -> str:
 
 def _kind_group(n: Named) -> str:
     """Kinds that replace each other in a follow-up: a new foreign country replaces a country or its
-    cities. Kazakhstan's own places ("в Астане") are the backdrop of every report: they replace only an
-    earlier city (above), and a question that names only them may still lean on the earlier turn."""
+    cities. Kazakhstan's own places ("в Астане") are the backdrop of every report: they replace only the
+    earlier cities and buildings of an elliptical follow-up (above), and a question that names only them may
+    still lean on the earlier turn."""
     if n.kind in ("country", "city", "building"):
         return "home" if n.country == "KZ" else "place"
     return n.kind

@@ -7,10 +7,11 @@ import threading
 import time
 from typing import Callable, Sequence
 
+from rag import knowledge
 from rag.answering import Answer, Passage
 from rag.answering.citations import renumber
 from rag.answering.prompts import message
-from rag.answering.questions import content_words
+from rag.answering.questions import asked_measure, asked_type, content_words, quantities_named
 from rag.language import LanguageGuess, detect_language
 from rag.retrieval import Retrieved, embed_query, search_store
 from rag.settings import SUPPORTED_LANGUAGES, Settings
@@ -98,7 +99,7 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
 
     boosts = [b for b in (entity_boost(turn.entities, settings.entity_rerank_weight, settings.entity_article_weight,
                                        article_text),
-                          figure_boost(turn.query if turn.follow_up else text, settings.figure_rerank_weight))
+                          figure_boost(text, settings.figure_rerank_weight, turn.query if turn.follow_up else None))
               if b is not None]
     found = search_store(store, vector, k or settings.top_k, filters, settings.sentence_rerank_weight,
                          settings.rerank_depth, (lambda chunk: sum(b(chunk) for b in boosts)) if boosts else None)
@@ -140,18 +141,20 @@ def entity_boost(entities: Sequence, weight: float, article_weight: float = 0.0,
     return boost
 
 
-def figure_boost(question: str, weight: float) -> Callable | None:
+def figure_boost(question: str, weight: float, conversation: str | None = None) -> Callable | None:
     """A retrieval boost for a how-much or how-many question: ``weight`` for a chunk that holds a figure of
     what is asked (:func:`rag.answering.extractive.measured_amounts`: a sum or rate of the trade asked
     about, not a count of companies), so that the chunk with the figure is among the passages the
-    answerer reads even when another chunk of the event reads more like the question."""
-    from rag.answering.questions import asked_type, asked_measure, quantities_named
-
-    if weight <= 0 or asked_type(question) != "amount":
-        return None
+    answerer reads even when another chunk of the event reads more like the question. A follow-up
+    (``conversation``: the earlier turns with it) asks what its own question word asks ("And when did Radev
+    visit?" after a trade question is no figure's); one without a question word ("And with Hungary?") asks
+    what the conversation did, of what it names."""
     from rag.answering.extractive import measured_amounts
 
-    measure, quantities = asked_measure(question), frozenset(quantities_named(question))
+    asks = question if conversation is None or knowledge.find_terms(question, "question") else conversation
+    if weight <= 0 or asked_type(asks) != "amount":
+        return None
+    measure, quantities = asked_measure(asks), frozenset(quantities_named(conversation or question))
     return lambda chunk: weight if measured_amounts(chunk.text, measure, quantities) else 0.0
 
 

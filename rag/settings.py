@@ -384,5 +384,6 @@ def describe_settings(settings: Settings, groups: tuple[str, ...] = ("retrieval"
             value = getattr(settings, f.name)
             rows.append({"name": f.name, "group": f.metadata["group"], "value": value if not isinstance(value, Path)
                          else str(value), "help": f.metadata["help"], "bounds": f.metadata.get("bounds"),
-                         "choices": f.metadata.get("choices"), "chosen": f.metadata.get("chosen")})
+                         "choices": f.metadata.get("choices"), "items": f.metadata.get("items"),
+                         "chosen": f.metadata.get("chosen")})
     return rows

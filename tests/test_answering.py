@@ -397,9 +397,7 @@ def test_a_document_question_without_a_document_is_refused(question: str, langua
 
 
 def test_a_list_setting_names_its_items() -> None:
-    from rag.settings import SettingsError, load_settings
-
-    from rag.settings import listed
+    from rag.settings import SettingsError, listed, load_settings
 
     assert listed(load_settings(value_required_kinds=" document, country ").value_required_kinds) == ("document", "country")
     assert listed("document+where") == ("document", "where") and listed("") == ()
@@ -435,6 +433,7 @@ def test_a_venue_no_data_knows_is_named_as_the_source_writes_it(question: str, l
     ("The talks were held in Astana and Lima.", []),  # known cities: the places data names them
     ("Лекция прошла в Назарбаев Университете.", []),  # declined: not the venue's own name
     ("The session opened in March 2031.", []),
+    ("The talks took place at Mr Radev's invitation.", []),  # a possessive is somebody's
 ])
 def test_named_venues(sentence: str, venues: list[str]) -> None:
     from rag.answering.grounding import named_venues
@@ -492,6 +491,69 @@ def test_a_figure_is_stated_with_its_year(question: str, language: str, year: st
     assert [article[0].hit.chunk.text[v.start:v.end] for v in dated] == ["2030"]
     asked = answer_extractive(load_settings(), question.rstrip("?") + " in 2030?", language, article)
     assert not [v for v in asked.values if v.type == "date"], asked.answer
+
+
+@pytest.mark.parametrize("question, sentence, language, stated", [
+    ("How much was trade?", "In 2024, trade turnover amounted to $375.2 million, up from $300.1 million in 2023.",
+     "en", "$375.2 million"),  # two years: which is the figure's is not said by nearness
+    ("How much was trade?", "Since 1992, trade turnover has grown to $375.2 million.", "en", "$375.2 million"),
+    ("How much was trade?", "The sides aim to bring trade turnover to $1 billion by 2030.", "en", "$1 billion"),
+    ("How much was trade?", "Over 2020-2024, trade turnover amounted to $375.2 million.", "en", "$375.2 million"),
+    ("Каков товарооборот?", "К 2030 году товарооборот должен достичь 1 млрд долларов.", "ru", "1 млрд долларов"),
+    ("Сауда көлемі қанша?", "2030 жылға дейін тауар айналымын 1 млрд долларға жеткізу көзделген.", "kk",
+     "1 млрд доллар"),
+    ("How much was trade?", "Bilateral trade reached $375.2 million in 2024, up 15%.", "en",
+     "$375.2 million in 2024"),
+    ("Сауда көлемі қанша?", "2024 жылы тауар айналымы 375,2 млн долларды құрады.", "kk", "2024 жылы 375,2 млн доллар"),
+])
+def test_a_year_is_stated_only_when_it_is_the_figures(question, sentence, language, stated) -> None:
+    assert short("amount", question, sentence, language) == stated
+
+
+def test_goods_measured_in_units_are_a_figure_of_exports_and_a_count_of_companies_is_not() -> None:
+    assert short("amount", "How much grain did Kazakhstan export to Bulgaria?",
+                 "Kazakhstan exported 800 tonnes of grain to Bulgaria.", "en") == "800"
+    assert short("amount", "Сколько зерна экспортировал Казахстан?", "Казахстан экспортировал 800 тонн зерна.",
+                 "ru") == "800"
+    assert short("amount", "How much is the trade?",
+                 "He welcomed the growth in trade; over 60 companies from Peru operate here.", "en") is None
+
+
+@pytest.mark.parametrize("history, question, kept", [
+    (["When did the Mayor of Budapest visit Kazakhstan?"], "And what did he do in Almaty?", "Budapest"),
+    (["What did the delegation from Tashkent discuss in Astana?"], "And in Almaty?", "Tashkent"),
+])
+def test_a_city_of_kazakhstan_replaces_only_the_earlier_venue(history, question, kept) -> None:
+    turn = resolve(question, history, "en")
+    assert turn.follow_up and kept in turn.query and any(n.surface == kept for n in turn.carried), turn
+
+
+def test_a_follow_up_asks_what_its_own_question_word_asks() -> None:
+    from rag.pipeline import figure_boost
+
+    trade = "How much is the trade between Kazakhstan and Bulgaria?"
+    assert figure_boost("And when did Radev visit Astana?", 0.03, f"{trade} And when did Radev visit Astana?") is None
+    assert figure_boost("And with Hungary?", 0.03, f"{trade} And with Hungary?") is not None
+
+
+@pytest.mark.parametrize("question, language", [
+    ("Who is Alibek Sarsenov?", "en"), ("Кто такой Алибек Сарсенов?", "ru"), ("Кой е Алибек Сарсенов?", "bg"),
+    ("Алибек Сарсенов кім?", "kk"),
+])
+def test_who_is_a_named_person_asks_for_the_post_not_another_person(question: str, language: str) -> None:
+    """"Who is X?" names nothing but X: it is answered with X's post, not with the other person of the
+    sentence (who answers "who met X?")."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 5 May 2031 – Deputy Minister of Foreign Affairs of Kazakhstan Alibek Sarsenov met "
+                            "Minister of Foreign Affairs of Peru Elena Quispe."])
+    answer = answer_extractive(load_settings(), question, language, article)
+    first = answer.answer.split("\n")[0]
+    assert not answer.refused and [v.type for v in answer.values] == ["post"], answer.answer
+    assert "Quispe" not in first and "Киспе" not in first
+    met = answer_extractive(load_settings(), "Who did Alibek Sarsenov meet?", "en", article)
+    assert "Elena Quispe" in met.answer.split("\n")[0], met.answer
 
 
 @pytest.mark.parametrize("sentence, clauses", [

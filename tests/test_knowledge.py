@@ -438,6 +438,8 @@ def test_a_stem_only_form_stays_a_stem_outside_kazakh() -> None:
     ("Телеарнаға берген сұхбатында", "interview"),
     ("Откриха изложба на художници", "exhibition"),
     ("Көрмесі ашылды", "exhibition"),
+    ("На конференции выступили министры", "conference"),
+    ("Концерт казахстанских музыкантов", "concert"),
 ])
 def test_events_beyond_visits_and_talks_are_known_in_four_languages(text: str, event: str) -> None:
     """A lecture, an interview, an exhibition are events of their own: a where- or when-question about one

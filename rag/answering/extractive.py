@@ -26,7 +26,7 @@ import numpy as np
 
 from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
-from rag.answering.facts import (Amount, find_amounts, find_anniversaries, find_counted_words, find_dates,
+from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      asked_event, away_from_fact, dated_elsewhere, english_verb_between,
@@ -165,22 +165,61 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
     if measure == "count":
         return [a for a in amounts if not a.is_money and not a.is_change]
     if quantities:
-        # trade, investment, exports and imports are sums or rates: "over 60 companies" in a sentence of
-        # trade is no trade figure
-        return [a for a in amounts if a.is_money or a.is_change or a.scale]
+        # trade, investment, exports and imports are sums, rates or measured goods: "over 60 companies" in a
+        # sentence of trade is no trade figure, "800 tonnes of grain" is an export's
+        return [a for a in amounts if a.is_money or a.is_change or a.scale or _has_unit(sentence, a)]
     return amounts
+
+
+@lru_cache(maxsize=1)
+def _units() -> re.Pattern:
+    forms = [f for lang in load("measures.json")["units"].values() if isinstance(lang, list) for f in lang]
+    return re.compile(r"\s*(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")", re.I)
+
+
+def _has_unit(sentence: str, amount: Amount) -> bool:
+    """Whether a unit of measure follows the figure ("800 tonnes", "800 тонн"; ``measures.json``'s units)."""
+    return bool(_units().match(sentence, amount.end))
 
 
 _YEAR_DISTANCE = 60  # characters between a figure and the year (or part of a year) it is of
 
 
-def _figure_year(sentence: str, amount: Amount):
+def _figure_year(sentence: str, amount: Amount) -> DateMention | None:
     """The year, or part of a year, that ``sentence`` gives its figure ("$375.2 million in 2024", "в первом
-    полугодии 2024 года … 1 млрд"): a date of year precision within :data:`_YEAR_DISTANCE` characters of it,
-    the nearest; None when there is none (a full date is an event's, not a figure's)."""
-    years = [d for d in find_dates(sentence) if d.month is None and d.day is None
-             and min(abs(d.start - amount.end), abs(amount.start - d.end)) <= _YEAR_DISTANCE]
-    return min(years, key=lambda d: min(abs(d.start - amount.end), abs(amount.start - d.end)), default=None)
+    полугодии 2024 года … 1 млрд"): a date of year precision within :data:`_YEAR_DISTANCE` characters of it.
+    None when the sentence names more than one year ("up from $300.1 million in 2023", "2020-2024"), when the
+    figure follows "the previous year's", or when the year is a start, a deadline or a base ("since 1992",
+    "by 2030", "compared to 2023": ``periods.json``'s ``not_the_year_of``); a full date is an event's."""
+    dates = find_dates(sentence)
+    years = [d for d in dates if d.month is None and d.day is None]
+    # a dateline's full date ("Lima, 5 May 2031 –") is the report's, not a second year of figures
+    written = set(YEAR_RE.findall(sentence)) - {str(d.year) for d in dates if d.month is not None}
+    if len({d.year for d in years}) != 1 or written != {str(years[0].year)}:
+        return None
+    previous = PREVIOUS_YEAR_RE.search(sentence)
+    if previous and previous.start() < amount.start:
+        return None
+
+    def distance(d: DateMention) -> int:
+        return min(abs(d.start - amount.end), abs(amount.start - d.end))
+
+    before, after = _not_the_year_of()
+    years = [d for d in years if distance(d) <= _YEAR_DISTANCE
+             and not before.search(sentence[:d.start]) and not after.match(sentence, d.end)]
+    return min(years, key=distance, default=None)
+
+
+@lru_cache(maxsize=1)
+def _not_the_year_of() -> tuple[re.Pattern, re.Pattern]:
+    data = load("periods.json")["not_the_year_of"]
+
+    def alternatives(key: str) -> str:
+        forms = [f for lang, fs in data[key].items() if not lang.startswith("_") for f in fs]
+        return "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
+
+    return (re.compile(r"(?<!\w)(?:" + alternatives("before") + r")\s*$", re.I),
+            re.compile(r"\s*(?:жыл\w*\s+)?(?:" + alternatives("after") + r")(?!\w)", re.I))
 
 
 _LEVEL_DISTANCE = 60  # characters between a rate of change and the sum it is of, in one statement
@@ -284,6 +323,14 @@ def _typed(pool: list[Candidate], kind: str, constraints: Constraints, names: Na
 # The generic encounter: "a meeting" may be a visit's talks or a commission's session ("the 10th meeting
 # of the Intergovernmental Commission"), so it is never another event than the one asked about.
 _ANY_EVENT = "meeting"
+
+
+def _asks_only_of(question: str, constraints: Constraints) -> bool:
+    """Whether every content word of ``question`` is in a person it names ("Who is Roman Vassilenko?",
+    "Кой е Роман Василенко?"): a who-question that names nothing else asks who that person is."""
+    people = [n.surface.lower() for n in constraints.named if n.kind == "name"]
+    words = content_words(question)
+    return bool(people) and bool(words) and all(any(w in p.split() for p in people) for w in words)
 
 
 def _names_a_person(sentence: str, constraints: Constraints) -> bool:
@@ -628,8 +675,8 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         spans = [(name, m.start, m.end) for m, name in named]
         if kind == "document":
             spans = [_with_period(v, sentence, language, [m.start for m in found]) for v in spans]
-        listed = ", ".join(name for name, _, _ in spans)
-        text = _labelled(kind, len(spans), language, listed[:1].upper() + listed[1:])
+        names_listed = ", ".join(name for name, _, _ in spans)
+        text = _labelled(kind, len(spans), language, names_listed[:1].upper() + names_listed[1:])
         return Slot(text, tuple((kind, name, start, end) for name, start, end in spans))
     return None
 
@@ -743,6 +790,9 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         constraints = dataclasses.replace(constraints, named=constraints.named + tuple(
             n for n in context.carried if (n.kind, n.id) not in have))
     kind = question_kind(question)
+    if kind == "who" and constraints.post is None and _asks_only_of(question, constraints):
+        # "Кто такой Роман Василенко?" asks what he is, not who else is in his sentence
+        kind = "post"
     also = asked_types(question)[1:]  # "where and when": a second value, from the same article
     pool = candidates(passages[:settings.answer_passages], settings.sentence_weight)
     pool = _prefer_named(pool, constraints, settings.name_bonus)
@@ -847,11 +897,11 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
             return _refusal(question, language, passages, message(f"refusal_reason_other_event_{kind}", language),
                             best.score)
 
-    if kind != OPEN and slot is None and kind in listed(settings.value_required_kinds):
+    if slot is None and kind in listed(settings.value_required_kinds):
         # a closed question whose evidence holds no value of its kind is not answered with what the
         # closest sentence says instead ("what did they sign" by the sentence that the visit began)
         return _refusal(question, language, passages, message(f"refusal_reason_no_value_{kind}", language),
-                            best.score)
+                        best.score)
 
     if evidence.language != language:
         twin = _twin(evidence, grounded, language, settings.twin_similarity, settings.twin_score_slack)

@@ -127,10 +127,10 @@ _TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
 @lru_cache(maxsize=8192)
 def evidence_of(text: str) -> Evidence:
     """The mentions of ``text`` (cached: passages recur across questions). Its words for name matching
-    are its capitalised runs and every capitalised word on its own, hyphenated compounds whole
-    ("Trans-Caspian"), except the words of a known place, body or title, or a word that names a place on
-    its own (inside a party's name, «Литовские христианские демократы»): "Литовской Республики" is a
-    country, so no name is matched against "Литовской" ("Липавский" is one sound away)."""
+    are its capitalised runs (whole) and every capitalised word on its own, hyphenated compounds whole
+    ("Trans-Caspian"). A single word is left out when it is inside a known place, body or title, or names a
+    place on its own (inside a party's name, «Литовские христианские демократы»): "Литовской Республики" is
+    a country, so no name is matched against "Литовской" ("Липавский" is one sound away)."""
     mentions = tuple(knowledge.entities_in(text))
     runs = [w for _, _, w in knowledge.capitalised_runs(text, min_words=1) if " " in w or not _names_a_place(w)]
     singles = [m.group(0) for m in _TOKEN.finditer(text) if m.group(0)[0].isupper()
@@ -141,6 +141,7 @@ def evidence_of(text: str) -> Evidence:
 
 @lru_cache(maxsize=65536)
 def _names_a_place(word: str) -> bool:
+    """Whether ``word`` alone is a country, city or region (any language, any inflection the data knows)."""
     return any(m.kind in ("country", "city", "region") and m.surface == word for m in knowledge.entities_in(word))
 
 
@@ -389,6 +390,8 @@ def named_venues(sentence: str, names: NameTable | None = None) -> list[Mention]
         before = _WORD_RE.findall(sentence[:m.start()])[-1:]
         surface = m.group(0)
         if not (before and before[0].lower() in _AT) or any(s < m.end() and m.start() < e for s, e in known):
+            continue
+        if re.search(r"['’]s$", surface):  # "at Mr Radev's invitation": a possessive is somebody's, no venue
             continue
         # a person the corpus knows is no venue ("at Rumen Radev's invitation"); a word of one may be part
         # of it ("Nazarbayev University")

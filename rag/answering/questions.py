@@ -39,8 +39,9 @@ def asked_types(question: str) -> tuple[str, ...]:
 
     The most specific question word decides, except that in a question that opens with a question word
     (after at most one word: "And when…?"), a later "when"/"where"/"why"/"who" that starts a clause does not
-    ("Кога и къде…?", joined to it by "and", still counts). A question word joined to another by "and" asks
-    for a second value: "Где и когда…?" asks for a place and a date."""
+    ("Кога и къде…?", joined to it by "and", still counts). A question word right after an "and" asks for a
+    second value: "Где и когда…?" asks for a place and a date, and so do "Кога се срещнаха и къде?" and
+    "Where did she lecture, and how many attended?"."""
     words = list(re.finditer(r"\w+", question))
     terms = _which_nouns(knowledge.find_terms(question, "question"), question, words)
     also: list[str] = []

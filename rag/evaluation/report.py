@@ -100,7 +100,7 @@ def render_report(results: dict, records: Sequence[QuestionRecord]) -> str:
               "(rag/settings.py), with where its value was chosen.", "",
               "| setting | group | value | bounds | chosen |", "|---|---|---|---|---|"]
     for row in results.get("tuned_settings", []):
-        bounds = row["bounds"] or row["choices"] or ""
+        bounds = row["bounds"] or row["choices"] or (f"list of {', '.join(row['items'])}" if row.get("items") else "")
         lines.append(f"| `{row['name']}` | {row['group']} | {row['value']} | {bounds} | {row['chosen'] or ''} |")
     mx = results["matrix"]
     lines += ["", "## Language matrix", "",
