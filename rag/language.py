@@ -156,6 +156,34 @@ def _is_other_language(text: str, letters: int) -> bool:
     return values[0].language not in SUPPORTED and outside >= UNSUPPORTED_MIN_CONFIDENCE
 
 
+@functools.lru_cache(maxsize=1)
+def _question_words() -> dict[str, str]:
+    """One-word question words ("who", "кто", "кой", "кім") that only one of the four languages has, and
+    which (``questions.json``)."""
+    from rag.knowledge.places import load
+
+    data = load("questions.json")
+    owners: dict[str, set[str]] = {}
+    for forms in data["entries"].values():
+        for code, words in forms.items():
+            for w in words:
+                if " " not in w and len(w) > 1:
+                    owners.setdefault(w.lower(), set()).add(code)
+    return {w: next(iter(codes)) for w, codes in owners.items() if len(codes) == 1}
+
+
+def _asked_in(text: str) -> str | None:
+    """The language whose question word ``text`` opens or closes with ("Who is Roman Vassilenko?", "Роман
+    Василенко кім?"), when only one language has it: a short question is mostly names, which lingua reads
+    as whatever language spells them so, but the question word is the asker's."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return None
+    owners = _question_words()
+    found = {owners[w] for w in (words[0], words[-1]) if w in owners}
+    return found.pop() if len(found) == 1 else None
+
+
 def detect_language(text: str, fallback: str = "en") -> LanguageGuess:
     """Guess which of ru/en/bg/kk ``text`` is written in.
 
@@ -176,6 +204,11 @@ def detect_language(text: str, fallback: str = "en") -> LanguageGuess:
     scores = {SUPPORTED[v.language]: v.value for v in values}
     best = max(scores, key=scores.get) if scores else fallback
 
+    asked = _asked_in(text)
+    if asked is not None and (asked == "en") == (latin > cyrillic) and (asked == "en" or scores.get(best, 0.0) < SURE):
+        # the asker's question word, in the script of most of the text, outweighs a guess from the names
+        # ("Who is Nataša Pirc Musar?" is no Slovene; the Kazakh "кім" has no letter only Kazakh writes)
+        return LanguageGuess(asked, scores.get(asked, 0.0), reliable=True, supported=True)
     if _is_other_language(text, latin + cyrillic):
         return LanguageGuess("en", scores.get("en", 0.0), reliable=True, supported=False)
     settled = _by_alphabet_or_words(best, text) if scores.get(best, 0.0) < SURE else None

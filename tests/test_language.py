@@ -182,3 +182,19 @@ def test_every_article_paragraph_is_detected_as_its_language():
             if len(paragraph) > 40:
                 guess = detect_language(paragraph)
                 assert (guess.code, guess.supported) == (article.language, True), paragraph
+
+
+@pytest.mark.parametrize("question, code", [
+    ("Who is Nataša Pirc Musar?", "en"),  # the names read as Slovene; the question word is English
+    ("Who is Roman Vassilenko?", "en"),
+    ("Роман Василенко кім?", "kk"),  # "кім" has no letter only Kazakh writes
+    ("Кой е Роман Василенко?", "bg"),
+])
+def test_the_question_word_outweighs_the_names(question: str, code: str) -> None:
+    guess = detect_language(question)
+    assert (guess.code, guess.supported) == (code, True)
+
+
+def test_a_question_in_another_language_is_still_called_so() -> None:
+    assert not detect_language("Qui est Roman Vassilenko?").supported
+    assert not detect_language("Wer ist Roman Vassilenko?").supported
