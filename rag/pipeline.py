@@ -11,7 +11,7 @@ from rag import knowledge
 from rag.answering import Answer, Passage
 from rag.answering.citations import renumber
 from rag.answering.prompts import message
-from rag.answering.questions import asked_measure, asked_type, content_words, quantities_named
+from rag.answering.questions import asked_measure, asked_type, content_words, counted_thing, quantities_named
 from rag.language import LanguageGuess, detect_language
 from rag.retrieval import Retrieved, embed_query, search_store
 from rag.settings import SUPPORTED_LANGUAGES, Settings
@@ -155,7 +155,8 @@ def figure_boost(question: str, weight: float, conversation: str | None = None) 
     if weight <= 0 or asked_type(asks) != "amount":
         return None
     measure, quantities = asked_measure(asks), frozenset(quantities_named(conversation or question))
-    return lambda chunk: weight if measured_amounts(chunk.text, measure, quantities) else 0.0
+    counted = counted_thing(asks)
+    return lambda chunk: weight if measured_amounts(chunk.text, measure, quantities, counted) else 0.0
 
 
 _names_lock = threading.Lock()

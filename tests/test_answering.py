@@ -556,6 +556,36 @@ def test_who_is_a_named_person_asks_for_the_post_not_another_person(question: st
     assert "Elena Quispe" in met.answer.split("\n")[0], met.answer
 
 
+@pytest.mark.parametrize("question, kind", [
+    ("When was the memorandum signed?", "when"), ("How many memorandums were signed during the visit?", "amount"),
+    ("Сколько документов подписали?", "amount"), ("Кто подписал меморандум?", "who"),
+    ("Неше құжатқа қол қойылды?", "amount"), ("Кога беше подписан меморандумът?", "when"),
+    ("What did they sign?", "document"), ("Что подписали Токаев и Радев?", "document"),
+    ("Какво подписаха Токаев и Радев?", "document"), ("Тоқаев пен Радев не нәрсеге қол қойды?", "document"),
+])
+def test_a_signing_verb_asks_for_documents_only_when_no_question_word_asks(question: str, kind: str) -> None:
+    from rag.answering.questions import asked_type
+
+    assert asked_type(question) == kind
+
+
+@pytest.mark.parametrize("question, language", [
+    ("How many memorandums were signed during the visit?", "en"), ("Сколько меморандумов подписали?", "ru"),
+    ("Колко меморандума бяха подписани?", "bg"), ("Неше меморандумға қол қойылды?", "kk"),
+])
+def test_a_count_of_documents_counts_them_not_the_lecture_audience(question: str, language: str) -> None:
+    """"How many memorandums" is answered by the number of memorandums (a number word, in any language),
+    not by the figure of a sentence that scores higher and counts students."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["During the visit, Elena Quispe gave a lecture attended by more than 200 students.",
+                            "Three memorandums were signed during her stay in Astana."])
+    answer = answer_extractive(load_settings(), question, language, article)
+    first = answer.answer.split("\n")[0]
+    assert not answer.refused and "3" in first and "200" not in first, answer.answer
+
+
 @pytest.mark.parametrize("sentence, clauses", [
     ("Tokayev met Orbán in Astana, and of the visit to Budapest by Nurtleu", 2),
     ("Стороны обсудили торговлю, а также визит министра в Будапешт", 2),

@@ -129,7 +129,7 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
     if kind == "when":
         return find_dates(sentence)
     if kind == "amount":
-        return measured_amounts(sentence, constraints.measure, constraints.quantities)
+        return measured_amounts(sentence, constraints.measure, constraints.quantities, constraints.counted)
     if kind == "who":
         return _holders(sentence, constraints, names)
     if kind in SLOT_KINDS:
@@ -145,7 +145,8 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
     return []
 
 
-def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[str] = frozenset()) -> list:
+def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[str] = frozenset(),
+                     counted: str | None = None) -> list:
     """The figures of ``sentence`` that can answer a question about ``measure``: a sum for "how much
     does it cost", a number of things for "how many" (no percentage, no sum); any figure otherwise
     (a rate of change is preferred, not required: "by how much did trade grow" may be a sum). When the
@@ -155,6 +156,12 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
     named = quantities_named(sentence) if quantities else set()
     if named and not quantities & named:
         return []
+    if counted:
+        # "how many memorandums": a number of them ("Three memorandums were signed"), not of the students
+        # who attended a lecture; the thing follows its number within a word or two, in any language
+        things = [m for m in knowledge.entities_in(sentence) if m.id == counted]
+        return [a for a in find_amounts(sentence) + find_counted_words(sentence)
+                if not a.is_money and not a.is_change and any(0 <= m.start - a.end <= _COUNTED_AFTER for m in things)]
     amounts = find_amounts(sentence)
     if measure == "count" and not amounts:
         # "two regular flights a week" holds no digit; only a "how many" question takes a number word
@@ -182,6 +189,7 @@ def _has_unit(sentence: str, amount: Amount) -> bool:
     return bool(_units().match(sentence, amount.end))
 
 
+_COUNTED_AFTER = 16  # characters between a number and the thing it counts ("three new memorandums")
 _YEAR_DISTANCE = 60  # characters between a figure and the year (or part of a year) it is of
 
 
@@ -612,7 +620,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         text = format_date_mention(d, language)
         return Slot(text, (("date", text, d.start, d.end),))
     if kind == "amount":
-        amounts = measured_amounts(sentence, constraints.measure, constraints.quantities)
+        amounts = measured_amounts(sentence, constraints.measure, constraints.quantities, constraints.counted)
         if not amounts:
             return None
         if constraints.measure == "percent" and any(a.is_change for a in amounts):
@@ -810,7 +818,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
     if kind == "amount":
         # "how much" is answered only by a sentence that gives a figure of what is asked (a sum for a cost)
-        grounded = [c for c in grounded if measured_amounts(c.text, constraints.measure, constraints.quantities)]
+        grounded = [c for c in grounded if measured_amounts(c.text, constraints.measure, constraints.quantities, constraints.counted)]
         if constraints.quantities:
             # a sentence that names what the figure is of beats one that may only refer to it
             naming = [c for c in grounded if constraints.quantities & quantities_named(c.text)]

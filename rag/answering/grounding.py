@@ -24,7 +24,7 @@ from functools import lru_cache
 from rag import knowledge
 from rag.answering.facts import numbers_in
 from rag.articles import dateline_place
-from rag.answering.questions import AND_WORDS, asked_measure, asked_type, quantities_named
+from rag.answering.questions import AND_WORDS, asked_measure, asked_type, counted_thing, quantities_named
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
 from rag.knowledge.places import load
@@ -97,6 +97,7 @@ class Constraints:
     # the title a "who is the <post>?" question asks the holder of, and the country it is of (questions.asked_post)
     post: tuple[str, str | None] | None = None
     side: str | None = None  # the country whose person a who-question asks for (asked_side)
+    counted: str | None = None  # the document or event a how-many question counts (questions.counted_thing)
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -167,7 +168,7 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
     unique = {(n.kind, n.id): n for n in named}
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language),
                        asked_measure(question), frozenset(quantities_named(question)), asked_post(question),
-                       asked_side(question, language))
+                       asked_side(question, language), counted_thing(question))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:

@@ -57,7 +57,9 @@ def asked_types(question: str) -> tuple[str, ...]:
         terms = kept
     found = [m for m in terms if m.id in SPECIFIC]
     if not found:
-        return ()
+        # a cue ("signed") decides only when no question word does: "When was it signed?" asks when
+        cues = knowledge.find_terms(question, "question_cue")
+        return (cues[0].id,) if cues else ()
     for a, b in zip(found, found[1:]):
         between = [w.group(0).lower() for w in words if w.start() >= a.end and w.end() <= b.start]
         # "where and when", or a second question joined by "and": "where did she give a lecture, and how
@@ -154,15 +156,42 @@ def _words(text: str) -> str:
     return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
 
 
+# How far after "how many" / "сколько" the counted thing may start ("how many memorandums", "колко
+# меморандума", "сколько всего документов"): the characters of two short words.
+_COUNTED_WITHIN = 16
+
+
+def counted_thing(question: str) -> str | None:
+    """The kind of document or event an amount question counts ("How many memorandums…?", "Сколько
+    соглашений…?", "Неше құжатқа…?" → "memorandum", "document"…): the lexicon entry right after its
+    question word, else None."""
+    asks = [m for m in knowledge.find_terms(question, "question") if m.id == "amount"]
+    if not asks:
+        return None
+    things = [m for m in knowledge.entities_in(question) if m.kind in ("document", "event")
+              and 0 <= m.start - asks[0].end <= _COUNTED_WITHIN]
+    if things:
+        return things[0].id
+    # the Russian genitive plural a count asks in ("сколько меморандумов", "соглашений"), which the lexicons
+    # do not inflect to (a surname "Советов" is no plural of "совет")
+    after = _WORD.findall(question[asks[0].end:asks[0].end + _COUNTED_WITHIN])
+    for word in after[:2]:
+        for stem in (word[:-2], word[:-2] + "ие") if re.search(r"(?:ов|ев|ий)$", word.lower()) else ():
+            found = [m for m in knowledge.entities_in(stem) if m.kind in ("document", "event")]
+            if found:
+                return found[0].id
+    return None
+
+
 def asked_measure(question: str) -> str | None:
     """What an amount question measures: ``"percent"`` (a rate of change or a share), ``"count"`` (a
-    number of things), ``"money"`` (a sum, also when named by its currency), or None when its words do
-    not say (``measures.json``)."""
+    number of things, also when it names a document or event it counts and no other measure), ``"money"`` (a
+    sum, also when named by its currency), or None when its words do not say (``measures.json``)."""
     text, words = question.lower(), _words(question)
     for kind, forms in _measure_forms():
         if any(_has_form(f, text, words) for f in forms):
             return "money" if kind == "currency" else kind
-    return None
+    return "count" if counted_thing(question) else None
 
 
 @lru_cache(maxsize=1)

@@ -30,7 +30,7 @@ from rag.knowledge.places import (building_city, city_name, cities, countries, c
 
 PLACE_KINDS = ("country", "city", "region", "building")
 ENTITY_KINDS = PLACE_KINDS + ("organisation", "title", "document", "event", "area")
-KINDS = ENTITY_KINDS + ("question", "language", "discussion", "asked_noun", "name_head") + CALENDAR
+KINDS = ENTITY_KINDS + ("question", "language") + tuple(OWN_LEXICONS) + CALENDAR
 # Between entries of the same length at the same place: "Kazakh Invest" the organisation, "Senate"
 # the body rather than a title.
 _PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city": 1}
