@@ -562,6 +562,17 @@ def test_who_is_a_named_person_asks_for_the_post_not_another_person(question: st
     assert "Elena Quispe" in met.answer.split("\n")[0], met.answer
 
 
+def test_who_is_a_person_whose_first_name_is_a_common_word() -> None:
+    """The corpus writes "roman" in lower case, so the name constraint keeps "Vassilenko" alone; the question
+    still names nothing but him."""
+    from rag.answering.extractive import _asks_only_of
+
+    constraints = question_constraints("Who is Roman Vassilenko?", "en", None, frozenset({"roman"}))
+    assert [n.surface for n in constraints.named] == ["Vassilenko"]
+    assert _asks_only_of("Who is Roman Vassilenko?", constraints)
+    assert not _asks_only_of("Who did Roman Vassilenko meet?", question_constraints("Who did Roman Vassilenko meet?"))
+
+
 @pytest.mark.parametrize("question, language", [
     ("How many memorandums were signed during the visit?", "en"), ("Сколько меморандумов подписали?", "ru"),
     ("Колко меморандума бяха подписани?", "bg"), ("Неше меморандумға қол қойылды?", "kk"),

@@ -336,9 +336,11 @@ _ANY_EVENT = "meeting"
 def _asks_only_of(question: str, constraints: Constraints) -> bool:
     """Whether every content word of ``question`` is in a person it names ("Who is Roman Vassilenko?",
     "Кой е Роман Василенко?"): a who-question that names nothing else asks who that person is."""
-    people = [n.surface.lower() for n in constraints.named if n.kind == "name"]
+    # the words of the names as the question writes them: "Roman" of "Roman Vassilenko" is a word the corpus
+    # also writes in lower case, so the name constraint keeps only "Vassilenko"
+    written = {w.lower() for _, _, run in knowledge.capitalised_runs(question, min_words=1) for w in run.split()}
     words = content_words(question)
-    return bool(people) and bool(words) and all(any(w in p.split() for p in people) for w in words)
+    return any(n.kind == "name" for n in constraints.named) and bool(words) and all(w in written for w in words)
 
 
 def _names_a_person(sentence: str, constraints: Constraints) -> bool:
