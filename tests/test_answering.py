@@ -262,6 +262,56 @@ def test_a_date_answers_only_for_the_names_around_it() -> None:
     assert away_from_fact(lead, title, sentences, sentences[0], 1) == []
 
 
+@pytest.mark.parametrize("question, title, lead, language", [
+    ("What did the ministers discuss when they met in Lima?", "Ministers of Kazakhstan and Peru meet",
+     "Astana, 3 May 2031 – The ministers of Kazakhstan and Peru met in Astana.", "en"),
+    ("Что обсудили министры на встрече в Лиме?", "Министры Казахстана и Перу провели встречу",
+     "Астана, 3 мая 2031 года – В Астане прошла встреча министров Казахстана и Перу.", "ru"),
+    ("Какво обсъдиха министрите на срещата в Лима?", "Министрите на Казахстан и Перу се срещнаха в Астана",
+     "Министрите се срещнаха днес.", "bg"),
+    ("Министрлер Лимадағы кездесуде нені талқылады?", "Қазақстан мен Перу министрлері Астанада кездесті",
+     "Министрлер бүгін кездесті.", "kk"),
+])
+def test_an_article_that_places_its_event_in_another_city_does_not_answer(question, title, lead, language) -> None:
+    from rag import knowledge
+    from rag.answering.grounding import venue_conflict
+
+    asked = question_constraints(question, language).venues
+    assert asked, "the question places its event in Lima"
+    astana = venue_conflict(asked, title, (lead, "Trade and culture were discussed."))
+    assert len(astana) == 1 and knowledge.city_name(astana.pop(), "en") == "Astana"
+    # an article that also places something in Lima, or names no venue of its own, is not in conflict
+    assert venue_conflict(asked, title, (lead, "The next round will be held in Lima." if language == "en" else
+                                         {"ru": "Следующий раунд пройдёт в Лиме.", "bg": "Следващият кръг ще е в Лима.",
+                                          "kk": "Келесі кездесу Лимада өтеді."}[language])) == set()
+    assert venue_conflict(asked, "Talks of the ministers", ("The ministers met.",)) == set()
+    assert venue_conflict(frozenset(), title, (lead,)) == set()
+
+
+@pytest.mark.parametrize("sentences, question, language", [
+    (("Deputy Minister Rosa Quispe praised the regular contacts.", "She recalled the ministers' meeting in Geneva "
+      "in March 2030."), "When did Rosa Quispe's ministers meet in Geneva?", "en"),
+    (("Заместитель министра Роза Киспе высоко оценила контакты.", "В свою очередь, она напомнила о встрече "
+      "министров в Женеве в марте 2030 года."), "Когда министры встретились в Женеве, о чём напомнила Роза Киспе?", "ru"),
+    (("Заместник-министърът Роса Киспе оцени контактите.", "Тя припомни срещата на министрите в Женева през март "
+      "2030 г."), "Кога се срещнаха министрите в Женева, за което припомни Роса Киспе?", "bg"),
+    (("Министрдің орынбасары Роса Киспе байланыстарды жоғары бағалады.", "Ол министрлердің 2030 жылғы наурызда "
+      "Женевадағы кездесуін еске салды."), "Роса Киспе еске салған Женевадағы кездесу қашан өтті?", "kk"),
+])
+def test_a_sentence_opening_with_a_pronoun_tells_the_person_named_before_it(sentences, question, language) -> None:
+    from rag.answering.grounding import away_from_fact
+
+    asked = question_constraints(question, language)
+    assert any(n.kind == "name" for n in asked.named), asked
+    title = "Consultations in Tirana"
+    lead = ("Tirana, 3 May 2031 – The first consultations were held.", "Trade and transport were discussed.")
+    # "She recalled…" is Rosa Quispe's: the sentence before names her
+    assert away_from_fact(asked, title, lead + sentences, sentences[1], 1, lead=2) == []
+    # with another sentence between, the pronoun is no longer hers
+    other = lead + (sentences[0], "Unrelated line.", sentences[1])
+    assert [n.kind for n in away_from_fact(asked, title, other, sentences[1], 1, lead=2)] == ["name"]
+
+
 @pytest.mark.parametrize("sentence, event, other", [
     ("The fifth session of the commission is due to be held in Lima in May.", "visit", True),
     ("Очередное заседание комиссии пройдёт в Лиме в мае.", "visit", True),
@@ -523,6 +573,11 @@ def test_goods_measured_in_units_are_a_figure_of_exports_and_a_count_of_companie
                  "ru") == "800"
     assert short("amount", "How much is the trade?",
                  "He welcomed the growth in trade; over 60 companies from Peru operate here.", "en") is None
+    # a unit is a whole word or a stem the data marks: "бас" (head of cattle) is not "басқа" (other)
+    assert short("amount", "Қанша мал экспортталды?", "Қазақстан Болгарияға 800 бас мал экспорттады.", "kk") == "800"
+    assert short("amount", "Сауда көлемі қанша?",
+                 "Сауда өсті; 60 басқа компания Перуден келді.", "kk") is None
+    assert short("amount", "Колко зърно е изнесено?", "Казахстан изнесе 800 тона зърно.", "bg") == "800"
 
 
 @pytest.mark.parametrize("history, question, kept", [
@@ -877,6 +932,20 @@ def test_russian_question_about_an_english_article_gets_a_russian_dated_answer(r
     _assert_citations_valid(answer)
     own = own_words(answer.answer, [c.quote for c in answer.citations])
     assert detect_language(own).code == "ru"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question, refused", [
+    # Tajani and Nurtleu met in Astana; the article speaks of "Rome's" cultural diplomacy, of no meeting there
+    ("What did Antonio Tajani and Murat Nurtleu discuss when they met in Rome?", True),
+    ("Какво обсъдиха Таяни и Нуртлеу на срещата в Рим?", True),
+    ("What did Antonio Tajani and Murat Nurtleu discuss in Astana?", False),
+])
+def test_a_meeting_placed_in_another_city_is_refused(real_index, question: str, refused: bool) -> None:  # noqa: ANN001
+    answer = answer_question(real_index, question)
+    assert answer.refused == refused, answer.answer
+    if refused:  # the refusal says where the article places the meeting
+        assert ("Astana" if answer.language == "en" else "Астана") in answer.answer, answer.answer
 
 
 @pytest.mark.model

@@ -31,7 +31,7 @@ from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniver
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      asked_event, away_from_fact, dated_elsewhere, english_verb_between,
                                      events_named, evidence_of, is_mentioned, joins_another,
-                                     missing_destinations, missing_entities, missing_facts, missing_in_event,
+                                     missing_destinations, missing_entities, missing_facts, missing_in_event, venue_conflict,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
                                      named_venues, split_across_clauses, venue_elsewhere, years_mentioned)
 from rag.answering.prompts import message, quoted
@@ -181,7 +181,10 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
 @lru_cache(maxsize=1)
 def _units() -> re.Pattern:
     forms = [f for lang in load("measures.json")["units"].values() if isinstance(lang, list) for f in lang]
-    return re.compile(r"\s*(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")", re.I)
+    # a whole word unless written as a stem: Kazakh "бас" (head of cattle) is no start of "басқа" (other)
+    patterns = [re.escape(f[:-1]) if f.endswith("-") else re.escape(f) + r"(?!\w)"
+                for f in sorted(forms, key=len, reverse=True)]
+    return re.compile(r"\s*(?:" + "|".join(patterns) + r")", re.I)
 
 
 def _has_unit(sentence: str, amount: Amount) -> bool:
@@ -700,22 +703,27 @@ class Gaps:
 
     named: tuple[str, ...] = ()  # years, numbers, places, persons, organisations (labels in the answer language)
     visits: tuple[str, ...] = ()  # countries the question asks about a visit to, placed nowhere in the passage
+    # the cities the article places its event in, when the question places it in another (venue_conflict)
+    venues: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.named or self.visits)
+        return bool(self.named or self.visits or self.venues)
 
 
 def _passage_gaps(constraints: Constraints, passage: Passage, language: str, window: int,
-                  lead: int = LEAD_SENTENCES, names: NameTable | None = None, clause_check: bool = False) -> Gaps:
+                  lead: int = LEAD_SENTENCES, names: NameTable | None = None, clause_check: bool = False,
+                  venue_check: bool = False) -> Gaps:
     """What the question names must all be in one event of the passage's article
     (:func:`missing_in_event`). A visit abroad that the question asks about must be placed there by
-    the passage."""
+    the passage. With ``venue_check``, an article that places its event in another city than the
+    question does, and nothing in the question's, does not answer (:func:`venue_conflict`)."""
     chunk = passage.hit.chunk
     text = _passage_text(passage)
     missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text, window, lead, names,
                                clause_check)
+    venues = venue_conflict(constraints.venues, chunk.title, passage.article_sentences, lead) if venue_check else set()
     return Gaps(tuple(n.label(language) for n in missing),
-                tuple(missing_destinations(constraints.destinations, text, chunk.language)))
+                tuple(missing_destinations(constraints.destinations, text, chunk.language)), tuple(sorted(venues)))
 
 
 def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, language: str = "",
@@ -738,10 +746,10 @@ def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, lang
     if clause_check:  # the sentence's clauses tell one event, or one that is not the asked one
         named += tuple(label for label in (n.label(language) for n in split_across_clauses(constraints, c.text, names))
                        if label not in named)
-    return Gaps(tuple(missing) + named, passage.visits)
+    return Gaps(tuple(missing) + named, passage.visits, passage.venues)
 
 
-def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = ()) -> str:
+def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = (), asked_venues: frozenset[str] = frozenset()) -> str:
     """Why the closest evidence does not answer, in ``language``: what it lacks, or, when other evidence
     has what it lacks but lacks what it has, that the two are never named in one event (Radev and
     Begaj)."""
@@ -752,6 +760,10 @@ def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = ()) -> str:
             return message("refusal_reason_not_together", language, first=lacks[0], second=has[0])
     if gaps.named:
         return message("refusal_reason_missing", language, what=", ".join(dict.fromkeys(gaps.named)))
+    if gaps.venues:
+        there = ", ".join(knowledge.city_name(c, language) for c in gaps.venues)
+        asked = ", ".join(knowledge.city_name(c, language) for c in sorted(asked_venues))
+        return message("refusal_reason_other_venue", language, there=there, asked=asked)
     return message("refusal_reason_no_visit", language, place=knowledge.country_name(gaps.visits[0], language))
 
 
@@ -810,13 +822,18 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
 
     passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window, settings.lead_sentences,
-                                       context.names, settings.clause_event_check) for p in {c.passage for c in pool}}
+                                       context.names, settings.clause_event_check, settings.venue_check)
+                    for p in {c.passage for c in pool}}
     missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n], language, context.names,
                             settings.clause_event_check) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
+    # sentences of an article whose event is in another city: their dates and places are that event's
+    placed_elsewhere = [c for c in pool if missing[c.row] and missing[c.row].venues
+                        and not (missing[c.row].named or missing[c.row].visits)]
     if not grounded:
         return _refusal(question, language, passages, _gaps_reason(language, missing[pool[0].row],
-                                                                   [missing[c.row] for c in pool[1:]]), None)
+                                                                   [missing[c.row] for c in pool[1:]],
+                                                                   constraints.venues), None)
 
     if kind == "amount":
         # "how much" is answered only by a sentence that gives a figure of what is asked (a sum for a cost)
@@ -900,7 +917,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
             if slot:
                 evidence = c
                 break
-        skipped = [c for c in grounded if c.row in elsewhere and c.score >= grounded[0].score - settings.fact_slack]
+        skipped = [c for c in grounded + placed_elsewhere if (c.row in elsewhere or c in placed_elsewhere)
+                   and c.score >= grounded[0].score - settings.fact_slack]
         if slot is None and any(short_answer(kind, question, c.text, language, constraints, context.names,
                                              c.passage.hit.chunk.date) for c in skipped):
             # the only dates (places) near enough are another event's: stating one would answer wrongly

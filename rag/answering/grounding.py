@@ -98,6 +98,7 @@ class Constraints:
     post: tuple[str, str | None] | None = None
     side: str | None = None  # the country whose person a who-question asks for (asked_side)
     counted: str | None = None  # the document or event a how-many question counts (questions.counted_thing)
+    venues: frozenset[str] = frozenset()  # city ids the question places its event in ("met in Rome")
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -168,7 +169,7 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
     unique = {(n.kind, n.id): n for n in named}
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language),
                        asked_measure(question), frozenset(quantities_named(question)), asked_post(question),
-                       asked_side(question, language), counted_thing(question))
+                       asked_side(question, language), counted_thing(question), frozenset(placed_cities(question)))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:
@@ -336,8 +337,28 @@ def away_from_fact(constraints: Constraints, title: str, sentences: tuple[str, .
         return []  # a sentence the article text does not hold as one: judged by the article alone
     if at < lead:
         window = max(window, lead_window)
-    around = merged([evidence_of(s) for s in sentences[max(0, at - window + 1):at + window]])
+    first = max(0, at - window + 1)
+    # "He recalled their meetings…" tells the person the sentence before names ("Yzeiraj highlighted…")
+    while first > 0 and first > at - _PRONOUN_REACH and _opens_with_pronoun(sentences[first]):
+        first -= 1
+    around = merged([evidence_of(s) for s in sentences[first:at + window]])
     return [n for n in rest if not is_mentioned(n, around)]
+
+
+_PRONOUN_REACH = 3  # sentences back a chain of "He said… He added…" is followed to its named subject
+
+
+@lru_cache(maxsize=1)
+def _subject_pronoun() -> re.Pattern:
+    words = sorted({w for key, ws in load("pronouns.json").items() if not key.startswith("_") for w in ws},
+                   key=len, reverse=True)
+    # the first word, or the first after a leading phrase closed by a comma ("In turn, he noted…")
+    return re.compile(r"^\W*(?:[^,.;:]{0,30},\s*)?(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
+
+
+def _opens_with_pronoun(sentence: str) -> bool:
+    """Whether ``sentence`` opens with a personal pronoun standing for someone named before it."""
+    return bool(_subject_pronoun().match(sentence))
 
 
 def dated_elsewhere(constraints: Constraints, sentence: str, title: str = "") -> bool:
@@ -405,19 +426,44 @@ def named_venues(sentence: str, names: NameTable | None = None) -> list[Mention]
 def title_venues(title: str) -> set[str]:
     """The cities a title places its event in ("… в Чолпон-Ате обсудили", "talks in Vilnius",
     "Чолпон-Атада"), not those it names otherwise ("flights between Astana and Lima")."""
+    return placed_cities(title, buildings=False)
+
+
+def placed_cities(text: str, buildings: bool = True) -> set[str]:
+    """The cities ``text`` places something in: after "in", "at", "в" and their kin, or with a Kazakh
+    locative ending ("Чолпон-Атада"); with ``buildings``, a building stands for its city ("at the Akorda")."""
     venues = set()
-    kazakh = bool(_KAZAKH_LETTER.search(title))
-    for m in knowledge.entities_in(title):
-        if m.kind != "city":
+    kazakh = bool(_KAZAKH_LETTER.search(text))
+    for m in knowledge.entities_in(text):
+        if m.kind != "city" and not (buildings and m.kind == "building"):
             continue
-        before = _WORD_RE.findall(title[:m.start])[-1:]
+        city = m.id if m.kind == "city" else knowledge.building_city(m.id)
+        if city is None:
+            continue
+        before = _WORD_RE.findall(text[:m.start])[-1:]
         # Kazakh's locative is an ending on a form longer than the city's own name ("Чолпон-Атада"); a
         # Russian "Джакарта" or "Белграда" ends so without being one
         bare = {f.lower() for f in knowledge.cities().get(m.id, {}).get("cyrillic", ())}
-        located = kazakh and m.surface.lower() not in bare and _KK_LOCATIVE.search(m.surface)
-        if (before and before[0].lower() in _AT) or located:
-            venues.add(m.id)
+        located = kazakh and m.kind == "city" and m.surface.lower() not in bare and _KK_LOCATIVE.search(m.surface)
+        if (before and before[0].lower() in _AT) or located or m.kind == "building":
+            venues.add(city)
     return venues
+
+
+def venue_conflict(asked: frozenset[str], title: str, sentences: tuple[str, ...],
+                   lead: int = LEAD_SENTENCES) -> set[str]:
+    """The cities an article places its own event in (its title and lead) when they are not the city the
+    question places it in (``asked``) and the article places nothing at all there: "What did Tajani and
+    Nurtleu discuss when they met in Rome?" is not answered by "В Астане прошла встреча Таяни и Нуртлеу"
+    (that it speaks of "стремление Рима" is no meeting in Rome). Empty when there is no such conflict."""
+    if not asked:
+        return set()
+    own = placed_cities(title) | {c for s in sentences[:max(lead, 1)] for c in placed_cities(s)}
+    if not own or own & asked:
+        return set()
+    if any(placed_cities(s) & asked for s in sentences):
+        return set()
+    return own
 
 
 def years_mentioned(text: str, date: str | None = None) -> set[str]:
