@@ -31,7 +31,7 @@ from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniver
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      asked_event, away_from_fact, dated_elsewhere, english_verb_between,
                                      events_named, evidence_of, is_mentioned, joins_another,
-                                     missing_destinations, missing_entities, missing_facts, missing_in_event, venue_conflict,
+                                     missing_destinations, missing_entities, missing_facts, missing_in_event, venue_gaps, placed_cities,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
                                      named_venues, split_across_clauses, venue_elsewhere, years_mentioned)
 from rag.answering.prompts import message, quoted
@@ -136,6 +136,12 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
         asked = {(n.kind, n.id) for n in constraints.named}
         found = [m for m in evidence_of(sentence).mentions if m.kind in SLOT_KINDS[kind]
                  and (m.kind, m.id) not in asked and not (m.kind == "country" and m.id == "KZ" and kind == "country")]
+        if kind == "where" and found and (place := dateline_place(sentence)):
+            # "Astana, 12 May – … have met in Budapest": the dateline is where the report was written, the
+            # city the sentence places the meeting in is where it was
+            body = sentence.index(place) + len(place)
+            if placed_cities(sentence[body:]):
+                found = [m for m in found if m.start >= body] or found
         if kind == "where" and not found:
             # a university, a hall, a centre that no places data lists: the name after "at" / "in"
             asked_names = [n.surface for n in constraints.named if n.kind == "name"]
@@ -703,27 +709,32 @@ class Gaps:
 
     named: tuple[str, ...] = ()  # years, numbers, places, persons, organisations (labels in the answer language)
     visits: tuple[str, ...] = ()  # countries the question asks about a visit to, placed nowhere in the passage
-    # the cities the article places its event in, when the question places it in another (venue_conflict)
+    # the cities the article places its event in, when the question places it in another (venue_gaps)
     venues: tuple[str, ...] = ()
+    unplaced: tuple[str, ...] = ()  # the cities the question places its event in, placed nowhere in the article
 
     def __bool__(self) -> bool:
-        return bool(self.named or self.visits or self.venues)
+        return bool(self.named or self.visits or self.venues or self.unplaced)
 
 
 def _passage_gaps(constraints: Constraints, passage: Passage, language: str, window: int,
                   lead: int = LEAD_SENTENCES, names: NameTable | None = None, clause_check: bool = False,
-                  venue_check: bool = False) -> Gaps:
+                  venue_check: bool = False, placed_check: bool = False) -> Gaps:
     """What the question names must all be in one event of the passage's article
     (:func:`missing_in_event`). A visit abroad that the question asks about must be placed there by
     the passage. With ``venue_check``, an article that places its event in another city than the
-    question does, and nothing in the question's, does not answer (:func:`venue_conflict`)."""
+    question does, and nothing in the question's, does not answer; with ``placed_check`` too, one that
+    places nothing in the question's city (:func:`venue_gaps`)."""
     chunk = passage.hit.chunk
     text = _passage_text(passage)
     missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text, window, lead, names,
                                clause_check)
-    venues = venue_conflict(constraints.venues, chunk.title, passage.article_sentences, lead) if venue_check else set()
+    venues, unplaced = (venue_gaps(constraints.venues, chunk.title, passage.article_sentences, lead, placed_check,
+                                   constraints.sent_to)
+                        if venue_check else (set(), set()))
     return Gaps(tuple(n.label(language) for n in missing),
-                tuple(missing_destinations(constraints.destinations, text, chunk.language)), tuple(sorted(venues)))
+                tuple(missing_destinations(constraints.destinations, text, chunk.language)), tuple(sorted(venues)),
+                tuple(sorted(unplaced)))
 
 
 def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, language: str = "",
@@ -746,7 +757,7 @@ def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, lang
     if clause_check:  # the sentence's clauses tell one event, or one that is not the asked one
         named += tuple(label for label in (n.label(language) for n in split_across_clauses(constraints, c.text, names))
                        if label not in named)
-    return Gaps(tuple(missing) + named, passage.visits, passage.venues)
+    return Gaps(tuple(missing) + named, passage.visits, passage.venues, passage.unplaced)
 
 
 def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = (), asked_venues: frozenset[str] = frozenset()) -> str:
@@ -764,6 +775,9 @@ def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = (), asked_venue
         there = ", ".join(knowledge.city_name(c, language) for c in gaps.venues)
         asked = ", ".join(knowledge.city_name(c, language) for c in sorted(asked_venues))
         return message("refusal_reason_other_venue", language, there=there, asked=asked)
+    if gaps.unplaced:
+        return message("refusal_reason_not_placed", language,
+                       place=", ".join(knowledge.city_name(c, language) for c in gaps.unplaced))
     return message("refusal_reason_no_visit", language, place=knowledge.country_name(gaps.visits[0], language))
 
 
@@ -822,13 +836,14 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
 
     passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window, settings.lead_sentences,
-                                       context.names, settings.clause_event_check, settings.venue_check)
+                                       context.names, settings.clause_event_check, settings.venue_check,
+                                       settings.venue_placed_check)
                     for p in {c.passage for c in pool}}
     missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n], language, context.names,
                             settings.clause_event_check) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
     # sentences of an article whose event is in another city: their dates and places are that event's
-    placed_elsewhere = [c for c in pool if missing[c.row] and missing[c.row].venues
+    placed_elsewhere = [c for c in pool if missing[c.row] and (missing[c.row].venues or missing[c.row].unplaced)
                         and not (missing[c.row].named or missing[c.row].visits)]
     if not grounded:
         return _refusal(question, language, passages, _gaps_reason(language, missing[pool[0].row],

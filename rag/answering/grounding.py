@@ -98,7 +98,8 @@ class Constraints:
     post: tuple[str, str | None] | None = None
     side: str | None = None  # the country whose person a who-question asks for (asked_side)
     counted: str | None = None  # the document or event a how-many question counts (questions.counted_thing)
-    venues: frozenset[str] = frozenset()  # city ids the question places its event in ("met in Rome")
+    venues: frozenset[str] = frozenset()  # city ids the question places its event in ("met in Rome", "came to Rome")
+    sent_to: frozenset[str] = frozenset()  # those of them only a trip goes to ("came to Rome", "Римге")
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -167,9 +168,11 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
         if kept:
             named.append(Named("name", " ".join(kept), " ".join(kept)))
     unique = {(n.kind, n.id): n for n in named}
+    venues = placed_cities(question, directions=True)
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language),
                        asked_measure(question), frozenset(quantities_named(question)), asked_post(question),
-                       asked_side(question, language), counted_thing(question), frozenset(placed_cities(question)))
+                       asked_side(question, language), counted_thing(question), frozenset(venues),
+                       frozenset(venues - placed_cities(question)))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:
@@ -429,11 +432,13 @@ def title_venues(title: str) -> set[str]:
     return placed_cities(title, buildings=False)
 
 
-def placed_cities(text: str, buildings: bool = True) -> set[str]:
+def placed_cities(text: str, buildings: bool = True, directions: bool = False) -> set[str]:
     """The cities ``text`` places something in: after "in", "at", "в" and their kin, or with a Kazakh
-    locative ending ("Чолпон-Атада"); with ``buildings``, a building stands for its city ("at the Akorda")."""
+    locative ending ("Чолпон-Атада"); with ``buildings``, a building stands for its city ("at the Akorda");
+    with ``directions``, where a trip goes too ("a visit to Astana", "Астанаға"): where the visit is."""
     venues = set()
     kazakh = bool(_KAZAKH_LETTER.search(text))
+    words = _TO_OR_IN | {"at"} if directions else _AT
     for m in knowledge.entities_in(text):
         if m.kind != "city" and not (buildings and m.kind == "building"):
             continue
@@ -444,26 +449,43 @@ def placed_cities(text: str, buildings: bool = True) -> set[str]:
         # Kazakh's locative is an ending on a form longer than the city's own name ("Чолпон-Атада"); a
         # Russian "Джакарта" or "Белграда" ends so without being one
         bare = {f.lower() for f in knowledge.cities().get(m.id, {}).get("cyrillic", ())}
-        located = kazakh and m.kind == "city" and m.surface.lower() not in bare and _KK_LOCATIVE.search(m.surface)
-        if (before and before[0].lower() in _AT) or located or m.kind == "building":
+        inflected = kazakh and m.kind == "city" and m.surface.lower() not in bare
+        located = inflected and (_KK_LOCATIVE.search(m.surface) or (directions and _KK_DATIVE.search(m.surface)))
+        if (before and before[0].lower() in words) or located or m.kind == "building":
             venues.add(city)
     return venues
 
 
-def venue_conflict(asked: frozenset[str], title: str, sentences: tuple[str, ...],
-                   lead: int = LEAD_SENTENCES) -> set[str]:
-    """The cities an article places its own event in (its title and lead) when they are not the city the
-    question places it in (``asked``) and the article places nothing at all there: "What did Tajani and
-    Nurtleu discuss when they met in Rome?" is not answered by "В Астане прошла встреча Таяни и Нуртлеу"
-    (that it speaks of "стремление Рима" is no meeting in Rome). Empty when there is no such conflict."""
+_KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке|на|не)$")
+
+
+def venue_gaps(asked: frozenset[str], title: str, sentences: tuple[str, ...], lead: int = LEAD_SENTENCES,
+               placed_check: bool = False, sent_to: frozenset[str] = frozenset()) -> tuple[set[str], set[str]]:
+    """Whether an article can tell the event the question places in a city (``asked``): the cities the
+    article places its own event in (its title and lead) when they are not the asked one and the article
+    places nothing there, and, with ``placed_check``, the asked cities the article places nothing in at all
+    (its dateline counts). "What did Tajani and Nurtleu discuss when they met in Rome?" is not answered by
+    "В Астане прошла встреча Таяни и Нуртлеу" (that it speaks of "стремление Рима" is no meeting in Rome),
+    nor "…in Milan" by an article that speaks only of an Astana–Milan flight. A city the question only
+    sends someone to (``sent_to``: "who was to come to Astana") is there when a trip goes there."""
     if not asked:
-        return set()
-    own = placed_cities(title) | {c for s in sentences[:max(lead, 1)] for c in placed_cities(s)}
-    if not own or own & asked:
-        return set()
-    if any(placed_cities(s) & asked for s in sentences):
-        return set()
-    return own
+        return set(), set()
+    # the article's own event is where its title and lead place it, or send its visitor ("visit to Astana");
+    # elsewhere in it only what happens "in" a city is there ("Orbán's trip to Astana" is another event)
+    own = placed_cities(title, directions=True) | {c for s in sentences[:max(lead, 1)]
+                                                   for c in placed_cities(s, directions=True)}
+    placed = {c for s in (title,) + sentences for c in placed_cities(s)}
+    # what the article places anywhere, even a trip's end
+    anywhere = {c for s in (title,) + sentences for c in placed_cities(s, directions=True)}
+    there = placed & asked or anywhere & sent_to
+    conflict = own if own and not own & asked and not there else set()
+    unplaced: set[str] = set()
+    if placed_check:
+        # and its dateline's city
+        datelines = {m.id for s in sentences[:max(lead, 1)] if (place := dateline_place(s))
+                     for m in knowledge.entities_in(place) if m.kind == "city"}
+        unplaced = set(asked) - anywhere - datelines
+    return conflict, unplaced
 
 
 def years_mentioned(text: str, date: str | None = None) -> set[str]:
