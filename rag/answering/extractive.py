@@ -31,9 +31,10 @@ from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniver
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      asked_event, away_from_fact, dated_elsewhere, english_verb_between,
                                      events_named, evidence_of, is_mentioned, joins_another,
-                                     missing_destinations, missing_entities, missing_facts, missing_in_event, venue_gaps, placed_cities,
+                                     missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
-                                     named_venues, split_across_clauses, venue_elsewhere, years_mentioned)
+                                     named_venues, placed_cities, split_across_clauses, venue_elsewhere, venue_gaps,
+                                     years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
                                     quantities_named, quantity_positions, states_topics)
@@ -932,8 +933,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
             if slot:
                 evidence = c
                 break
-        skipped = [c for c in grounded + placed_elsewhere if (c.row in elsewhere or c in placed_elsewhere)
-                   and c.score >= grounded[0].score - settings.fact_slack]
+        skipped = [c for c in [c for c in grounded if c.row in elsewhere] + placed_elsewhere
+                   if c.score >= grounded[0].score - settings.fact_slack]
         if slot is None and any(short_answer(kind, question, c.text, language, constraints, context.names,
                                              c.passage.hit.chunk.date) for c in skipped):
             # the only dates (places) near enough are another event's: stating one would answer wrongly

@@ -171,8 +171,8 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
     venues = placed_cities(question, directions=True)
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language),
                        asked_measure(question), frozenset(quantities_named(question)), asked_post(question),
-                       asked_side(question, language), counted_thing(question), frozenset(venues),
-                       frozenset(venues - placed_cities(question)))
+                       asked_side(question, language), counted_thing(question), venues,
+                       venues - placed_cities(question))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:
@@ -263,10 +263,15 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
 
 
 @lru_cache(maxsize=1)
-def _clause_break() -> re.Pattern:
-    words = sorted({w for key, ws in load("clauses.json").items() if not key.startswith("_") for w in ws},
+def _alternation(data_file: str) -> str:
+    """The words of a per-language word list (``data_file``) as a regex alternation, longest first."""
+    words = sorted({w for key, ws in load(data_file).items() if not key.startswith("_") for w in ws},
                    key=len, reverse=True)
-    return re.compile(r";\s*|,\s*(?:" + "|".join(map(re.escape, words)) + r")\s+(?:(?:of|об?|за|на)\s+)?", re.I)
+    return "|".join(map(re.escape, words))
+
+
+def _clause_break() -> re.Pattern:
+    return re.compile(r";\s*|,\s*(?:" + _alternation("clauses.json") + r")\s+(?:(?:of|об?|за|на)\s+)?", re.I)
 
 
 def clauses(sentence: str) -> list[str]:
@@ -353,10 +358,8 @@ _PRONOUN_REACH = 3  # sentences back a chain of "He said… He added…" is foll
 
 @lru_cache(maxsize=1)
 def _subject_pronoun() -> re.Pattern:
-    words = sorted({w for key, ws in load("pronouns.json").items() if not key.startswith("_") for w in ws},
-                   key=len, reverse=True)
     # the first word, or the first after a leading phrase closed by a comma ("In turn, he noted…")
-    return re.compile(r"^\W*(?:[^,.;:]{0,30},\s*)?(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
+    return re.compile(r"^\W*(?:[^,.;:]{0,30},\s*)?(?:" + _alternation("pronouns.json") + r")(?!\w)", re.I)
 
 
 def _opens_with_pronoun(sentence: str) -> bool:
@@ -426,13 +429,14 @@ def named_venues(sentence: str, names: NameTable | None = None) -> list[Mention]
     return found
 
 
-def title_venues(title: str) -> set[str]:
+def title_venues(title: str) -> frozenset[str]:
     """The cities a title places its event in ("… в Чолпон-Ате обсудили", "talks in Vilnius",
     "Чолпон-Атада"), not those it names otherwise ("flights between Astana and Lima")."""
     return placed_cities(title, buildings=False)
 
 
-def placed_cities(text: str, buildings: bool = True, directions: bool = False) -> set[str]:
+@lru_cache(maxsize=16384)
+def placed_cities(text: str, buildings: bool = True, directions: bool = False) -> frozenset[str]:
     """The cities ``text`` places something in: after "in", "at", "в" and their kin, or with a Kazakh
     locative ending ("Чолпон-Атада"); with ``buildings``, a building stands for its city ("at the Akorda");
     with ``directions``, where a trip goes too ("a visit to Astana", "Астанаға"): where the visit is."""
@@ -450,13 +454,10 @@ def placed_cities(text: str, buildings: bool = True, directions: bool = False) -
         # Russian "Джакарта" or "Белграда" ends so without being one
         bare = {f.lower() for f in knowledge.cities().get(m.id, {}).get("cyrillic", ())}
         inflected = kazakh and m.kind == "city" and m.surface.lower() not in bare
-        located = inflected and (_KK_LOCATIVE.search(m.surface) or (directions and _KK_DATIVE.search(m.surface)))
+        located = inflected and (_KK_LOCATIVE.search(m.surface) or (directions and _KK_TO_OR_IN.search(m.surface)))
         if (before and before[0].lower() in words) or located or m.kind == "building":
             venues.add(city)
-    return venues
-
-
-_KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке|на|не)$")
+    return frozenset(venues)
 
 
 def venue_gaps(asked: frozenset[str], title: str, sentences: tuple[str, ...], lead: int = LEAD_SENTENCES,
@@ -472,13 +473,13 @@ def venue_gaps(asked: frozenset[str], title: str, sentences: tuple[str, ...], le
         return set(), set()
     # the article's own event is where its title and lead place it, or send its visitor ("visit to Astana");
     # elsewhere in it only what happens "in" a city is there ("Orbán's trip to Astana" is another event)
-    own = placed_cities(title, directions=True) | {c for s in sentences[:max(lead, 1)]
-                                                   for c in placed_cities(s, directions=True)}
-    placed = {c for s in (title,) + sentences for c in placed_cities(s)}
-    # what the article places anywhere, even a trip's end
-    anywhere = {c for s in (title,) + sentences for c in placed_cities(s, directions=True)}
+    texts = (title,) + sentences
+    reached = [placed_cities(t, directions=True) for t in texts]
+    own = frozenset().union(*reached[:1 + max(lead, 1)])
+    placed = frozenset().union(*(placed_cities(t) for t in texts))
+    anywhere = frozenset().union(*reached)  # what the article places anywhere, even a trip's end
     there = placed & asked or anywhere & sent_to
-    conflict = own if own and not own & asked and not there else set()
+    conflict = set(own) if own and not own & asked and not there else set()
     unplaced: set[str] = set()
     if placed_check:
         # and its dateline's city
