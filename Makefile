@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test index eval bench browser clean
+.PHONY: setup run test index eval eval-heldout bench browser clean
 
 setup: $(STAMP)
 	@$(BIN)/rag setup
@@ -27,6 +27,17 @@ index: setup
 
 eval: setup
 	$(BIN)/rag eval
+
+# The held-out fixture (eval/heldout/README.md): the corpus plus its synthetic articles, in a workspace of
+# their own under eval/results/ (the product's documents/ and index/ are not touched), indexed incrementally.
+HELDOUT := eval/results/heldout-workspace
+eval-heldout: setup
+	@mkdir -p $(HELDOUT)/documents
+	@find $(HELDOUT)/documents -maxdepth 1 -type f -delete
+	@find documents eval/heldout/documents -maxdepth 1 -type f \( -name '*.txt' -o -name '*.htm' -o -name '*.html' \) \
+	  -exec cp {} $(HELDOUT)/documents/ \;
+	$(BIN)/rag index --documents $(HELDOUT)/documents --index $(HELDOUT)/index
+	$(BIN)/rag eval --gold eval/heldout/gold.jsonl --documents $(HELDOUT)/documents --index $(HELDOUT)/index
 
 bench: setup index
 	$(BIN)/python bench/bench_index.py

@@ -179,6 +179,24 @@ def test_a_figure_of_another_measure_is_no_answer() -> None:
                  "en") == "$40 million"
 
 
+def test_a_count_is_of_the_people_or_things_asked() -> None:
+    # sentences and questions about a country the corpus never mentions; every language
+    kazakhs = ("В аймаке проживает более 100 тысяч этнических казахов, а квоты для перуанских студентов "
+               "в казахстанских вузах расширены.")
+    assert short("amount", "Сколько перуанских студентов учится в казахстанских вузах?", kazakhs, "ru") is None
+    students = "Сейчас в Казахстане учатся 48 перуанских студентов."
+    assert short("amount", "How many Peruvian students study in Kazakhstan?", students, "en") == "48"
+    tourists = "През 2023 г. над 8 500 туристи от Казахстан са посетили Перу, което е с 40% повече."
+    assert short("amount", "Қанша турист Перуге барды?", tourists, "kk") is not None
+    # the tourists' figures are no trade figure, and no count of students
+    assert short("amount", "Какъв е стокообменът между Казахстан и Перу?", tourists, "bg") is None
+    assert short("amount", "How many students visited Peru?", tourists, "en") is None
+    # "people" are counted by a figure of any kind of people
+    lecture = "The lecture was attended by more than 200 students, lecturers and staff."
+    assert short("amount", "How many people attended the lecture?", lecture, "en") is not None
+    assert short("amount", "Дәріске қанша адам қатысты?", lecture, "kk") is not None
+
+
 def test_a_figure_of_another_quantity_is_no_answer() -> None:
     from rag.answering.questions import quantities_named
 

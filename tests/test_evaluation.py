@@ -469,6 +469,32 @@ def test_the_events_gold_set_is_valid_and_new():
     assert earlier.isdisjoint(q.question for q in questions)
 
 
+def test_the_heldout_fixture_is_valid_and_about_countries_the_corpus_is_not(tmp_path):
+    # eval/heldout: synthetic articles and their questions, written blind (eval/heldout/README.md); its gold
+    # file is checked against the corpus and those articles together, as `make eval-heldout` runs it
+    import shutil
+
+    from rag.articles import read_article
+    from rag.knowledge import entities_in
+
+    heldout = REPO / "eval" / "heldout"
+    for folder in (REPO / "documents", heldout / "documents"):
+        for f in folder.glob("*.txt"):
+            shutil.copy(f, tmp_path / f.name)
+    questions, problems = ev.check_gold(heldout / "gold.jsonl", tmp_path)
+    assert problems == [] and len(questions) == 60
+    assert {q.language for q in questions} == set(ev.LANGUAGES)
+    assert sum(not q.answerable for q in questions) == 24 and sum(bool(q.history) for q in questions) == 8
+    assert {q.doc for q in questions if q.doc} <= {f.name for f in (heldout / "documents").glob("*.txt")}
+
+    def countries(folder: Path) -> set[str]:
+        return {m.country for f in folder.glob("*.txt") for m in entities_in(read_article(f).title)
+                if m.country and m.country != "KZ"}
+
+    new = countries(heldout / "documents")
+    assert len(new) >= 8 and new.isdisjoint(countries(REPO / "documents"))
+
+
 def test_eval_stops_on_a_broken_gold_file_before_loading_anything(monkeypatch, capsys):
     def fail(*_args, **_kwargs):
         raise AssertionError("the index must not be touched when the gold file is broken")

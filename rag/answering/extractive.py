@@ -37,7 +37,7 @@ from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_R
                                      years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
-                                    quantities_named, quantity_positions, states_topics)
+                                    counts_named, quantities_named, quantity_positions, states_topics)
 from rag.knowledge import Mention, NameTable
 from rag.articles import dateline_place
 from rag.knowledge.lexicon import all_stopwords
@@ -130,7 +130,8 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
     if kind == "when":
         return find_dates(sentence)
     if kind == "amount":
-        return measured_amounts(sentence, constraints.measure, constraints.quantities, constraints.counted)
+        return measured_amounts(sentence, constraints.measure, constraints.quantities, constraints.counted,
+                                   constraints.counts)
     if kind == "who":
         return _holders(sentence, constraints, names)
     if kind in SLOT_KINDS:
@@ -152,8 +153,16 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
     return []
 
 
+def _counts_others(sentence: str, counts: frozenset[str]) -> bool:
+    """Whether ``sentence`` gives a number of people or things other than ``counts`` ("8,500 tourists")."""
+    others = counts_named(sentence) - counts
+    at = quantity_positions(sentence, others, "counted")
+    return any(0 <= p - a.end <= _COUNT_NOUN_AFTER for a in find_amounts(sentence) + find_counted_words(sentence)
+               for p in at)
+
+
 def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[str] = frozenset(),
-                     counted: str | None = None) -> list:
+                     counted: str | None = None, counts: frozenset[str] = frozenset()) -> list:
     """The figures of ``sentence`` that can answer a question about ``measure``: a sum for "how much
     does it cost", a number of things for "how many" (no percentage, no sum); any figure otherwise
     (a rate of change is preferred, not required: "by how much did trade grow" may be a sum). When the
@@ -163,6 +172,20 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
     named = quantities_named(sentence) if quantities else set()
     if named and not quantities & named:
         return []
+    if quantities and not named and _counts_others(sentence, counts):
+        # a sentence that counts other people or things and names no asked quantity gives their figures:
+        # "over 8,500 tourists, 40% more than in 2022" is no trade figure ("a project worth $7 million" may be)
+        return []
+    if counts and not counted:
+        # "how many students": a figure the students follow ("48 Mongolian students"), not the "100 thousand
+        # ethnic Kazakhs" of a sentence that mentions students elsewhere
+        at = quantity_positions(sentence, counts, "counted")
+        if not at:
+            return []
+        if measure == "percent":
+            return [a for a in find_amounts(sentence) if a.is_change]
+        return [a for a in find_amounts(sentence) + find_counted_words(sentence) if not a.is_money and not a.is_change
+                and any(0 <= p - a.end <= _COUNT_NOUN_AFTER for p in at)]
     if counted:
         # "how many memorandums": a number of them ("Three memorandums were signed"), not of the students
         # who attended a lecture; the thing follows its number within a word or two, in any language
@@ -200,6 +223,9 @@ def _has_unit(sentence: str, amount: Amount) -> bool:
 
 
 _COUNTED_AFTER = 16  # characters between a number and the thing it counts ("three new memorandums")
+# the same for the people and things measures.json counts, which more often take an adjective or two
+# ("120,000 Kazakh tourists", "500-ден астам қазақстандық студент")
+_COUNT_NOUN_AFTER = 24
 _YEAR_DISTANCE = 60  # characters between a figure and the year (or part of a year) it is of
 
 
@@ -632,7 +658,8 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         text = format_date_mention(d, language)
         return Slot(text, (("date", text, d.start, d.end),))
     if kind == "amount":
-        amounts = measured_amounts(sentence, constraints.measure, constraints.quantities, constraints.counted)
+        amounts = measured_amounts(sentence, constraints.measure, constraints.quantities, constraints.counted,
+                                   constraints.counts)
         if not amounts:
             return None
         if constraints.measure == "percent" and any(a.is_change for a in amounts):
@@ -853,7 +880,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
     if kind == "amount":
         # "how much" is answered only by a sentence that gives a figure of what is asked (a sum for a cost)
-        grounded = [c for c in grounded if measured_amounts(c.text, constraints.measure, constraints.quantities, constraints.counted)]
+        grounded = [c for c in grounded if measured_amounts(c.text, constraints.measure, constraints.quantities,
+                                                     constraints.counted, constraints.counts)]
         if constraints.quantities:
             # a sentence that names what the figure is of beats one that may only refer to it
             naming = [c for c in grounded if constraints.quantities & quantities_named(c.text)]

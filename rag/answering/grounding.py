@@ -24,7 +24,7 @@ from functools import lru_cache
 from rag import knowledge
 from rag.answering.facts import numbers_in
 from rag.articles import dateline_place
-from rag.answering.questions import AND_WORDS, asked_measure, asked_type, counted_thing, quantities_named
+from rag.answering.questions import AND_WORDS, asked_measure, asked_type, counted_noun, counted_thing, quantities_named
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
 from rag.knowledge.places import load
@@ -100,6 +100,7 @@ class Constraints:
     counted: str | None = None  # the document or event a how-many question counts (questions.counted_thing)
     venues: frozenset[str] = frozenset()  # city ids the question places its event in ("met in Rome", "came to Rome")
     sent_to: frozenset[str] = frozenset()  # those of them only a trip goes to ("came to Rome", "Римге")
+    counts: frozenset[str] = frozenset()  # the people or things it names that a figure may count (students…)
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -172,7 +173,7 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language),
                        asked_measure(question), frozenset(quantities_named(question)), asked_post(question),
                        asked_side(question, language), counted_thing(question), venues,
-                       venues - placed_cities(question))
+                       venues - placed_cities(question), counted_noun(question))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:

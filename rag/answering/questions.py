@@ -194,25 +194,49 @@ def asked_measure(question: str) -> str | None:
     return "count" if counted_thing(question) else None
 
 
-@lru_cache(maxsize=1)
-def _quantity_forms() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    data = load("measures.json")["quantities"]
+@lru_cache(maxsize=2)
+def _quantity_forms(section: str = "quantities") -> tuple[tuple[str, tuple[str, ...]], ...]:
+    data = load("measures.json")[section]
     return tuple((kind, tuple(f.lower() for forms in data[kind].values() for f in forms)) for kind in data)
 
 
-def quantities_named(text: str) -> set[str]:
+def quantities_named(text: str, section: str = "quantities") -> set[str]:
     """What figures in ``text`` can be of (investment, trade, export, import): ``measures.json``'s
-    quantities whose words the text holds, in any of the four languages."""
+    quantities whose words the text holds, in any of the four languages. With ``section="counted"``: the
+    people and things it may count (students, tourists, companies…)."""
     lower, words = text.lower(), _words(text)
-    return {kind for kind, forms in _quantity_forms() if any(_has_form(f, lower, words) for f in forms)}
+    return {kind for kind, forms in _quantity_forms(section) if any(_has_form(f, lower, words) for f in forms)}
 
 
-def quantity_positions(text: str, kinds: frozenset[str] | set[str]) -> list[int]:
-    """Where ``text`` names one of the quantities ``kinds`` (``measures.json``: "exports", "износ", "экспорт"):
-    the start of each word that opens with one of their forms, in text order."""
+def counts_named(text: str) -> set[str]:
+    """The people and things ``text`` names that a figure may count (``measures.json``'s "counted")."""
+    return quantities_named(text, "counted")
+
+
+def counted_noun(question: str) -> frozenset[str]:
+    """The people or things a how-many question counts: the first of ``counts_named`` in it ("сколько
+    студентов учится в вузах" counts students, not universities), as a set of one, or empty."""
+    named = counts_named(question)
+    if not named:
+        return frozenset()
+    # the first after the question's "how many" ("қанша адам" after "университетіндегі"), else the first
+    asks = [m.end for m in knowledge.find_terms(question, "question") if m.id == "amount"]
+    def where(kind: str) -> tuple[bool, int]:
+        at = quantity_positions(question, {kind}, "counted") or [len(question)]
+        after = [p for p in at if asks and p >= asks[0]]
+        return (not after, (after or at)[0])
+    first = min(named, key=where)
+    # "people" are counted by a figure of any of their kinds: students, tourists, participants…
+    return frozenset(load("measures.json")["people"]) if first == "person" else frozenset({first})
+
+
+def quantity_positions(text: str, kinds: frozenset[str] | set[str], section: str = "quantities") -> list[int]:
+    """Where ``text`` names one of the quantities ``kinds`` (``measures.json``: "exports", "износ", "экспорт"),
+    or of the counted things of ``section="counted"``: the start of each word that opens with one of their
+    forms, in text order."""
     if not kinds:
         return []
-    forms = [f for kind, fs in _quantity_forms() if kind in kinds for f in fs if re.fullmatch(r"[\w ]+=?", f)]
+    forms = [f for kind, fs in _quantity_forms(section) if kind in kinds for f in fs if re.fullmatch(r"[\w ]+=?", f)]
     found = set()
     for form in forms:
         end = r"(?!\w)" if form.endswith("=") else ""  # "import=" is a whole word, "important" is not

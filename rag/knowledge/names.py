@@ -155,6 +155,10 @@ def _key(word: str, vowels: bool = False) -> str:
     doubled letters once ("Tokayev", "Токаев", "Тоқаев" → "takav")."""
     w = _to_latin(word, guess_cyrillic_language(word)) if is_cyrillic(word) else word
     w = anyascii(w).lower()
+    # Romance "qu" before e or i is k ("Enrique", "Quintero": Энрике, Кинтеро); before another vowel it
+    # stays "ku", as Vietnamese "Quang" is "Куанг" (English "Quint", "Квинт", is not caught so)
+    w = re.sub(r"qu(?=[ei])", "k", w)
+    w = re.sub(r"nh$", "n", w)  # Vietnamese final "nh" is Russian "н"/"нь": "Minh" is "Мин", "Thanh" "Тхань"
     for a, b in (("dzh", "j"), ("dz", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("tch", "c"), ("ch", "c"),
                  ("sh", "s"), ("ts", "c"), ("tz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("w", "v"),
                  ("x", "ks"), ("q", "k"), ("y", "i"), ("j", "i")):
@@ -166,6 +170,10 @@ def _key(word: str, vowels: bool = False) -> str:
     return re.sub(r"(.)\1+", r"\1", w)
 
 
+_LATIN_CH = ("sh", "kh", "k")
+_ROMANISED_SURNAME = re.compile(r"(?:[oe]va?|[iy]na?|[oe]vich|[oe]vna|enko|uly|kyzy|bek|ski|ska|sky)$", re.I)
+
+
 @lru_cache(maxsize=8192)
 def word_keys(word: str) -> frozenset[str]:
     """Keys of a name word and of its stems without a case ending."""
@@ -175,10 +183,19 @@ def word_keys(word: str) -> frozenset[str]:
         bases += [word[:-len(e)] for e in _NAME_ENDINGS if lower.endswith(e) and len(lower) - len(e) >= 3]
     # vowels are one class in a key, so a stem of three letters is keyed with its vowels ("=kim"), and so is
     # a word of three: "Кима" is "Kim", but "Рама" less "а" is not "Рим"
+    else:
+        # Latin "ch" is said as in the name's own language: French "Michel" is Russian "Мишель", German
+        # "Fuchs" "Фукс"/"Фухс", Italian "Chiara" "Кьяра"; English and Spanish "ch" is the key's own "c"
+        # A name romanised from Russian, Bulgarian or Kazakh writes ш "sh": its "ch" is ч ("Gechev" is
+        # "Гечев", not "Гешев"), so those surnames' endings keep the one key.
+        if re.search("ch", word, re.I) and not _ROMANISED_SURNAME.search(word):
+            bases += [re.sub("ch", sound, word, flags=re.I) for sound in _LATIN_CH]
     keys = {_key(b) for b in bases if len(b) > 3}
     # consonants alone, for a long enough name: Kazakh "Нұртілеу" is written "Nurtleu"
     keys |= {c for c in (k.replace("a", "") for k in keys) if len(c) >= 4}
     keys |= {"=" + _key(b, vowels=True) for b in bases if len(b) <= 3}  # matched only as they are
+    # a longer Latin word whose key is as short ("Minh" → "min") is matched so too
+    keys |= {"=" + k for b in bases if len(b) > 3 and not is_cyrillic(b) and len(k := _key(b, vowels=True)) <= 3}
     return frozenset(k for k in keys if k.strip("="))
 
 
