@@ -43,6 +43,9 @@ class Turn:
     carried: tuple[Named, ...] = ()
     follow_up: bool = False
     entities: tuple[Named, ...] = ()  # every entity this turn is about (its own and the carried ones)
+    # the years this turn is about: its own, else (a follow-up) the earlier turns' ("what did he sign?" after
+    # "Who did Tokayev receive in June 2024?" is about 2024, not another year's visit)
+    years: frozenset[str] = frozenset()
 
 
 def leans_on_context(question: str) -> bool:
@@ -69,12 +72,13 @@ def resolve(question: str, history: Sequence[str], language: str, names: NameTab
 
 def _turn(question: str, previous: Turn | None, language: str, names: NameTable | None,
           common: frozenset[str]) -> Turn:
-    own = question_constraints(question, language, names, common).named
+    constraints = question_constraints(question, language, names, common)
+    own, years = constraints.named, constraints.years
     subject = [n for n in own if _kind_group(n) != "home"]  # "в Астане" alone does not say who or with whom
     if previous is None or not previous.entities or (subject and not leans_on_context(question)):
-        return Turn(question, question, (), False, own)
+        return Turn(question, question, (), False, own, years)
     if not own and not leans_on_context(question) and len(_WORD.findall(question)) > 12:
-        return Turn(question, question, (), False, own)  # a long question with no names stands alone
+        return Turn(question, question, (), False, own, years)  # a long question with no names stands alone
     own_kinds = {_kind_group(n) for n in own} - {"home"}
     # an elliptical follow-up that names only a city of Kazakhstan ("And in Astana?" after "… in Budapest?")
     # asks the earlier question of that city instead: it replaces the earlier cities and buildings, not the
@@ -97,7 +101,7 @@ def _turn(question: str, previous: Turn | None, language: str, names: NameTable 
     for n in replaced:
         context = context.replace(n.surface, " ")
     query = f"{' '.join(context.split())} {question}"
-    return Turn(question, query, carried, True, own + carried)
+    return Turn(question, query, carried, True, own + carried, years or previous.years)
 
 
 def _only_places(question: str, own: Sequence[Named]) -> bool:

@@ -934,6 +934,29 @@ def test_follow_ups_of_any_length_are_completed_and_standalone_questions_are_not
         assert turn.query == question and not turn.carried
 
 
+def test_a_follow_up_keeps_the_years_of_the_conversation_unless_it_names_its_own() -> None:
+    history = ["Who did Tokayev receive in Akorda in June 2031?"]
+    assert resolve("What trade target did he mention?", history, "en").years == {"2031"}
+    assert resolve("And in 2032?", history, "en").years == {"2032"}
+    # a question that stands on its own keeps only its own
+    assert resolve("When did Kazakhstan open an embassy in Lima?", history, "en").years == frozenset()
+
+
+@pytest.mark.parametrize("sentence, language, shown", [
+    # buildings no places data lists, named by their kind beside a name, in every language and order
+    ("The talks took place at the Quinta Palace, the seat of the Peruvian Ministry.", "ru", "дворец Кинта"),
+    ("Переговоры прошли во дворце Торре-Тагле, где располагается МИД Перу.", "en", "Torre-Tagle Palace"),
+    ("Церемонията се проведе в историческия дворец „Гоял“ в Лима.", "kk", "Гоял сарайы"),
+    ("Кездесу «Гоял» сарайында өтті.", "bg", "дворец Гоял"),
+])
+def test_a_which_building_question_is_answered_by_a_building_not_a_city(sentence, language, shown) -> None:
+    question = {"ru": "В каком здании прошла встреча в Лиме?", "en": "In which palace did they meet in Lima?",
+                "kk": "Кездесу Лимада қай ғимаратта өтті?", "bg": "В коя сграда се проведе срещата в Лима?"}[language]
+    assert shown.lower() in (short("where", question, sentence, language) or "").lower()
+    # a city alone does not say which building
+    assert short("where", question, "The next round will be held in Astana.", language) is None
+
+
 def test_a_follow_up_that_names_a_new_country_replaces_the_old_one() -> None:
     turn = resolve("And with Hungary?", ["How much did Kazakhstan and Bulgaria trade in 2024?"], "en")
     assert turn.follow_up and "Bulgaria" not in turn.query and "Hungary" in turn.query
@@ -1528,6 +1551,11 @@ def test_a_question_about_another_event_is_not_answered_from_the_dateline(real_i
     ("Жол картасына 2031 жылдың соңына дейін қол қойылады.", "by_end", 2031),
     ("по итогам первого полугодия 2031 года", "h1", 2031),
     ("2031 жылдың соңынан бастап", None, 2031),  # "from the end of": a longer word, no period read
+    # seasons are parts of the year too
+    ("The business forum is to be held in Lima in the spring of 2031.", "spring", 2031),
+    ("Форум пройдёт в Найроби осенью 2031 года.", "autumn", 2031),
+    ("Форумът ще се проведе през лятото на 2031 г.", "summer", 2031),
+    ("Форум 2031 жылдың қысында Ханойда өтеді.", "winter", 2031),
 ])
 def test_a_part_of_the_year_is_kept_with_its_year(text: str, period: str | None, year: int) -> None:
     (d,) = find_dates(text)

@@ -29,12 +29,12 @@ from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
-                                     asked_event, away_from_fact, dated_elsewhere, english_verb_between,
-                                     events_named, evidence_of, is_mentioned, joins_another,
+                                     asked_event, away_from_fact, building_venues, dated_elsewhere,
+                                     english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
-                                     named_venues, placed_cities, split_across_clauses, venue_elsewhere, venue_gaps,
-                                     years_mentioned)
+                                     named_venues, placed_cities, split_across_clauses, venue_display,
+                                     venue_elsewhere, venue_gaps, years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
                                     counts_named, quantities_named, quantity_positions, states_topics)
@@ -82,6 +82,7 @@ class Context:
     names: NameTable | None = None
     carried: tuple[Named, ...] = ()
     common: frozenset[str] = frozenset()  # words the corpus writes in lower case (never names)
+    years: frozenset[str] = frozenset()  # the years earlier turns pinned down, for a follow-up that names none
 
 
 def question_kind(question: str) -> str:
@@ -144,11 +145,15 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
             body = sentence.index(place) + len(place)
             if placed_cities(sentence[body:]):
                 found = [m for m in found if m.start >= body] or found
+        if kind == "where" and constraints.building:
+            # "which building": a city is no answer, a building of the data or one named by its kind is
+            found = [m for m in found if m.kind == "building"]
         if kind == "where" and not found:
-            # a university, a hall, a centre that no places data lists: the name after "at" / "in"
+            # a palace, a university, a hall that no places data lists: one named by its kind of building
+            # ("дворец „Милези“"), else the name after "at" / "in"
             asked_names = [n.surface for n in constraints.named if n.kind == "name"]
-            found = [m for m in named_venues(sentence, names)
-                     if not any(knowledge.same_name(m.surface, a) for a in asked_names)]
+            found = building_venues(sentence) or [m for m in named_venues(sentence, names)
+                                                  if not any(knowledge.same_name(m.surface, a) for a in asked_names)]
         return found
     return []
 
@@ -717,7 +722,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
             chosen = [_closest(found, anchors, lambda m: m.start, sentence)]
         named = [(m, _post_text(sentence, m, _holder_of(sentence, m, names), language, names) if kind == "post"
                   # a venue no data knows is named as the source writes it (Latin script: see named_venues)
-                  else m.surface if m.kind == "venue" else knowledge.term_name(m.kind, m.id, language))
+                  else venue_display(m, language) if m.kind == "venue" else knowledge.term_name(m.kind, m.id, language))
                  for m in chosen]
         spans = [(name, m.start, m.end) for m, name in named]
         if kind == "document":
@@ -853,6 +858,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         have = {(n.kind, n.id) for n in constraints.named}
         constraints = dataclasses.replace(constraints, named=constraints.named + tuple(
             n for n in context.carried if (n.kind, n.id) not in have))
+    if context.years and not constraints.years:
+        constraints = dataclasses.replace(constraints, years=context.years)
     kind = question_kind(question)
     if kind == "who" and constraints.post is None and _asks_only_of(question, constraints):
         # "Кто такой Роман Василенко?" asks what he is, not who else is in his sentence

@@ -101,6 +101,7 @@ class Constraints:
     venues: frozenset[str] = frozenset()  # city ids the question places its event in ("met in Rome", "came to Rome")
     sent_to: frozenset[str] = frozenset()  # those of them only a trip goes to ("came to Rome", "Римге")
     counts: frozenset[str] = frozenset()  # the people or things it names that a figure may count (students…)
+    building: bool = False  # a where-question asks which building ("в каком здании", "қай сарайда")
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -173,7 +174,7 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language),
                        asked_measure(question), frozenset(quantities_named(question)), asked_post(question),
                        asked_side(question, language), counted_thing(question), venues,
-                       venues - placed_cities(question), counted_noun(question))
+                       venues - placed_cities(question), counted_noun(question), asks_building(question))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:
@@ -428,6 +429,75 @@ def named_venues(sentence: str, names: NameTable | None = None) -> list[Mention]
             continue
         found.append(Mention("venue", surface, m.start(), m.end(), surface))
     return found
+
+
+_NAME_TOKEN = r"(?:[«„“\"][^»“”\"]{2,40}[»“”\"]|[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’-]+)"
+
+
+@lru_cache(maxsize=1)
+def _building_heads() -> tuple[tuple[str, re.Pattern], ...]:
+    data = load("building_heads.json")["entries"]
+    return tuple((kind, re.compile(r"(?<!\w)(?:" + "|".join(sorted((re.escape(f) for forms in e["forms"].values()
+                                                                   for f in forms), key=len, reverse=True))
+                                  + r")\w*", re.I)) for kind, e in data.items())
+
+
+def asks_building(question: str) -> bool:
+    """Whether ``question`` asks which building (its "which" noun is a kind of building: "which palace",
+    "в каком здании", "қай ғимаратта"), not which city."""
+    nouns = [m for m in knowledge.find_terms(question, "asked_noun") if m.id == "where"]
+    return any(head.match(question, m.start) for m in nouns for _, head in _building_heads())
+
+
+def building_venues(sentence: str) -> list[Mention]:
+    """Buildings no places data lists, named by a kind of building beside a name (``building_heads.json``):
+    "the Necessidades Palace", "во дворце Несесидадеш", "дворец „Милези“", "«Милези» сарайында". Mentions of
+    kind "venue" whose id is "<kind>\t<name>" (:func:`venue_display` names them in any language). A name
+    that is a known place, organisation or term, or a stopword, makes no building of the noun."""
+    known = [(m.start, m.end) for m in knowledge.entities_in(sentence)]
+    stop = all_stopwords()
+    token = re.compile(_NAME_TOKEN)
+    found: list[Mention] = []
+    for kind, head in _building_heads():
+        for h in head.finditer(sentence):
+            before = re.search(r"(" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+$", sentence[:h.start()])
+            after = re.match(r"\s+(?:of\s+(?:the\s+)?)?(" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})",
+                             sentence[h.end():])
+            sides = []
+            if before:
+                sides.append((list(reversed([(before.start(1) + t.start(), before.start(1) + t.end(), t.group(0))
+                                              for t in token.finditer(before.group(1))])), True))
+            if after:
+                sides.append(([(h.end() + after.start(1) + t.start(), h.end() + after.start(1) + t.end(), t.group(0))
+                               for t in token.finditer(after.group(1))], False))
+            for tokens, is_before in sides:
+                # the words nearest the noun, up to a stopword ("The Palace") or a known place, organisation
+                # or term ("Кездесу «Милези» сарайында": the meeting is no part of the name)
+                kept = []
+                for a, b, w in tokens:
+                    if w.strip("«»„“”\"").lower() in stop or any(s < b and a < e for s, e in known):
+                        break
+                    kept.append((a, b, w))
+                if not kept or re.search(r"['’]s$", kept[0][2]):
+                    continue  # "Tokayev's residence" is somebody's, not a named building
+                kept.sort()
+                name = " ".join(w.strip("«»„“”\"") for _, _, w in kept)
+                a, b = (kept[0][0], h.end()) if is_before else (h.start(), kept[-1][1])
+                found.append(Mention("venue", f"{kind}\t{name}", a, b, sentence[a:b]))
+                break
+    return sorted(found, key=lambda m: m.start)
+
+
+def venue_display(m: Mention, language: str) -> str:
+    """A venue as an answer in ``language`` names it: a building of :func:`building_venues` with its kind in
+    that language and its name in that script; any other as the source writes it."""
+    if "\t" not in m.id:
+        return m.surface
+    kind, name = m.id.split("\t", 1)
+    latin = all(ord(ch) < 0x250 for ch in name if ch.isalpha())
+    if (language == "en") != latin:
+        name = knowledge.transliterate(name, language)
+    return load("building_heads.json")["entries"][kind]["display"].get(language, "{name}").format(name=name)
 
 
 def title_venues(title: str) -> frozenset[str]:

@@ -76,6 +76,8 @@ _LAT_VOWELS = set("aeiouyáéíóúėęąūųüöäëâîôă")
 
 
 def _to_cyrillic(word: str, language: str) -> str:
+    # Romance "qu" before e/i is k ("Enrique", "Quintero" → Энрике, Кинтеро); the case of each letter is kept
+    word = re.sub(r"(q)u(?=[ei])", lambda m: "K" if m.group(1) == "Q" else "k", word, flags=re.I)
     lower = word.lower()
     out: list[str] = []
     i = 0
