@@ -29,7 +29,7 @@ from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
-                                     asked_event, away_from_fact, building_venues, dated_elsewhere,
+                                     areas_in_posts, asked_event, away_from_fact, building_venues, dated_elsewhere,
                                      english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
@@ -145,6 +145,10 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
             body = sentence.index(place) + len(place)
             if placed_cities(sentence[body:]):
                 found = [m for m in found if m.start >= body] or found
+        if kind == "areas":
+            # "Minister of Digital Development" names a post, not a topic of the talks
+            posts = areas_in_posts(sentence, evidence_of(sentence).mentions)
+            found = [m for m in found if m.start not in posts]
         if kind == "where" and constraints.building:
             # "which building": a city is no answer, a building of the data or one named by its kind is
             found = [m for m in found if m.kind == "building"]

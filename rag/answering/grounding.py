@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Sequence
 
 from rag import knowledge
 from rag.answering.facts import numbers_in
@@ -28,6 +29,7 @@ from rag.answering.questions import AND_WORDS, asked_measure, asked_type, counte
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
 from rag.knowledge.places import load
+from rag.language import has_kazakh_letters
 
 # Always true of this corpus (Kazakhstan's diplomacy), so never a constraint.
 IGNORED_COUNTRIES = frozenset({"KZ"})
@@ -440,6 +442,34 @@ def _building_heads() -> tuple[tuple[str, re.Pattern], ...]:
     return tuple((kind, re.compile(r"(?<!\w)(?:" + "|".join(sorted((re.escape(f) for forms in e["forms"].values()
                                                                    for f in forms), key=len, reverse=True))
                                   + r")\w*", re.I)) for kind, e in data.items())
+
+
+_POST_LINK = frozenset({"of", "for", "the", "and", "на", "по", "за", "и"})
+_KK_POSSESSIVE_TITLE = re.compile(r"(?:і|ы|сі|сы)(?:нің|ның|мен|не|на|нен|нан|нде|нда)?$", re.I)
+
+
+def areas_in_posts(sentence: str, mentions: Sequence[Mention]) -> set[int]:
+    """The starts of the area mentions of ``sentence`` that name a post, not a topic: "Minister of Digital
+    Development", "министр цифрового развития и инноваций", Kazakh "Цифрлық даму, инновациялар … министрі"
+    (the portfolio before the possessive title). Such a word says who someone is, not what was discussed."""
+    titles = [m for m in mentions if m.kind == "title"]
+    areas = sorted((m for m in mentions if m.kind == "area"), key=lambda m: m.start)
+    inside: set[int] = set()
+    reach = {t.end for t in titles}  # where a post's portfolio may go on from
+    for m in areas:
+        for end in sorted((e for e in reach if e <= m.start), reverse=True)[:1]:
+            gap = _WORD_RE.findall(sentence[end:m.start])
+            if re.search(r"[.;:–—()]", sentence[end:m.start]):
+                continue
+            # "Minister of Digital…", "министр цифрового…", "Energy and Digital" after an area of the post
+            if all(w.lower() in _POST_LINK or (w[:1].isupper() and _is_latin(w)) for w in gap) and len(gap) <= 4:
+                inside.add(m.start)
+                reach.add(m.end)
+        kk_after = [t for t in titles if t.start >= m.end and t.start - m.end <= 60
+                    and _KK_POSSESSIVE_TITLE.search(t.surface) and not re.search(r"[.;:–—()]", sentence[m.end:t.start])]
+        if kk_after and has_kazakh_letters(sentence):
+            inside.add(m.start)
+    return inside
 
 
 def asks_building(question: str) -> bool:

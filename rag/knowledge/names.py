@@ -76,8 +76,6 @@ _LAT_VOWELS = set("aeiouyáéíóúėęąūųüöäëâîôă")
 
 
 def _to_cyrillic(word: str, language: str) -> str:
-    # Romance "qu" before e/i is k ("Enrique", "Quintero" → Энрике, Кинтеро); the case of each letter is kept
-    word = re.sub(r"(q)u(?=[ei])", lambda m: "K" if m.group(1) == "Q" else "k", word, flags=re.I)
     lower = word.lower()
     out: list[str] = []
     i = 0
@@ -92,7 +90,8 @@ def _to_cyrillic(word: str, language: str) -> str:
             piece, size = "ю", 2  # Lithuanian "-lius", "Neliupšienė": a soft consonant before u
         elif rest.startswith("ia") and prev and prev not in _LAT_VOWELS and after and after not in _LAT_VOWELS:
             piece, size = "я", 2
-        elif rest[0] in "iy" and prev in _LAT_VOWELS and prev and (not nxt or nxt not in _LAT_VOWELS):
+        elif rest[0] in "iy" and prev in _LAT_VOWELS and prev and (not nxt or nxt not in _LAT_VOWELS) \
+                and lower[max(0, i - 2):i] != "qu":  # "Quinta" is "Квинта": the u of "qu" is the в
             piece, size = "й", 1  # "Begaj", "Mykolaitis": a vowel then i/j/y before a consonant
         elif rest[0] == "c" and nxt not in ("h", "k", "z"):
             piece, size = ("ц" if nxt and nxt in "eiy" else "к"), 1
