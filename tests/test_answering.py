@@ -795,6 +795,23 @@ def test_a_ministers_portfolio_is_no_area_of_the_talks(lead: str, language: str)
     assert not answer.refused and ("cyber" in first or "кибер" in first), answer.answer
 
 
+def test_which_areas_is_answered_by_the_list_not_by_one_area() -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 5 May 2031 – The foreign ministers of Kazakhstan and Peru met in Lima.",
+                            "Peru is ready to share its experience in tourism, the Peruvian minister said.",
+                            "The sides discussed mining, agriculture, energy and transport."], scores=[0.80, 0.70, 0.60])
+    answer = answer_extractive(load_settings(), "Which areas did the ministers of Kazakhstan and Peru discuss?",
+                               "en", article)
+    first = answer.answer.split("\n")[0]
+    assert all(a in first.lower() for a in ("mining", "agriculture", "energy")), answer.answer
+    # the areas the question names itself are no news, when the sentence names others
+    besides = answer_extractive(load_settings(), "Besides tourism, which areas did Kazakhstan and Peru discuss?",
+                                "en", article)
+    assert "tourism" not in besides.answer.split("\n")[0].lower(), besides.answer
+
+
 def test_the_top_articles_value_is_found_below_its_lead() -> None:
     """The lead repeats the question's names and outscores the sentence that holds the asked areas; that
     sentence is of the same article, so it is searched further down than another article's would be."""

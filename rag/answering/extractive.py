@@ -149,6 +149,9 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
             # "Minister of Digital Development" names a post, not a topic of the talks
             posts = areas_in_posts(sentence, evidence_of(sentence).mentions)
             found = [m for m in found if m.start not in posts]
+            # what the question names itself is no news ("besides inter-parliamentary ties, what…?"), unless
+            # the sentence names nothing else
+            found = [m for m in found if m.id not in constraints.areas] or found
         if kind == "where" and constraints.building:
             # "which building": a city is no answer, a building of the data or one named by its kind is
             found = [m for m in found if m.kind == "building"]
@@ -967,11 +970,18 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
             # names and so outscores the sentence of that article which holds the asked value
             if c.row in elsewhere or (c.score < top.score - settings.fact_slack and c.doc != top.doc):
                 continue
-            slot = short_answer(kind, question, c.text, language, constraints, context.names,
-                                c.passage.hit.chunk.date)
-            if slot:
-                evidence = c
-                break
+            found_slot = short_answer(kind, question, c.text, language, constraints, context.names,
+                                      c.passage.hit.chunk.date)
+            if not found_slot:
+                continue
+            if slot is None:
+                slot, evidence = found_slot, c
+                if kind != "areas":
+                    break
+            elif c.doc == evidence.doc and len(found_slot.values) > len(slot.values):
+                # "which areas": the sentence of the same article that lists more of them is the list asked
+                # for ("the sides discussed e-government, cybersecurity, …"), not one that names one area
+                slot, evidence = found_slot, c
         skipped = [c for c in [c for c in grounded if c.row in elsewhere] + placed_elsewhere
                    if c.score >= grounded[0].score - settings.fact_slack]
         if slot is None and any(short_answer(kind, question, c.text, language, constraints, context.names,

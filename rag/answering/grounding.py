@@ -104,6 +104,7 @@ class Constraints:
     sent_to: frozenset[str] = frozenset()  # those of them only a trip goes to ("came to Rome", "Римге")
     counts: frozenset[str] = frozenset()  # the people or things it names that a figure may count (students…)
     building: bool = False  # a where-question asks which building ("в каком здании", "қай сарайда")
+    areas: frozenset[str] = frozenset()  # the areas of cooperation the question itself names
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -176,7 +177,8 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
     return Constraints(years, numbers, tuple(unique.values()), visit_destinations(question, language),
                        asked_measure(question), frozenset(quantities_named(question)), asked_post(question),
                        asked_side(question, language), counted_thing(question), venues,
-                       venues - placed_cities(question), counted_noun(question), asks_building(question))
+                       venues - placed_cities(question), counted_noun(question), asks_building(question),
+                       frozenset(m.id for m in knowledge.entities_in(question, language) if m.kind == "area"))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:
