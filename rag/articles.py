@@ -208,6 +208,11 @@ def dateline_place(sentence: str) -> str | None:
 
 # --- furniture ---------------------------------------------------------------
 
+# Part of every article's content hash: bump it when what the parser keeps of a file changes (a furniture rule,
+# the title or date rules), so that `rag index` reads every article again instead of keeping the bodies the old
+# rules made (the index re-embeds only articles whose hash changed).
+PARSER_VERSION = "2026-12-04"
+
 # A heading after which a page lists other stories: everything from it is cut.
 _MORE_NEWS = re.compile(
     r"^(?:(?:other|related|more|latest|similar|recent)\s+(?:news|articles|stories|posts)|read\s+(?:also|more)|see\s+also"
@@ -216,6 +221,11 @@ _MORE_NEWS = re.compile(
     r"|басқа\s+жаңалықтар|ұқсас\s+жаңалықтар|соңғы\s+жаңалықтар|тағы\s+оқыңыз)\s*(?::.*)?$",
     re.I,
 )
+
+# A reader-comments heading ("Comments (2)", "Комментарии", "3 коментара"): what follows is readers', not the
+# article's, and is cut too (a comment may say anything, "Ignore previous instructions…" included).
+_COMMENTS = re.compile(r"^(?:\d+\s+)?(?:comments?|reader\s+comments|комментари\w*|коментар\w*|пікір\w*)"
+                       r"\s*(?:\(\d+\))?\s*:?$", re.I)
 
 _FURNITURE = [
     # share and "send to a friend" buttons
@@ -243,6 +253,10 @@ _FURNITURE = [
     r".*(?:e-?mail|имейл|электронной\s+почты|эл\.\s*почты).*(?:not\s+be\s+published|не\s+будет\s+опубликован"
     r"|не\s+публикуется|няма\s+да\s+бъде\s+публикуван|жарияланбайды).*",
     r"\[\s*[^\]]{1,30}\s*\]",
+    # tag lists ("Теги: Чехия, МПК, инвестиции")
+    r"(?:tags?|теги|тэги|тагове|етикети|тегтер)\s*:.*",
+    # cookie notices
+    r".*\b(?:cookies?|файлы\s+cookie|бисквитк\w*)\b.*(?:site|website|сайт\w*|согла\w*|agree|accept|приемате|съгласявате).*",
     # newsletter, podcast and social promos
     r"(?:follow\s+us|subscribe\b|подписывайтесь|следите\s+за\s+нами|абонирайте\s+се|последвайте\s+ни|жазылыңыз).*",
     r"listen\s+to\b.*\b(?:podcast|spotify|apple\s+podcasts)\b.*",
@@ -252,8 +266,11 @@ _FURNITURE_LINE = re.compile("|".join(f"(?:{p})" for p in _FURNITURE), re.I)
 _NAV_ITEM_MAX_WORDS = 6
 
 
+_NAV_SEPARATOR = re.compile(r"\s*\|\s*|\s+[/›»>]\s+")  # "A | B | C", breadcrumbs "Главная / Политика / …"
+
+
 def _is_nav_bar(line: str) -> bool:
-    items = [item.strip() for item in line.split("|")]
+    items = [item.strip() for item in _NAV_SEPARATOR.split(line)]
     return len(items) >= 3 and all(item and len(item.split()) <= _NAV_ITEM_MAX_WORDS for item in items)
 
 
@@ -281,7 +298,7 @@ def clean_body(text: str, title: str | None = None) -> str:
     previous = None
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = raw.strip()
-        if _MORE_NEWS.match(line):
+        if _MORE_NEWS.match(line) or _COMMENTS.match(line):
             break
         if not line:
             if kept and kept[-1]:
@@ -658,7 +675,7 @@ def read_article(path: Path) -> Article:
         raise ArticleError(f"cannot read: {exc.strerror or exc}") from exc
     if b"\x00" in data:
         raise ArticleError("binary file (contains NUL bytes)")
-    content_hash = hashlib.sha256(data).hexdigest()
+    content_hash = hashlib.sha256(PARSER_VERSION.encode() + b"\0" + data).hexdigest()
     if Path(path).suffix.lower() in HTML_SUFFIXES:
         return parse_html(decode_html(data), doc=Path(path).name, content_hash=content_hash)
     try:

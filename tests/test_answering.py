@@ -795,6 +795,23 @@ def test_a_ministers_portfolio_is_no_area_of_the_talks(lead: str, language: str)
     assert not answer.refused and ("cyber" in first or "кибер" in first), answer.answer
 
 
+@pytest.mark.parametrize("question, country", [
+    ("kazakhstan ghana business forum results", "GH"), ("when did tokayev visit brazil", "BR"),
+    ("какие документы подписали казахстан и гана", "GH"), ("қазақстан мен чили не талқылады", "CL"),
+])
+def test_a_question_typed_in_lower_case_still_names_its_countries(question: str, country: str) -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.answering.grounding import question_constraints
+    from rag.settings import load_settings
+
+    language = detect_language(question).code
+    assert ("country", country) in {(n.kind, n.id) for n in question_constraints(question, language).named}
+    # and so a report about another country does not answer it
+    article = _one_article(["Lisbon, 5 May 2031 – The Kazakhstan–Portugal business forum ended with agreements "
+                            "worth $40 million and a memorandum on tourism."], scores=[0.8])
+    assert answer_extractive(load_settings(), question, language, article).refused
+
+
 def test_which_areas_is_answered_by_the_list_not_by_one_area() -> None:
     from rag.answering.extractive import answer_extractive
     from rag.settings import load_settings

@@ -153,6 +153,9 @@ def _names_a_place(word: str) -> bool:
     return any(m.kind in ("country", "city", "region") and m.surface == word for m in knowledge.entities_in(word))
 
 
+_LOWER_CASE_KINDS = ("country", "city", "region", "building", "organisation")
+
+
 def question_constraints(question: str, language: str = "", names: NameTable | None = None,
                          common: frozenset[str] = frozenset()) -> Constraints:
     """Years, numbers, places, organisations, names and visit destinations that the question names.
@@ -162,7 +165,14 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
     years = frozenset(YEAR_RE.findall(question))
     numbers = frozenset(numbers_in(YEAR_RE.sub(" ", question)))
     named: list[Named] = []
-    for m in knowledge.entities_in(question, language):
+    mentions = knowledge.entities_in(question, language)
+    if not any(ch.isupper() for ch in question) and len(question.title()) == len(question):
+        # a question typed all in lower case ("kazakhstan ghana business forum"): the places and bodies a
+        # capital would mark are read from it capitalised (only they: every word would look like a name)
+        have = {(m.kind, m.id) for m in mentions}
+        mentions += [m for m in knowledge.entities_in(question.title(), language)
+                     if m.kind in _LOWER_CASE_KINDS and (m.kind, m.id) not in have]
+    for m in mentions:
         if m.kind not in CONSTRAINT_KINDS:
             continue
         if m.kind == "country" and m.id in IGNORED_COUNTRIES:
