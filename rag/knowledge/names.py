@@ -182,15 +182,15 @@ def word_keys(word: str) -> frozenset[str]:
     if is_cyrillic(word):
         lower = word.lower()
         bases += [word[:-len(e)] for e in _NAME_ENDINGS if lower.endswith(e) and len(lower) - len(e) >= 3]
+    elif len(word) >= 5 and re.search("ch", word, re.I) and not _ROMANISED_SURNAME.search(word):
+        # Latin "ch" is said as in the name's own language: French "Michel" is Russian "Мишель", German
+        # "Fuchs" "Фукс"/"Фухс", Italian "Chiara" "Кьяра"; English and Spanish "ch" is the key's own "c".
+        # A name romanised from Russian, Bulgarian or Kazakh writes ш "sh": its "ch" is ч ("Gechev" is
+        # "Гечев", not "Гешев"), so those surnames' endings keep the one key; a short word ("Chan") keeps it
+        # too, its variants' keys being too short to tell names apart ("Хан", "Шан").
+        bases += [re.sub("ch", sound, word, flags=re.I) for sound in _LATIN_CH]
     # vowels are one class in a key, so a stem of three letters is keyed with its vowels ("=kim"), and so is
     # a word of three: "Кима" is "Kim", but "Рама" less "а" is not "Рим"
-    else:
-        # Latin "ch" is said as in the name's own language: French "Michel" is Russian "Мишель", German
-        # "Fuchs" "Фукс"/"Фухс", Italian "Chiara" "Кьяра"; English and Spanish "ch" is the key's own "c"
-        # A name romanised from Russian, Bulgarian or Kazakh writes ш "sh": its "ch" is ч ("Gechev" is
-        # "Гечев", not "Гешев"), so those surnames' endings keep the one key.
-        if re.search("ch", word, re.I) and not _ROMANISED_SURNAME.search(word):
-            bases += [re.sub("ch", sound, word, flags=re.I) for sound in _LATIN_CH]
     keys = {_key(b) for b in bases if len(b) > 3}
     # consonants alone, for a long enough name: Kazakh "Нұртілеу" is written "Nurtleu"
     keys |= {c for c in (k.replace("a", "") for k in keys) if len(c) >= 4}
