@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Sequence
 
 from rag import knowledge
+from rag.answering.facts import names_relative_year
 from rag.answering.grounding import Named, question_constraints
 from rag.answering.questions import content_words
 from rag.knowledge import NameTable
@@ -101,7 +102,9 @@ def _turn(question: str, previous: Turn | None, language: str, names: NameTable 
     for n in replaced:
         context = context.replace(n.surface, " ")
     query = f"{' '.join(context.split())} {question}"
-    return Turn(question, query, carried, True, own + carried, years or previous.years)
+    # "А в прошлом году?" is about another year than the conversation's
+    carried_years = previous.years if not names_relative_year(question) else frozenset()
+    return Turn(question, query, carried, True, own + carried, years or carried_years)
 
 
 def _only_places(question: str, own: Sequence[Named]) -> bool:

@@ -993,6 +993,9 @@ def test_a_follow_up_keeps_the_years_of_the_conversation_unless_it_names_its_own
     history = ["Who did Tokayev receive in Akorda in June 2031?"]
     assert resolve("What trade target did he mention?", history, "en").years == {"2031"}
     assert resolve("And in 2032?", history, "en").years == {"2032"}
+    # a year named relative to another is not the conversation's
+    assert resolve("And last year?", history, "en").years == frozenset()
+    assert resolve("А в прошлом году?", ["Кого Токаев принял в Акорде в июне 2031 года?"], "ru").years == frozenset()
     # a question that stands on its own keeps only its own
     assert resolve("When did Kazakhstan open an embassy in Lima?", history, "en").years == frozenset()
 
@@ -1010,6 +1013,26 @@ def test_a_which_building_question_is_answered_by_a_building_not_a_city(sentence
     assert shown.lower() in (short("where", question, sentence, language) or "").lower()
     # a city alone does not say which building
     assert short("where", question, "The next round will be held in Astana.", language) is None
+
+
+@pytest.mark.parametrize("sentence", [
+    "Суда прошли через залив Золотой Рог.",  # "зал" is no kind of building inside "залив"
+    "Он вспомнил о встрече с Вилли Брандтом.",  # a capitalised "Вилли" is a person, no villa
+    "Переговоры прошли во дворце Президентском.",  # an adjective is no name
+    "He thanked Ronald Hall for the invitation.",  # "Hall" inside a person's name of the corpus
+])
+def test_no_building_is_read_from_a_person_an_adjective_or_another_word(sentence) -> None:
+    from rag.answering.grounding import building_venues
+    from rag.knowledge.names import collect_names
+    names = collect_names([("Ronald Hall spoke in Astana. Ronald Hall left.", "en")])
+    assert building_venues(sentence, names=names) == []
+
+
+def test_only_a_which_word_asks_for_a_building() -> None:
+    from rag.answering.grounding import asks_building
+    assert asks_building("In which palace did they meet?") and asks_building("В каком здании прошла встреча?")
+    assert not asks_building("What did the Capacity Building programme offer?")
+    assert not asks_building("Where was the State Building Committee set up?")
 
 
 def test_a_follow_up_that_names_a_new_country_replaces_the_old_one() -> None:
@@ -1611,6 +1634,9 @@ def test_a_question_about_another_event_is_not_answered_from_the_dateline(real_i
     ("Форум пройдёт в Найроби осенью 2031 года.", "autumn", 2031),
     ("Форумът ще се проведе през лятото на 2031 г.", "summer", 2031),
     ("Форум 2031 жылдың қысында Ханойда өтеді.", "winter", 2031),
+    # a season after a deadline word is a deadline, not the season the thing happened in
+    ("The plant is to be completed by spring 2031.", None, 2031),
+    ("Завод должны достроить к весне 2031 года.", None, 2031),
 ])
 def test_a_part_of_the_year_is_kept_with_its_year(text: str, period: str | None, year: int) -> None:
     (d,) = find_dates(text)

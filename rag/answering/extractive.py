@@ -27,7 +27,8 @@ import numpy as np
 from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniversaries, find_counted_words, find_dates,
-                                find_dates_in_year, format_amount, format_date_mention, format_ordinal)
+                                find_dates_in_year, format_amount, format_date_mention, format_ordinal,
+                                not_the_year_of)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      areas_in_posts, asked_event, away_from_fact, building_venues, dated_elsewhere,
                                      english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
@@ -159,8 +160,8 @@ def offered(kind: str, sentence: str, constraints: Constraints, names: NameTable
             # a palace, a university, a hall that no places data lists: one named by its kind of building
             # ("дворец „Милези“"), else the name after "at" / "in"
             asked_names = [n.surface for n in constraints.named if n.kind == "name"]
-            found = building_venues(sentence) or [m for m in named_venues(sentence, names)
-                                                  if not any(knowledge.same_name(m.surface, a) for a in asked_names)]
+            found = [m for m in building_venues(sentence, names=names) or named_venues(sentence, names)
+                     if not any(knowledge.same_name(m.id.split("\t")[-1], a) for a in asked_names)]
         return found
     return []
 
@@ -260,22 +261,10 @@ def _figure_year(sentence: str, amount: Amount) -> DateMention | None:
     def distance(d: DateMention) -> int:
         return min(abs(d.start - amount.end), abs(amount.start - d.end))
 
-    before, after = _not_the_year_of()
+    before, after = not_the_year_of()
     years = [d for d in years if distance(d) <= _YEAR_DISTANCE
              and not before.search(sentence[:d.start]) and not after.match(sentence, d.end)]
     return min(years, key=distance, default=None)
-
-
-@lru_cache(maxsize=1)
-def _not_the_year_of() -> tuple[re.Pattern, re.Pattern]:
-    data = load("periods.json")["not_the_year_of"]
-
-    def alternatives(key: str) -> str:
-        forms = [f for lang, fs in data[key].items() if not lang.startswith("_") for f in fs]
-        return "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
-
-    return (re.compile(r"(?<!\w)(?:" + alternatives("before") + r")\s*$", re.I),
-            re.compile(r"\s*(?:жыл\w*\s+)?(?:" + alternatives("after") + r")(?!\w)", re.I))
 
 
 _LEVEL_DISTANCE = 60  # characters between a rate of change and the sum it is of, in one statement

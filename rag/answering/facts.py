@@ -129,6 +129,20 @@ def _period_forms() -> tuple[list[tuple[str, str]], list[tuple[str, str]], tuple
             tuple(_periods()["kk_year_words"]))
 
 
+@lru_cache(maxsize=1)
+def not_the_year_of() -> tuple[re.Pattern, re.Pattern]:
+    """Patterns of the words that make a year a start, a deadline or a base ("since", "by", "к", "2030 жылға
+    дейін"): one that ends a text before the year, one that follows the year (``periods.json``)."""
+    data = _periods()["not_the_year_of"]
+
+    def alternatives(key: str) -> str:
+        forms = [f for lang, fs in data[key].items() if not lang.startswith("_") for f in fs]
+        return "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
+
+    return (re.compile(r"(?<!\w)(?:" + alternatives("before") + r")\s*$", re.I),
+            re.compile(r"\s*(?:жыл\w*\s+)?(?:" + alternatives("after") + r")(?!\w)", re.I))
+
+
 def _with_period(d: DateMention, text: str) -> DateMention:
     """A year-only date with the part of the year the text names around it ("in the first half of 2024",
     "2024 жылдың бірінші жартысында"), its span widened to cover it (each form a whole phrase)."""
@@ -139,6 +153,8 @@ def _with_period(d: DateMention, text: str) -> DateMention:
     for form, period in before_forms:
         start = len(head) - len(form)
         if start >= 0 and head[start:].lower() == form and (start == 0 or not head[start - 1].isalnum()):
+            if not_the_year_of()[0].search(head[:start]):
+                return d  # "к весне 2026", "by spring 2026": a deadline, not the season the thing happened in
             return dataclasses.replace(d, period=period, start=start)
     word = re.match(r"\s*(\S+)\s+", text[d.end:])
     if word and word.group(1).lower() in year_words:
@@ -393,6 +409,13 @@ def _relative_years() -> tuple[re.Pattern, re.Pattern, re.Pattern, dict[str, int
     before = re.compile(rf"(?<![^\W\d_])(?P<rel>{forms})\s+(?P<month>{_MONTH_WORD})", re.I)
     bare = re.compile(rf"(?<![^\W\d_])(?:{forms})(?![^\W\d_])", re.I)
     return after, before, bare, offsets
+
+
+def names_relative_year(text: str) -> bool:
+    """Whether ``text`` names a year relative to another ("last year", "в прошлом году", "биыл",
+    "a year earlier"): a follow-up that does is about that year, not the conversation's."""
+    from rag.answering.grounding import PREVIOUS_YEAR_RE  # grounding imports this module
+    return bool(_relative_years()[2].search(text) or PREVIOUS_YEAR_RE.search(text))
 
 
 def _calendar_month(word: str) -> int | None:

@@ -17,6 +17,7 @@ cited evidence covers what the question pins down:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +26,8 @@ from typing import Sequence
 from rag import knowledge
 from rag.answering.facts import numbers_in
 from rag.articles import dateline_place
-from rag.answering.questions import AND_WORDS, asked_measure, asked_type, counted_noun, counted_thing, quantities_named
+from rag.answering.questions import (AND_WORDS, asked_measure, asked_type, counted_noun, counted_thing, quantities_named,
+                                     which_nouns)
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
 from rag.knowledge.places import load
@@ -205,7 +207,10 @@ def is_mentioned(named: Named, evidence: Evidence) -> bool:
             _name_in_compound(named.surface, evidence.text)
     # several words ("Сергей Лавров", "Байрам Бегай Тоқаевты" where two names run together): all but
     # one of them must be found, so that a passage naming "Tokayev" alone does not count for Begaj
-    words = named.surface.split()
+    particles = knowledge.name_particles()  # "фон дер" is no word of the name to be found
+    words = [w for w in named.surface.split() if w not in particles]
+    if len(words) == 1:
+        return is_mentioned(dataclasses.replace(named, surface=words[0]), evidence)
     singles = [w for w in evidence.words if " " not in w]
     found = sum(any(knowledge.same_word(w, e) for e in singles) for w in words)
     return found >= max(1, len(words) - 1)
@@ -449,11 +454,20 @@ _NAME_TOKEN = r"(?:[«„“\"][^»“”\"]{2,40}[»“”\"]|[A-ZА-ЯЁӘҒҚ
 
 
 @lru_cache(maxsize=1)
-def _building_heads() -> tuple[tuple[str, re.Pattern], ...]:
-    data = load("building_heads.json")["entries"]
-    return tuple((kind, re.compile(r"(?<!\w)(?:" + "|".join(sorted((re.escape(f) for forms in e["forms"].values()
-                                                                   for f in forms), key=len, reverse=True))
-                                  + r")\w*", re.I)) for kind, e in data.items())
+def _building_heads() -> tuple[tuple[str, str, bool, re.Pattern], ...]:
+    """(kind, language, name before the noun?, pattern of the noun's forms) for each kind of building and
+    language of ``building_heads.json``. The side is read from the kind's display in that language
+    ("{name} Palace", "дворец {name}", "Villa {name}"); a form is a whole word, a stem plus an ending of its
+    language ("зале", not "залив")."""
+    data = load("building_heads.json")
+    out = []
+    for kind, e in data["entries"].items():
+        for language, forms in e["forms"].items():
+            words = sorted({f + end for f in forms for end in data["endings"][language]}, key=len, reverse=True)
+            before = e["display"][language].startswith("{name}")
+            out.append((kind, language, before,
+                        re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)))
+    return tuple(out)
 
 
 _POST_LINK = frozenset({"of", "for", "the", "and", "на", "по", "за", "и"})
@@ -485,39 +499,65 @@ def areas_in_posts(sentence: str, mentions: Sequence[Mention]) -> set[int]:
 
 
 def asks_building(question: str) -> bool:
-    """Whether ``question`` asks which building (its "which" noun is a kind of building: "which palace",
-    "в каком здании", "қай ғимаратта"), not which city."""
-    nouns = [m for m in knowledge.find_terms(question, "asked_noun") if m.id == "where"]
-    return any(head.match(question, m.start) for m in nouns for _, head in _building_heads())
+    """Whether ``question`` asks which building (the noun its "which"-word asks about is a kind of building:
+    "which palace", "в каком здании", "қай ғимаратта"), not which city."""
+    nouns = [m for m in which_nouns(question) if m.id == "where"]
+    return any(head.match(question, m.start) for m in nouns for _, _, _, head in _building_heads())
 
 
-def building_venues(sentence: str) -> list[Mention]:
+# A Russian or Bulgarian adjective after the noun is no name ("во дворце Президентском"): an unquoted word
+# with an adjective's ending ends the name there.
+_ADJECTIVE = re.compile(r"(?:ск|цк|н)(?:ий|ый|ой|ого|ому|им|ым|ом|ая|ую|ое|ые|ых|ими|ыми|ия|ата|ото|ите)$", re.I)
+
+
+def building_venues(sentence: str, language: str | None = None, names: NameTable | None = None) -> list[Mention]:
     """Buildings no places data lists, named by a kind of building beside a name (``building_heads.json``):
     "the Necessidades Palace", "во дворце Несесидадеш", "дворец „Милези“", "«Милези» сарайында". Mentions of
-    kind "venue" whose id is "<kind>\t<name>" (:func:`venue_display` names them in any language). A name
-    that is a known place, organisation or term, or a stopword, makes no building of the noun."""
+    kind "venue" whose id is "<kind>\t<name>" (:func:`venue_display` names them in any language).
+
+    The name is read on the side ``language`` puts it (the sentence's script decides when None): before the
+    noun in English and Kazakh ("Palace of …" after it), after it in Russian and Bulgarian. A known place,
+    organisation or term, a stopword, an adjective or a person of ``names`` is no part of a name; a noun
+    inside a person's name ("Ronald Hall") or written with a capital inside a Cyrillic sentence ("Вилли") is
+    no kind of building."""
+    if language is None:
+        language = "en" if not re.search(r"[а-яёәғқңөұүһі]", sentence, re.I) else (
+            "kk" if has_kazakh_letters(sentence) else "ru")
     known = [(m.start, m.end) for m in knowledge.entities_in(sentence)]
+    people = [(m.start, m.end) for m in names.find(sentence)] if names is not None else []
     stop = all_stopwords()
     token = re.compile(_NAME_TOKEN)
     found: list[Mention] = []
-    for kind, head in _building_heads():
+    for kind, head_language, name_before, head in _building_heads():
+        if head_language != language and {head_language, language} != {"ru", "bg"}:
+            continue
         for h in head.finditer(sentence):
-            before = re.search(r"(" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+$", sentence[:h.start()])
-            after = re.match(r"\s+(?:of\s+(?:the\s+)?)?(" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})",
-                             sentence[h.end():])
+            if any(s < h.end() and h.start() < e for s, e in people):
+                continue
+            if language != "en" and h.group(0)[0].isupper() and sentence[:h.start()].strip(" «„“\"'"):
+                continue
             sides = []
-            if before:
-                sides.append((list(reversed([(before.start(1) + t.start(), before.start(1) + t.end(), t.group(0))
-                                              for t in token.finditer(before.group(1))])), True))
-            if after:
-                sides.append(([(h.end() + after.start(1) + t.start(), h.end() + after.start(1) + t.end(), t.group(0))
-                               for t in token.finditer(after.group(1))], False))
-            for tokens, is_before in sides:
-                # the words nearest the noun, up to a stopword ("The Palace") or a known place, organisation
-                # or term ("Кездесу «Милези» сарайында": the meeting is no part of the name)
+            if name_before:
+                before = re.search(r"(" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+$", sentence[:h.start()])
+                if before:
+                    sides.append(list(reversed([(before.start(1) + t.start(), before.start(1) + t.end(), t.group(0))
+                                                for t in token.finditer(before.group(1))])))
+            # "Palace of Culture" in English; "дворец „Милези“", "Villa Milesi" where the name follows
+            after = re.match(r"\s+" + ("" if not name_before else r"of\s+(?:the\s+)?") + r"(" + _NAME_TOKEN
+                             + r"(?:\s+" + _NAME_TOKEN + r"){0,2})", sentence[h.end():])
+            if after and (not name_before or language == "en"):
+                sides.append([(h.end() + after.start(1) + t.start(), h.end() + after.start(1) + t.end(), t.group(0))
+                              for t in token.finditer(after.group(1))])
+            for tokens in sides:
+                is_before = bool(tokens) and tokens[0][0] < h.start()
+                # the words nearest the noun, up to a stopword ("The Palace"), a known place, organisation
+                # or term ("Кездесу «Милези» сарайында": the meeting is no part of the name), a person or
+                # an adjective
                 kept = []
                 for a, b, w in tokens:
-                    if w.strip("«»„“”\"").lower() in stop or any(s < b and a < e for s, e in known):
+                    bare = w.strip("«»„“”\"")
+                    if (bare.lower() in stop or any(s < b and a < e for s, e in known + people)
+                            or (bare == w and language in ("ru", "bg") and _ADJECTIVE.search(w))):
                         break
                     kept.append((a, b, w))
                 if not kept or re.search(r"['’]s$", kept[0][2]):
@@ -527,7 +567,8 @@ def building_venues(sentence: str) -> list[Mention]:
                 a, b = (kept[0][0], h.end()) if is_before else (h.start(), kept[-1][1])
                 found.append(Mention("venue", f"{kind}\t{name}", a, b, sentence[a:b]))
                 break
-    return sorted(found, key=lambda m: m.start)
+    # Russian and Bulgarian share forms ("двореца"): one mention each
+    return sorted(dict.fromkeys(found), key=lambda m: m.start)
 
 
 def venue_display(m: Mention, language: str) -> str:

@@ -75,16 +75,30 @@ def _which_nouns(terms: list[Mention], question: str, words: list[re.Match]) -> 
     between) read as asking for that noun's answer type: "В каком дворце…" asks for a place, "кое
     казахстанско министерство" for an organisation, "какие порты" for places. A "what" that stands for a
     thing ("Что страны обсудили?", "What was the ministry's position?") asks for none."""
+    out = []
+    for m, noun in _asked_pairs(terms, question, words):
+        out.append(dataclasses.replace(m, id=noun.id, end=noun.end) if noun is not None else m)
+    return out
+
+
+def which_nouns(question: str) -> list[Mention]:
+    """The nouns of ``asked_nouns.json`` that a "which"-word of ``question`` asks about: "palace" in "In which
+    palace…?", not "Building" in "What did the Capacity Building programme offer?"."""
+    words = list(re.finditer(r"\w+", question))
+    return [n for _, n in _asked_pairs(knowledge.find_terms(question, "question"), question, words) if n is not None]
+
+
+def _asked_pairs(terms: list[Mention], question: str, words: list[re.Match]) -> list[tuple[Mention, Mention | None]]:
+    """Each question word with the asked noun that follows it (at most one word between), or None."""
     nouns = knowledge.find_terms(question, "asked_noun")
     pronouns = _nouns_data()["pronouns"]
-    out = []
+    out: list[tuple[Mention, Mention | None]] = []
     for m in terms:
+        noun = None
         if m.id == "what" and not _is_pronoun(m, question, words, pronouns):
             noun = next((n for n in nouns if n.start >= m.end
                          and sum(1 for w in words if w.start() >= m.end and w.end() <= n.start) <= 1), None)
-            if noun is not None:
-                m = dataclasses.replace(m, id=noun.id, end=noun.end)
-        out.append(m)
+        out.append((m, noun))
     return out
 
 

@@ -26,7 +26,7 @@ from rag.knowledge.matcher import Entry, Index, Mention, Words, find, words_of
 from rag.knowledge.names import (Name, NameTable, capitalised_runs, collect_names, same_name, same_word,
                                  transliterate)
 from rag.knowledge.places import (building_city, city_name, cities, countries, country_name, country_of,
-                                  implied, place_index, region_name)
+                                  implied, load, place_index, region_name)
 
 PLACE_KINDS = ("country", "city", "region", "building")
 ENTITY_KINDS = PLACE_KINDS + ("organisation", "title", "document", "event", "area")
@@ -37,7 +37,7 @@ _PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city"
 
 __all__ = [
     "Mention", "Name", "NameTable", "KINDS", "ENTITY_KINDS", "PLACE_KINDS",
-    "entities_in", "unknown_names", "find_terms", "term_name", "country_name", "city_name", "country_of",
+    "entities_in", "unknown_names", "name_particles", "find_terms", "term_name", "country_name", "city_name", "country_of",
     "building_city", "implied", "places_in", "collect_names", "same_name", "same_word", "transliterate", "stopwords", "month_number",
     "is_derived_common", "lexicon", "countries", "cities", "capitalised_runs", "warm_up",
 ]
@@ -144,6 +144,12 @@ def term_name(kind: str, id: str, language: str) -> str:
     raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
 
 
+@lru_cache(maxsize=1)
+def name_particles() -> frozenset[str]:
+    """The lower-case words inside persons' names ("von der", "фон дер", "da", "бин"): ``name_particles.json``."""
+    return frozenset(load("name_particles.json")["forms"])
+
+
 def unknown_names(text: str, language: str | None = None, names: NameTable | None = None) -> list[str]:
     """Capitalised names in ``text`` that are nothing known: no place, organisation, title, term,
     question word, month or stopword. A sentence's first word counts only as part of a longer
@@ -156,16 +162,27 @@ def unknown_names(text: str, language: str | None = None, names: NameTable | Non
         # the words from the one the mention starts in to the last that starts before its end
         covered.update(range(max(0, bisect_right(starts, m.start) - 1), bisect_left(starts, m.end)))
     stop = all_stopwords()
+    particles = name_particles()
     runs: list[list[int]] = []
     for i, raw in enumerate(words.raw):
         name_like = (raw[0].isupper() and i not in covered and words.lower[i] not in stop
                      and len(raw) > 1 and not is_derived_common(raw, language))
-        if not name_like:
+        # "Урсулой фон дер Ляйен": a particle between two capitalised words is part of the name
+        ahead = [words.raw[j] for j in range(i + 1, min(i + 3, len(words.raw)))]
+        particle = raw in particles and any(w[0].isupper() for w in ahead)
+        inside = particle and bool(runs) and runs[-1][-1] == i - 1 and words.joined(i)
+        # "фон дер Ляйен" opens with its particles: a long one right before a capitalised word or particle
+        # (short ones, "да", "de", are common words too)
+        opening = (particle and not inside and len(raw) >= 3 and not words.initial(i)
+                   and (ahead[0][0].isupper() or ahead[0] in particles))
+        if not (name_like or inside or opening):
             continue
         if runs and runs[-1][-1] == i - 1 and words.joined(i) and not words.initial(i):
             runs[-1].append(i)
         else:
             runs.append([i])
+    runs = [run[:max(k for k, i in enumerate(run) if words.raw[i] not in particles) + 1] for run in runs
+            if any(words.raw[i] not in particles for i in run)]
     out = []
     for run in (piece for run in runs for piece in _known_pieces(text, words, run, names)):
         surface = text[words.spans[run[0]][0]:words.spans[run[-1]][1]]

@@ -160,44 +160,67 @@ def _key(word: str, vowels: bool = False) -> str:
     # stays "ku", as Vietnamese "Quang" is "Куанг" (English "Quint", "Квинт", is not caught so)
     w = re.sub(r"qu(?=[ei])", "k", w)
     w = re.sub(r"nh$", "n", w)  # Vietnamese final "nh" is Russian "н"/"нь": "Minh" is "Мин", "Thanh" "Тхань"
-    for a, b in (("dzh", "j"), ("dz", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("tch", "c"), ("ch", "c"),
+    # f and v are one (German "von" is "фон"); "C" is ч ("ch"), kept apart from a Latin "c" until that is read as k or c; ц ("ts") is a Latin "c"
+    # and is read as that is ("Chovanec", "Хованец")
+    for a, b in (("dzh", "j"), ("dz", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("tch", "C"), ("ch", "C"),
                  ("sh", "s"), ("ts", "c"), ("tz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("w", "v"),
-                 ("x", "ks"), ("q", "k"), ("y", "i"), ("j", "i")):
+                 ("x", "ks"), ("q", "k"), ("y", "i"), ("j", "i"), ("f", "v")):
         w = w.replace(a, b)
-    w = re.sub(r"[^a-z]", "", w)
-    w = re.sub(r"c(?![ei])", "k", w)  # Latin c before a back vowel or a consonant is k ("Marco", "Caspian")
+    w = re.sub(r"[^a-zC]", "", w)
+    # Latin c before a back vowel or a consonant is k ("Marco", "Caspian"); "Charles" keeps its ч ("Carlos")
+    w = re.sub(r"c(?![ei])", "k", w).replace("C", "c")
     if not vowels:
         w = re.sub(r"[aeiou]+", "a", w)
     return re.sub(r"(.)\1+", r"\1", w)
 
 
 _LATIN_CH = ("sh", "kh", "k")
+_SHORT_KEY = 4  # a vowel-class key this long or shorter is matched with its vowels (see word_keys)
 _ROMANISED_SURNAME = re.compile(r"(?:[oe]va?|[iy]na?|[oe]vich|[oe]vna|enko|uly|kyzy|bek|ski|ska|sky)$", re.I)
 
 
 @lru_cache(maxsize=8192)
 def word_keys(word: str) -> frozenset[str]:
-    """Keys of a name word and of its stems without a case ending."""
+    """Keys of a name word and of its stems without a case ending.
+
+    Two kinds: a key with its vowels as one class ("radav"), and, marked "=", a key that keeps its vowels
+    ("=radev"), matched only by an equal "=" key. A vowel-class key of four letters or fewer says too
+    little to tell names apart ("Park" and "Pirc" are both "park", "Mario" and "Mira" "mara"), so a short
+    word is keyed with its vowels only."""
     bases = [word]
     if is_cyrillic(word):
         lower = word.lower()
         bases += [word[:-len(e)] for e in _NAME_ENDINGS if lower.endswith(e) and len(lower) - len(e) >= 3]
-    elif len(word) >= 5 and re.search("ch", word, re.I) and not _ROMANISED_SURNAME.search(word):
+    elif re.search(r"[aeiouy]$", word, re.I) and len(_key(word)) <= _SHORT_KEY:
+        # a short Latin name ending in a vowel has Cyrillic case forms without it: "Rama", "Рамы" ("Рам")
+        bases.append(word[:-1])
+    variants = []
+    if not is_cyrillic(word) and len(word) >= 5 and re.search("ch", word, re.I) and not _ROMANISED_SURNAME.search(word):
         # Latin "ch" is said as in the name's own language: French "Michel" is Russian "Мишель", German
         # "Fuchs" "Фукс"/"Фухс", Italian "Chiara" "Кьяра"; English and Spanish "ch" is the key's own "c".
         # A name romanised from Russian, Bulgarian or Kazakh writes ш "sh": its "ch" is ч ("Gechev" is
         # "Гечев", not "Гешев"), so those surnames' endings keep the one key; a short word ("Chan") keeps it
         # too, its variants' keys being too short to tell names apart ("Хан", "Шан").
-        bases += [re.sub("ch", sound, word, flags=re.I) for sound in _LATIN_CH]
-    # vowels are one class in a key, so a stem of three letters is keyed with its vowels ("=kim"), and so is
-    # a word of three: "Кима" is "Kim", but "Рама" less "а" is not "Рим"
-    keys = {_key(b) for b in bases if len(b) > 3}
-    # consonants alone, for a long enough name: Kazakh "Нұртілеу" is written "Nurtleu"
-    keys |= {c for c in (k.replace("a", "") for k in keys) if len(c) >= 4}
-    keys |= {"=" + _key(b, vowels=True) for b in bases if len(b) <= 3}  # matched only as they are
-    # a longer Latin word whose key is as short ("Minh" → "min") is matched so too
-    keys |= {"=" + k for b in bases if len(b) > 3 and not is_cyrillic(b) and len(k := _key(b, vowels=True)) <= 3}
-    return frozenset(k for k in keys if k.strip("="))
+        # A variant is a guess at the sound, so it is matched with its vowels only, marked "~" (as a
+        # vowel-class key "Shirac" would be "Серик", "sarak"); see same_word.
+        variants = [re.sub("ch", sound, word, flags=re.I) for sound in _LATIN_CH]
+    if is_cyrillic(word):
+        # an ending replaces a soft letter: "Бегаем" is "Бегай", "Мишелем" "Мишель"
+        bases += [b + "й" for b in bases[1:] if b[-1:].lower() in "аеиоуыэюяё"]
+        bases += [b + "ь" for b in bases[1:] if b[-1:].isalpha() and b[-1:].lower() not in "аеиоуыэюяёйь"]
+    keys: set[str] = set()
+    for b in bases:
+        full = _key(b, vowels=True)
+        keys.add("=" + full)
+        if len(b) > 3 and len(k := _key(b)) > _SHORT_KEY:
+            keys.add(k)
+            # consonants alone, for a long enough name: Kazakh "Нұртілеу" is written "Nurtleu"
+            if len(c := k.replace("a", "")) >= 4:
+                keys.add(c)
+        elif len(b) > 3:
+            keys.add("≈" + k)  # a weak key: see same_name
+    keys |= {"~" + _key(v, vowels=True) for v in variants}
+    return frozenset(k for k in keys if k.strip("=~"))
 
 
 def _words(name: str) -> list[str]:
@@ -205,27 +228,46 @@ def _words(name: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
+def _weakly_same(a: str, b: str) -> bool:
+    """Whether two short name words share a vowel-class key though not their vowels ("Leyen", "Ляйен";
+    but "Park", "Pirc" too): a match only beside a word that matches for sure (see :func:`same_name`)."""
+    return bool({k for k in word_keys(a) if k[0] == "≈"} & word_keys(b))
+
+
+@lru_cache(maxsize=65536)
 def same_word(a: str, b: str) -> bool:
     """Whether two name words are one name, across scripts and case endings.
 
-    Keys equal; or, for consonant skeletons of four or more letters, one edit apart (transliterations
-    disagree on one sound: Slovak "Chovanec" is Cyrillic "Хованец", "Koshcherbayev" is "Кошербаев"); or
+    Keys equal; or, for consonant skeletons of five or more letters, one edit apart (transliterations
+    disagree on one sound: "Koshcherbayev" is "Кошербаев"; on four, "Merkel" would be "Marques"); or
     full keys of six or more letters with two neighbours swapped (sources misspell: "Neliupšienė",
     "Нелюшпиене"); or
     one a prefix of the other from five letters on (a name and the adjective made of it:
     "Trans-Caspian", "Транскаспийския")."""
     ka, kb = word_keys(a), word_keys(b)
-    if ka & kb:
+    if {k for k in ka & kb if k[0] != "≈"} or _variant_of(ka, kb) or _variant_of(kb, ka):
         return True
-    sa = [k for k in ka if "a" not in k and "=" not in k]
-    sb = [k for k in kb if "a" not in k and "=" not in k]
-    full = [(x, y) for x in ka for y in kb if "a" in x and "a" in y and "=" not in x + y and len(x) >= 6]
+    sa = [k for k in ka if "a" not in k and k[0] not in "=~≈"]
+    sb = [k for k in kb if "a" not in k and k[0] not in "=~≈"]
+    full = [(x, y) for x in ka for y in kb
+            if "a" in x and "a" in y and x[0] not in "=~≈" and y[0] not in "=~≈" and len(x) >= 6]
     return any(_near(x, y) for x in sa for y in sb) or any(_swapped(x, y) for x, y in full)
+
+
+def _variant_of(ka: frozenset[str], kb: frozenset[str]) -> bool:
+    """Whether a sound variant of a Latin word ("~" keys: "Charles" said "Sharles") is the other word's
+    spelling with its vowels, or that spelling's stem of four or more letters short of at most two of the
+    variant's letters: French final letters are silent and a case ending replaces them ("Шарлем", stem
+    "Шарл", is "Charles")."""
+    variants = [k[1:] for k in ka if k[0] == "~"]
+    spelled = [k[1:] for k in kb if k[0] == "="]
+    return any(v == s or (len(s) >= 4 and v.startswith(s) and len(v) - len(s) <= 2)
+               for v in variants for s in spelled)
 
 
 def _near(x: str, y: str) -> bool:
     short, long_ = sorted((x, y), key=len)
-    if len(short) < 4:
+    if len(short) < 5:
         return False
     if len(short) >= 5 and long_.startswith(short[:max(5, len(short) - 1)]):
         return True
@@ -251,19 +293,21 @@ def _swapped(x: str, y: str) -> bool:
 def same_name(a: str, b: str) -> bool:
     """Whether two names name the same person or thing, across scripts and case endings
     ("Тоқаевпен", "Токаева", "Tokayev"; "Kassym-Jomart Tokayev" and "Токаев"): every word of the
-    shorter name is a word of the longer, in order."""
+    shorter name is a word of the longer, in order. A short word whose vowels differ ("Ляйен", "Leyen")
+    counts only beside a word that matches for sure ("Урсулой … Ляйен", "Ursula … Leyen")."""
     wa, wb = _words(a), _words(b)
     if not wa or not wb:
         return False
     short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-    j = 0
+    j, sure = 0, False
     for w in short:
-        while j < len(long_) and not same_word(w, long_[j]):
+        while j < len(long_) and not (same_word(w, long_[j]) or _weakly_same(w, long_[j])):
             j += 1
         if j == len(long_):
             return False
+        sure = sure or same_word(w, long_[j])
         j += 1
-    return True
+    return sure
 
 
 # --- the names of a corpus ----------------------------------------------------------------------
@@ -295,10 +339,16 @@ class Name:
                 stems = [t for _, s in self.forms if not is_cyrillic(s)
                          # a transliteration's vowels are a guess ("Мариа"): only "й"/"ь" may take an ending
                          if _extends(best, t := transliterate(s, language), language, soft="йь")]
+            if not stems and language == "ru":
+                return _without_russian_ending(best)  # written only declined: "Бахытжаном Ермековым"
             return min(stems, key=len) if stems else best
         if not cyrillic:
             surface = min((s for _, s in self.forms), key=len)
-            return transliterate(_without_kazakh_ending(surface) if self.only_kazakh else surface, "en")
+            if self.only_kazakh:
+                surface = _without_kazakh_ending(surface)
+            elif all(lang == "ru" for lang, _ in self.forms):
+                surface = _without_russian_ending(surface)
+            return transliterate(surface, "en")
         latin = [s for _, s in self.forms if not is_cyrillic(s)]
         if latin:
             return transliterate(min(latin, key=len), language)
@@ -315,6 +365,21 @@ class Name:
 # The Kazakh genitive endings: a name the corpus writes only in Kazakh and only declined ("Марко Полоның
 # есімі") is shown in another language without one. Other endings end names too ("Байден", "Кармен", "-а").
 _KAZAKH_LONG_ENDINGS = ("ның", "нің", "дың", "дің", "тың", "тің")
+
+
+# Russian endings no nominative of a name ends in ("Бахытжаном Ермековым" is "Бахытжан Ермеков"): a name
+# the corpus writes only so is shown in English without them. Not "ем", "ой", "а": "Рустем", "Толстой", "Анна".
+_RUSSIAN_OBLIQUE = ("ыми", "ого", "ому", "ым", "ом")
+
+
+def _without_russian_ending(name: str) -> str:
+    def bare(word: str) -> str:
+        for ending in _RUSSIAN_OBLIQUE:
+            if word.endswith(ending) and len(word) - len(ending) >= 4:
+                return word[:-len(ending)]
+        return word
+
+    return " ".join(bare(w) for w in name.split(" "))
 
 
 def _without_kazakh_ending(name: str) -> str:
@@ -353,6 +418,16 @@ def _extends(longer: str, shorter: str, language: str, soft: str | None = None) 
     return bool(endings) and len(a) == len(b) and longer != shorter and all(inflects(x, y) for x, y in zip(a, b))
 
 
+def _lookup_keys(word: str) -> set[str]:
+    """The keys under which a table holds the names ``word`` may be: its own, and for a sound variant the
+    spellings :func:`_variant_of` accepts."""
+    keys = set(word_keys(word))
+    for k in word_keys(word):
+        if k[0] == "~":
+            keys |= {"=" + k[1:len(k) - cut] for cut in range(3) if len(k) - 1 - cut >= 4 or cut == 0}
+    return keys
+
+
 @dataclass(frozen=True)
 class NameTable:
     """The names a corpus mentions (see :func:`collect_names`)."""
@@ -369,7 +444,7 @@ class NameTable:
 
     def lookup(self, name: str) -> Name | None:
         """The known name that ``name`` names (any script, any case ending), else None."""
-        candidates = set.intersection(*[set().union(*(self._by_key.get(k, set()) for k in word_keys(w)))
+        candidates = set.intersection(*[set().union(*(self._by_key.get(k, set()) for k in _lookup_keys(w)))
                                         for w in _words(name)]) if _words(name) else set()
         for i in sorted(candidates):
             if any(same_name(name, s) for _, s in self.names[i].forms):
