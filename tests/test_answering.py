@@ -184,6 +184,12 @@ def test_a_count_is_of_the_people_or_things_asked() -> None:
     kazakhs = ("В аймаке проживает более 100 тысяч этнических казахов, а квоты для перуанских студентов "
                "в казахстанских вузах расширены.")
     assert short("amount", "Сколько перуанских студентов учится в казахстанских вузах?", kazakhs, "ru") is None
+    # a number counts the first counted noun after it, and a stem counts no other word
+    teachers = "Университет Лимы направил 300 преподавателей обучать студентов в Астане."
+    assert short("amount", "Сколько студентов обучат в Астане?", teachers, "ru") is None
+    assert short("amount", "How many teachers did the University of Lima send?", teachers, "en") == "300"
+    civil = "В работе форума гражданской авиации приняли участие 12 рабочих групп и 40 гостиниц Лимы."
+    assert short("amount", "Сколько граждан Перу посетили форум?", civil, "ru") is None
     students = "Сейчас в Казахстане учатся 48 перуанских студентов."
     assert short("amount", "How many Peruvian students study in Kazakhstan?", students, "en") == "48"
     tourists = "През 2023 г. над 8 500 туристи от Казахстан са посетили Перу, което е с 40% повече."
@@ -793,6 +799,23 @@ def test_a_ministers_portfolio_is_no_area_of_the_talks(lead: str, language: str)
     answer = answer_extractive(load_settings(), question, detect_language(question).code, article)
     first = answer.answer.split("\n")[0].lower()
     assert not answer.refused and ("cyber" in first or "кибер" in first), answer.answer
+
+
+@pytest.mark.parametrize("sentence, posts, topics", [
+    # what was discussed with a minister is a topic; a genitive after the title is the minister's portfolio
+    ("Президент обсудил с министром торговлю и энергетику.", [], ["торговлю", "энергетику"]),
+    ("Он встретился с министром торговли Перу.", ["торговли"], []),
+    ("Среща с министъра на енергетиката на Перу.", ["енергетиката"], []),
+    # an ambassador has no portfolio, and Kazakh names one before the title, not after it
+    ("Перу елшісі энергетика және туризм мәселелерін талқылады.", [], ["энергетика", "туризм"]),
+])
+def test_only_a_ministers_portfolio_is_read_as_a_post(sentence: str, posts: list, topics: list) -> None:
+    from rag.answering.grounding import areas_in_posts, evidence_of
+    mentions = evidence_of(sentence).mentions
+    inside = areas_in_posts(sentence, mentions)
+    areas = [m for m in mentions if m.kind == "area"]
+    assert [m.surface for m in areas if m.start in inside] == posts
+    assert [m.surface for m in areas if m.start not in inside] == topics
 
 
 @pytest.mark.parametrize("question, country", [

@@ -370,6 +370,9 @@ def test_an_institutions_capitalised_adjective_is_no_name():
     # a female surname in -ина keeps its single н, and Bulgarian first names in -ия/-ата stay names
     assert kn.unknown_names("Когда посол встретился с Анной Карениной?", "ru") == ["Анной Карениной"]
     assert kn.unknown_names("Кога Ксения пристигна в Астана?", "bg") == ["Ксения"]
+    # first names in -анна take -нной/-нную as adjectives do, and stay names
+    assert kn.unknown_names("Когда посол встретился с Марианной Торрес?", "ru") == ["Марианной Торрес"]
+    assert kn.unknown_names("Что обсудили с председателем Государственной думы Перу?", "ru") == []
 
 
 def test_unknown_names_cuts_a_run_where_two_known_names_meet():

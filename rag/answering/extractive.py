@@ -197,8 +197,10 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
             return []
         if measure == "percent":
             return [a for a in find_amounts(sentence) if a.is_change]
+        # a number counts the first counted noun after it: "300 teachers to train students" counts teachers
+        others = [q for q in quantity_positions(sentence, counts_named(sentence) - counts, "counted") if q not in at]
         return [a for a in find_amounts(sentence) + find_counted_words(sentence) if not a.is_money and not a.is_change
-                and any(0 <= p - a.end <= _COUNT_NOUN_AFTER for p in at)]
+                and any(0 <= p - a.end <= _COUNT_NOUN_AFTER and not any(a.end <= q < p for q in others) for p in at)]
     if counted:
         # "how many memorandums": a number of them ("Three memorandums were signed"), not of the students
         # who attended a lecture; the thing follows its number within a word or two, in any language

@@ -470,8 +470,15 @@ def _building_heads() -> tuple[tuple[str, str, bool, re.Pattern], ...]:
     return tuple(out)
 
 
+_PORTFOLIO_TITLES = frozenset({"minister", "deputy_minister", "prime_minister", "deputy_prime_minister"})
+# Russian genitive endings of an area's first word: "торговли", "сельского", "инноваций", "транспорта"
+_GENITIVE = re.compile(r"(?:и|ы|а|я|ого|его|ой|ей|их|ых|ов|ев|ий)$", re.I)
 _POST_LINK = frozenset({"of", "for", "the", "and", "на", "по", "за", "и"})
 _KK_POSSESSIVE_TITLE = re.compile(r"(?:і|ы|сі|сы)(?:нің|ның|мен|не|на|нен|нан|нде|нда)?$", re.I)
+
+
+def _is_cyrillic_word(word: str) -> bool:
+    return bool(re.match(r"[а-яёәғқңөұүһі]", word, re.I))
 
 
 def areas_in_posts(sentence: str, mentions: Sequence[Mention]) -> set[int]:
@@ -487,12 +494,22 @@ def areas_in_posts(sentence: str, mentions: Sequence[Mention]) -> set[int]:
             gap = _WORD_RE.findall(sentence[end:m.start])
             if re.search(r"[.;:–—()]", sentence[end:m.start]):
                 continue
-            # "Minister of Digital…", "министр цифрового…", "Energy and Digital" after an area of the post
+            # "Minister of Digital…", "министр цифрового…", "Energy and Digital" after an area of the post;
+            # right after a Cyrillic title only a genitive is its portfolio ("министр торговли"), not the
+            # accusative of what was discussed ("обсудил с министром торговлю")
+            # (Kazakh names the portfolio before the title: see below)
+            first = _WORD_RE.findall(m.surface)[:1]
+            if first and _is_cyrillic_word(first[0]) and (has_kazakh_letters(sentence) or (
+                    not gap and not _GENITIVE.search(first[0]))):
+                continue
             if all(w.lower() in _POST_LINK or (w[:1].isupper() and _is_latin(w)) for w in gap) and len(gap) <= 4:
                 inside.add(m.start)
                 reach.add(m.end)
-        kk_after = [t for t in titles if t.start >= m.end and t.start - m.end <= 60
-                    and _KK_POSSESSIVE_TITLE.search(t.surface) and not re.search(r"[.;:–—()]", sentence[m.end:t.start])]
+        # Kazakh names a portfolio before a minister's title ("Цифрлық даму … министрі"), a few words away;
+        # an ambassador ("елшісі") has none
+        kk_after = [t for t in titles if t.start >= m.end and t.start - m.end <= 60 and t.id in _PORTFOLIO_TITLES
+                    and _KK_POSSESSIVE_TITLE.search(t.surface) and not re.search(r"[.;:–—()]", sentence[m.end:t.start])
+                    and len(_WORD_RE.findall(sentence[m.end:t.start])) <= 5]
         if kk_after and has_kazakh_letters(sentence):
             inside.add(m.start)
     return inside
