@@ -1025,7 +1025,7 @@ def test_a_follow_up_keeps_the_years_of_the_conversation_unless_it_names_its_own
 
 @pytest.mark.parametrize("sentence, language, shown", [
     # buildings no places data lists, named by their kind beside a name, in every language and order
-    ("The talks took place at the Quinta Palace, the seat of the Peruvian Ministry.", "ru", "дворец Квинта"),
+    ("The talks took place at the Quinta Palace, the seat of the Peruvian Ministry.", "ru", "дворец Кинта"),
     ("Переговоры прошли во дворце Торре-Тагле, где располагается МИД Перу.", "en", "Torre-Tagle Palace"),
     ("Церемонията се проведе в историческия дворец „Гоял“ в Лима.", "kk", "Гоял сарайы"),
     ("Кездесу «Гоял» сарайында өтті.", "bg", "дворец Гоял"),

@@ -258,7 +258,7 @@ def test_months_and_stopwords():
     ("Gabrielius Landsbergis", "ru", "Габриелюс Ландсбергис"), ("Bajram Begaj", "bg", "Байрам Бегай"),
     ("Ermal Muça", "ru", "Эрмал Муча"), ("Ermal Muça", "bg", "Ермал Муча"), ("Sergey Lavrov", "kk", "Сергей Лавров"),
     ("Тоқаев", "en", "Tokayev"), ("Нұрлан Ермекбаев", "en", "Nurlan Yermekbayev"), ("Щерба", "en", "Shcherba"),
-    ("Габриэлюс", "bg", "Габриелюс"),
+    ("Габриэлюс", "bg", "Габриелюс"), ("Enrique Quintana", "ru", "Энрике Кинтана"), ("Enrique", "bg", "Енрике"),
 ])
 def test_transliterate(name, language, expected):
     assert kn.transliterate(name, language) == expected

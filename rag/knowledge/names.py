@@ -86,16 +86,21 @@ def _to_cyrillic(word: str, language: str) -> str:
         after = lower[i + 2] if i + 2 < len(lower) else ""
         if rest[0] in _DIACRITICS:
             piece, size = _DIACRITICS[rest[0]], 1
+        elif rest.startswith("qu") and after and after in "eiéí" and lower[i + 3:i + 4] not in _LAT_VOWELS:
+            # Romance "qu" before e/i, as in the name keys: "Enrique" is "Энрике", "Quintana" "Кинтана"; a
+            # vowel after it is English ("Queens" keeps its "кв")
+            piece, size = "к", 2
         elif rest.startswith("iu") and prev and prev not in _LAT_VOWELS and after and after not in _LAT_VOWELS:
             piece, size = "ю", 2  # Lithuanian "-lius", "Neliupšienė": a soft consonant before u
         elif rest.startswith("ia") and prev and prev not in _LAT_VOWELS and after and after not in _LAT_VOWELS:
             piece, size = "я", 2
         elif rest[0] in "iy" and prev in _LAT_VOWELS and prev and (not nxt or nxt not in _LAT_VOWELS) \
-                and lower[max(0, i - 2):i] != "qu":  # "Quinta" is "Квинта": the u of "qu" is the в
+                and lower[max(0, i - 2):i] != "qu":  # the u of "qu" is a consonant ("к" or "в")
             piece, size = "й", 1  # "Begaj", "Mykolaitis": a vowel then i/j/y before a consonant
         elif rest[0] == "c" and nxt not in ("h", "k", "z"):
             piece, size = ("ц" if nxt and nxt in "eiy" else "к"), 1
-        elif rest[0] == "e" and language != "bg" and (not prev or prev in "aou"):
+        elif rest[0] == "e" and language != "bg" and (not prev or prev in "aou") and not (
+                lower[max(0, i - 2):i] == "qu" and lower[i + 1:i + 2] not in _LAT_VOWELS):  # "Enrique": the "к" rule above
             piece, size = "э", 1  # ru and kk write "Эрмал", "Габриэлюс"; Bulgarian has no э
         else:
             piece, size = next(((c, len(lat)) for lat, c in _LATIN_CYR if rest.startswith(lat)), (rest[0], 1))
