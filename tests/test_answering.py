@@ -740,9 +740,12 @@ def test_a_dateline_does_not_date_a_visit_to_another_city() -> None:
     assert visit.refused, visit.answer
     meeting = answer_extractive(settings, "When did Tokayev meet Dina Boluarte in Astana?", "en", article)
     assert not meeting.refused and "May 5, 2031" in meeting.answer.split("\n")[0], meeting.answer
-    unchecked = answer_extractive(dataclasses.replace(settings, dateline_place_check=False),
+    # what refused it is this check, not another (a visit verb places the asked event in Lima, which the
+    # venue checks find nowhere either)
+    unchecked = answer_extractive(dataclasses.replace(settings, dateline_place_check=False, venue_check=False,
+                                                      venue_placed_check=False),
                                   "When did Tokayev visit Lima?", "en", article)
-    assert not unchecked.refused  # what refused it is this check, not another
+    assert not unchecked.refused
 
 
 def test_a_dateline_is_not_the_venue_the_title_gives() -> None:

@@ -30,6 +30,7 @@ from rag.answering.questions import (AND_WORDS, asked_measure, asked_type, count
                                      which_nouns)
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
+from rag.knowledge.matcher import is_cyrillic
 from rag.knowledge.places import load
 from rag.language import has_kazakh_letters
 
@@ -142,6 +143,12 @@ def evidence_of(text: str) -> Evidence:
     place on its own (inside a party's name, «Литовские христианские демократы»): "Литовской Республики" is
     a country, so no name is matched against "Литовской" ("Липавский" is one sound away)."""
     mentions = tuple(knowledge.entities_in(text))
+    # a title names the body it heads ("председателят на Сената", "Chairman of the Senate"): that body is
+    # mentioned too
+    mentions = tuple(sorted(mentions + tuple(
+        Mention(o.kind, o.id, m.start + o.start, m.start + o.end, o.surface, o.country)
+        for m in mentions if m.kind == "title" for o in knowledge.find_terms(m.surface, "organisation", alone=True)),
+        key=lambda m: m.start))
     runs = [w for _, _, w in knowledge.capitalised_runs(text, min_words=1) if " " in w or not _names_a_place(w)]
     singles = [m.group(0) for m in _TOKEN.finditer(text) if m.group(0)[0].isupper()
                and not any(k.start <= m.start() and m.end() <= k.end for k in mentions)
@@ -156,6 +163,25 @@ def _names_a_place(word: str) -> bool:
 
 
 _LOWER_CASE_KINDS = ("country", "city", "region", "building", "organisation")
+
+
+def _first_names(text: str, mentions: list[Mention], names: NameTable | None) -> list[Mention]:
+    """The cities and regions of ``mentions`` that open a person's name ("Питер ван дер Линден", "Florence
+    de Vries"): the corpus's names table holds the whole name, or a name particle and a capitalised word
+    follow the place."""
+    people = [(p.start, p.end) for p in names.find(text)] if names is not None else []
+    particles = knowledge.name_particles()
+
+    def opens_name(m: Mention) -> bool:
+        if m.kind not in ("city", "region") or not m.surface[:1].isupper():
+            return False
+        if any(s <= m.start and m.end < e for s, e in people):
+            return True
+        after = text[m.end:].split()[:4]
+        n = next((i for i, w in enumerate(after) if w.lower() not in particles), len(after))
+        return 0 < n < len(after) and after[n][:1].isupper()
+
+    return [m for m in mentions if opens_name(m)]
 
 
 def question_constraints(question: str, language: str = "", names: NameTable | None = None,
@@ -174,13 +200,25 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
         have = {(m.kind, m.id) for m in mentions}
         mentions += [m for m in knowledge.entities_in(question.title(), language)
                      if m.kind in _LOWER_CASE_KINDS and (m.kind, m.id) not in have]
+    elif not is_cyrillic(question) and len(question.title()) == len(question):
+        # English capitalises its country adjectives, a hurried user does not ("the romanian senate
+        # delegation"): a Latin word in lower case that is a country's name or adjective still names it,
+        # unless the corpus writes it in lower case itself (a common word)
+        have = {(m.kind, m.id) for m in mentions}
+        mentions += [m for m in knowledge.entities_in(question.title(), language)
+                     if m.kind == "country" and (m.kind, m.id) not in have and question[m.start:m.end].islower()
+                     and question[m.start:m.end] not in common]
+    firsts = _first_names(question, mentions, names)
     for m in mentions:
-        if m.kind not in CONSTRAINT_KINDS:
+        if m.kind not in CONSTRAINT_KINDS or m in firsts:
             continue
         if m.kind == "country" and m.id in IGNORED_COUNTRIES:
             continue
         named.append(Named(m.kind, m.id, m.surface, m.country))
     for surface in knowledge.unknown_names(question, language, names):
+        # "Питер ван дер Линден": the place read in the name is its first word
+        surface = next((f"{m.surface} {surface}" for m in firsts
+                        if question[m.end:].lstrip().startswith(surface)), surface)
         kept = [w for w in surface.split() if w.lower() not in common]
         if kept:
             named.append(Named("name", " ".join(kept), " ".join(kept)))
@@ -204,7 +242,7 @@ def is_mentioned(named: Named, evidence: Evidence) -> bool:
                                          for m in evidence.mentions))
     if " " not in named.surface.strip():  # one word: matched whole against each word, compounds included
         return any(knowledge.same_word(named.surface, word) for word in evidence.words if " " not in word) or \
-            _name_in_compound(named.surface, evidence.text)
+            _name_in_compound(named.surface, evidence.text) or _acronym_spelt(named.surface, evidence.text)
     # several words ("Сергей Лавров", "Байрам Бегай Тоқаевты" where two names run together): all but
     # one of them must be found, so that a passage naming "Tokayev" alone does not count for Begaj
     particles = knowledge.name_particles()  # "фон дер" is no word of the name to be found
@@ -214,6 +252,25 @@ def is_mentioned(named: Named, evidence: Evidence) -> bool:
     singles = [w for w in evidence.words if " " not in w]
     found = sum(any(knowledge.same_word(w, e) for e in singles) for w in words)
     return found >= max(1, len(words) - 1)
+
+
+def _initial(word: str) -> str:
+    """A word's first letter as a Latin capital ("Қазақстан" K, "Жолы" Z, "Temir" T): acronyms are compared
+    across scripts by these."""
+    return knowledge.transliterate(word[:1].upper(), "en")[:1].upper()
+
+
+def _acronym_spelt(name: str, text: str) -> bool:
+    """Whether ``name``, an acronym ("ҚТЖ", "KTZ", "ЕАЭС"), is spelt by the initials of consecutive words of
+    ``text``, the first capitalised ("Қазақстан темір жолы"): press releases write a body out in full where
+    a question abbreviates it."""
+    letters = [ch for ch in name if ch.isalpha()]
+    if not 3 <= len(letters) <= 6 or not all(ch.isupper() for ch in letters):  # two letters spell too much
+        return False
+    wanted = [_initial(ch) for ch in letters]
+    words = _WORD_RE.findall(text)
+    return any(words[i][:1].isupper() and [_initial(w) for w in words[i:i + len(wanted)]] == wanted
+               for i in range(len(words) - len(wanted) + 1))
 
 
 def _name_in_compound(name: str, text: str) -> bool:
@@ -406,6 +463,7 @@ def dated_elsewhere(constraints: Constraints, sentence: str, title: str = "") ->
 
 
 _AT = (_TO_OR_IN - {"to", "into"}) | {"at"}  # where an event is, not where a trip goes
+_PLACE_AND = AND_WORDS | {"пен", "бен"}  # "Токио мен Осакада"
 _KAZAKH_LETTER = re.compile("[әғқңөұүһі]", re.I)  # "і" too: a title of Kazakh words may have no other
 _KK_LOCATIVE = re.compile(r"(?:да|де|та|те|нда|нде)(?:ғы|гі)?$")
 
@@ -451,23 +509,6 @@ def named_venues(sentence: str, names: NameTable | None = None) -> list[Mention]
 
 
 _NAME_TOKEN = r"(?:[«„“\"][^»“”\"]{2,40}[»“”\"]|[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'’-]+)"
-
-
-@lru_cache(maxsize=1)
-def _building_heads() -> tuple[tuple[str, str, bool, re.Pattern], ...]:
-    """(kind, language, name before the noun?, pattern of the noun's forms) for each kind of building and
-    language of ``building_heads.json``. The side is read from the kind's display in that language
-    ("{name} Palace", "дворец {name}", "Villa {name}"); a form is a whole word, a stem plus an ending of its
-    language ("зале", not "залив")."""
-    data = load("building_heads.json")
-    out = []
-    for kind, e in data["entries"].items():
-        for language, forms in e["forms"].items():
-            words = sorted({f + end for f in forms for end in data["endings"][language]}, key=len, reverse=True)
-            before = e["display"][language].startswith("{name}")
-            out.append((kind, language, before,
-                        re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)))
-    return tuple(out)
 
 
 _PORTFOLIO_TITLES = frozenset({"minister", "deputy_minister", "prime_minister", "deputy_prime_minister"})
@@ -519,7 +560,7 @@ def asks_building(question: str) -> bool:
     """Whether ``question`` asks which building (the noun its "which"-word asks about is a kind of building:
     "which palace", "в каком здании", "қай ғимаратта"), not which city."""
     nouns = [m for m in which_nouns(question) if m.id == "where"]
-    return any(head.match(question, m.start) for m in nouns for _, _, _, head in _building_heads())
+    return any(head.match(question, m.start) for m in nouns for _, _, _, head in knowledge.building_heads())
 
 
 # A Russian or Bulgarian adjective after the noun is no name ("во дворце Президентском"): an unquoted word
@@ -545,7 +586,7 @@ def building_venues(sentence: str, language: str | None = None, names: NameTable
     stop = all_stopwords()
     token = re.compile(_NAME_TOKEN)
     found: list[Mention] = []
-    for kind, head_language, name_before, head in _building_heads():
+    for kind, head_language, name_before, head in knowledge.building_heads():
         if head_language != language and {head_language, language} != {"ru", "bg"}:
             continue
         for h in head.finditer(sentence):
@@ -560,7 +601,7 @@ def building_venues(sentence: str, language: str | None = None, names: NameTable
                     sides.append(list(reversed([(before.start(1) + t.start(), before.start(1) + t.end(), t.group(0))
                                                 for t in token.finditer(before.group(1))])))
             # "Palace of Culture" in English; "дворец „Милези“", "Villa Milesi" where the name follows
-            after = re.match(r"\s+" + ("" if not name_before else r"of\s+(?:the\s+)?") + r"(" + _NAME_TOKEN
+            after = re.match(r"\s+" + ("" if not name_before else knowledge.BUILDING_OF) + r"(" + _NAME_TOKEN
                              + r"(?:\s+" + _NAME_TOKEN + r"){0,2})", sentence[h.end():])
             if after and (not name_before or language == "en"):
                 sides.append([(h.end() + after.start(1) + t.start(), h.end() + after.start(1) + t.end(), t.group(0))
@@ -614,9 +655,9 @@ def placed_cities(text: str, buildings: bool = True, directions: bool = False) -
     venues = set()
     kazakh = bool(_KAZAKH_LETTER.search(text))
     words = _TO_OR_IN | {"at"} if directions else _AT
-    for m in knowledge.entities_in(text):
-        if m.kind != "city" and not (buildings and m.kind == "building"):
-            continue
+    places = [m for m in knowledge.entities_in(text) if m.kind == "city" or (buildings and m.kind == "building")]
+    placed: list[Mention] = []
+    for m in places:
         city = m.id if m.kind == "city" else knowledge.building_city(m.id)
         if city is None:
             continue
@@ -626,8 +667,17 @@ def placed_cities(text: str, buildings: bool = True, directions: bool = False) -
         bare = {f.lower() for f in knowledge.cities().get(m.id, {}).get("cyrillic", ())}
         inflected = kazakh and m.kind == "city" and m.surface.lower() not in bare
         located = inflected and (_KK_LOCATIVE.search(m.surface) or (directions and _KK_TO_OR_IN.search(m.surface)))
-        if (before and before[0].lower() in words) or located or m.kind == "building":
+        # "посети Астана", "visit Astana": a visit verb takes its destination without a preposition
+        visited = directions and bool(before) and bool(_VISIT_VERB_RE.fullmatch(before[0]))
+        if (before and before[0].lower() in words) or located or visited or m.kind == "building":
             venues.add(city)
+            placed.append(m)
+    # "in Tokyo and Osaka", "в Софии и Пловдиве", "Токио мен Осакада": cities joined by "and" to a placed one
+    # are placed with it
+    for a, b in zip(places, places[1:]):
+        gap = text[a.end:b.start].strip(" ,").lower()
+        if gap in _PLACE_AND and (a in placed) != (b in placed):
+            venues |= {c for m in (a, b) if (c := m.id if m.kind == "city" else knowledge.building_city(m.id))}
     return frozenset(venues)
 
 

@@ -98,8 +98,15 @@ def _asked_pairs(terms: list[Mention], question: str, words: list[re.Match]) -> 
         if m.id == "what" and not _is_pronoun(m, question, words, pronouns):
             noun = next((n for n in nouns if n.start >= m.end
                          and sum(1 for w in words if w.start() >= m.end and w.end() <= n.start) <= 1), None)
+            if noun is not None and _POSSESSOR.search(question[m.end:noun.start]):
+                # "қай халықтың өкілдері", "which country's officials": the which-word asks whose, the
+                # noun after the possessor is not what is asked
+                noun = None
         out.append((m, noun))
     return out
+
+
+_POSSESSOR = re.compile(r"\w(?:ның|нің|дың|дің|тың|тің|['’]s)\b", re.I)
 
 
 def _is_pronoun(m: Mention, question: str, words: list[re.Match], pronouns: dict) -> bool:

@@ -17,6 +17,7 @@ Inflected forms are found through endings, per language: "Бразилию", "в
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
@@ -98,11 +99,12 @@ def places_in(text: str) -> set[tuple[str, str]]:
     return found
 
 
-def find_terms(text: str, kind: str) -> list[Mention]:
-    """Mentions of one kind (see :data:`KINDS`) in ``text``."""
+def find_terms(text: str, kind: str, alone: bool = False) -> list[Mention]:
+    """Mentions of one kind (see :data:`KINDS`) in ``text``; ``alone``: of that lexicon's entries only, even
+    where a longer entry of another kind holds them ("Сената" in "председателят на Сената")."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
-    if kind in OWN_LEXICONS:
+    if kind in OWN_LEXICONS or (alone and kind in LEXICONS):
         return [_mention(kind, hit.entry.key[1], hit.start, hit.end, text)
                 for hit in find(lexicon_index(kind)[0], words_of(text))]
     return [m for m in _mentions(words_of(text)) if m.kind == kind]
@@ -115,12 +117,49 @@ _OPENING_QUOTES = "«„“\"‹"
 _CLOSING_QUOTES = "»“”\"›"
 
 
+@lru_cache(maxsize=1)
+def building_heads() -> tuple[tuple[str, str, bool, re.Pattern], ...]:
+    """(kind, language, name before the noun?, pattern of the noun's forms) for each kind of building and
+    language of ``building_heads.json``. The side is read from the kind's display in that language
+    ("{name} Palace", "дворец {name}", "Villa {name}"); a form is a whole word, a stem plus an ending of its
+    language ("зале", not "залив")."""
+    data = load("building_heads.json")
+    out = []
+    for kind, e in data["entries"].items():
+        for language, forms in e["forms"].items():
+            words = sorted({f + end for f in forms for end in data["endings"][language]}, key=len, reverse=True)
+            before = e["display"][language].startswith("{name}")
+            out.append((kind, language, before,
+                        re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)))
+    return tuple(out)
+
+
+# "Palace of Culture", "Palacio de Santa Cruz", "Palazzo della Farnesina": the words between a building's
+# noun and a name after it
+BUILDING_OF = r"(?:of|de|del|de\s+la|di|della|da|do|des|du)\s+(?:the\s+)?"
+
+
+def _after_building_head(text: str, start: int) -> bool:
+    """Whether a kind of building stands right before ``text[start:]`` with the name after it ("во дворце
+    Санта-Крус", "Palacio de Santa Cruz"): the words are the building's name, not a person's."""
+    before = text[max(0, start - 40):start]
+    for _, language, name_before, head in building_heads():
+        for m in head.finditer(before):
+            gap = before[m.end():]
+            if re.fullmatch(r"[\s«„“\"']*", gap) and not name_before:
+                return True
+            if re.fullmatch(r"\s+" + BUILDING_OF + r"[«„“\"']*", gap, re.I):
+                return True
+    return False
+
+
 def names_a_thing(text: str, start: int, end: int) -> bool:
-    """Whether the capitalised words ``text[start:end]`` name a body, party, project or event rather than a
-    person: they hold a word of ``name_heads.json`` ("Inter-Parliamentary Union") or are a whole quotation."""
+    """Whether the capitalised words ``text[start:end]`` name a body, party, project, building or event rather
+    than a person: they hold a word of ``name_heads.json`` ("Inter-Parliamentary Union"), follow a kind of
+    building that names what follows it ("во дворце Санта-Крус") or are a whole quotation."""
     if 0 < start and end < len(text) and text[start - 1] in _OPENING_QUOTES and text[end] in _CLOSING_QUOTES:
         return True
-    return bool(find_terms(text[start:end], "name_head"))
+    return bool(find_terms(text[start:end], "name_head")) or _after_building_head(text, start)
 
 
 def name_head_end(text: str, start: int, end: int) -> int | None:

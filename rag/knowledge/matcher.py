@@ -294,9 +294,19 @@ def _word_fits(options: tuple[Pattern, ...], words: Words, i: int) -> bool:
     return False
 
 
+def _bilateral(words: Words, i: int) -> bool:
+    """Whether words ``i`` and ``i + 1`` are a lower-case bilateral adjective ("казахстанско-польской",
+    "казахстанско-чешка")."""
+    if i + 1 >= len(words.raw):
+        return False
+    a, b = words.raw[i], words.raw[i + 1]
+    return (a.islower() and b.islower() and a.endswith("о") and len(a) >= 5 and is_cyrillic(a)
+            and words.text[words.spans[i][1]:words.spans[i + 1][0]] == "-")
+
+
 def find(index: Index, words: Words) -> list[Hit]:
-    """Non-overlapping matches of ``index`` in ``words``, leftmost first, longest (then highest
-    priority) at each position."""
+    """Matches of ``index`` in ``words``, leftmost first, longest (then highest priority) at each position;
+    they do not overlap, except the words of a bilateral adjective inside a name (:func:`_bilateral`)."""
     hits: list[Hit] = []
     lower = words.lower
     n = len(lower)
@@ -314,8 +324,12 @@ def find(index: Index, words: Words) -> list[Hit]:
             ks.append(2)
         if w[:1] in short and size_w - 1 <= reach:
             ks.append(1)
-        best: tuple[int, int, int, Entry] | None = None  # (words, priority, stem length, entry)
+        best: tuple[int, int, int, Entry, int] | None = None  # (words, priority, stem length, entry, skipped)
         nxt = lower[i + 1] if i + 1 < n else None
+        # a bilateral adjective inside a name: "Межправительственной казахстанско-польской комиссии",
+        # "Деловой казахстанско-чешский совет" (Russian and Bulgarian put it after the first word)
+        skip = 2 if _bilateral(words, i + 1) else 0
+        far = lower[i + 3] if skip and i + 3 < n else None
         for k in ks:
             slot = table.get(w[:k])
             if slot is None:
@@ -326,25 +340,32 @@ def find(index: Index, words: Words) -> list[Hit]:
                 if _fits(pattern, words, i, ending):
                     rank = (1, entry.priority, k)
                     if best is None or rank > best[:3]:
-                        best = (1, entry.priority, k, entry)
+                        best = (1, entry.priority, k, entry, 0)
             if nxt is None or not multi:
                 continue
-            candidates = multi.get(nxt[:1], [])
-            if len(nxt) > 1:
-                candidates = candidates + multi.get(nxt[:2], [])
-            for pattern, entry in candidates:
-                size = len(entry.words)
-                if best is not None and (size, entry.priority, k) <= best[:3]:
+            for gap, second in ((0, nxt), (skip, far)):
+                if second is None or (gap and best is not None and best[0] > 1):
                     continue
-                if (i + size <= n and _fits(pattern, words, i, ending)
-                        and all(words.joined(i + j) and _word_fits(entry.words[j], words, i + j) for j in range(1, size))):
-                    best = (size, entry.priority, k, entry)
+                candidates = multi.get(second[:1], [])
+                if len(second) > 1:
+                    candidates = candidates + multi.get(second[:2], [])
+                for pattern, entry in candidates:
+                    size = len(entry.words)
+                    if best is not None and (size, entry.priority, k) <= best[:3]:
+                        continue
+                    if (i + size + gap <= n and _fits(pattern, words, i, ending)
+                            and (not gap or is_cyrillic(pattern.stem))
+                            and all((words.joined(i + j + gap) or (j == 1 and gap)) and _word_fits(
+                                entry.words[j], words, i + j + gap) for j in range(1, size))):
+                        best = (size, entry.priority, k, entry, gap)
         if best is None:
             i += 1
             continue
         size, entry = best[0], best[3]
-        hits.append(Hit(entry, i, i + size - 1, words.spans[i][0], words.spans[i + size - 1][1]))
-        i += size
+        last = i + size - 1 + best[4]
+        hits.append(Hit(entry, i, last, words.spans[i][0], words.spans[last][1]))
+        # the countries of a bilateral adjective inside a name are still named ("казахстанско-польской")
+        i = i + 1 if best[4] else last + 1
     return hits
 
 
