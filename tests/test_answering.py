@@ -1954,3 +1954,97 @@ def test_the_figure_boost_lifts_the_chunk_with_a_figure_of_what_is_asked(questio
     assert boost(chunk("The presidents discussed energy.")) == 0.0
     assert figure_boost("What did Peru and Kazakhstan discuss?", 0.05) is None
     assert figure_boost(question, 0.0) is None
+
+
+# --- stop 29: held-out 2 mechanisms, on entities no article mentions ---------------------------------
+
+@pytest.mark.parametrize("question, code", [
+    ("when is the peruvian delegation expected in Astana?", "PE"),
+    ("What did the chilean minister say in Astana?", "CL"),
+    ("How much did Kazakhstan and kenya trade in 2024?", "KE"),
+])
+def test_a_country_typed_in_lower_case_in_english_is_named(question: str, code: str) -> None:
+    from rag.answering.grounding import question_constraints
+
+    assert ("country", code) in {(n.kind, n.id) for n in question_constraints(question, "en").named}
+
+
+def test_a_city_that_opens_a_persons_name_is_a_first_name() -> None:
+    from rag.answering.grounding import question_constraints
+
+    c = question_constraints("Какие темы обсуждали посол и Питер ван Дейк?", "ru")
+    assert not [n for n in c.named if n.kind == "city"]
+    assert ("name", "Питер ван Дейк") in {(n.kind, n.id) for n in c.named}
+    c = question_constraints("What did Florence de Vries discuss in Lima?", "en")
+    assert {n.id for n in c.named if n.kind == "city"} == {"3936456"}  # Lima stays a city, Florence does not
+    assert "Florence de Vries" in {n.id for n in c.named if n.kind == "name"}
+
+
+@pytest.mark.parametrize("acronym, text, found", [
+    ("KPA", "The Kenya Ports Authority signed a memorandum.", True),
+    ("АЖД", "Аргентинские железные дороги подписали соглашение.", True),
+    ("ҚТЖ", "АО «НК «Қазақстан темір жолы» подписало меморандум.", True),  # across Kazakh and Russian letters
+    ("KPA", "Kenya and Peru agreed to meet again.", False),
+    ("ПК", "Перуанская компания подписала договор.", False),  # two letters spell too much
+])
+def test_an_acronym_is_found_written_out(acronym: str, text: str, found: bool) -> None:
+    from rag.answering.grounding import Named, evidence_of, is_mentioned
+
+    assert is_mentioned(Named("name", acronym, acronym), evidence_of(text)) is found
+
+
+def test_a_cost_is_a_quantity_of_its_own() -> None:
+    from rag.answering.questions import quantities_named
+
+    assert quantities_named("Какова стоимость проекта порта в Кальяо?") == {"cost"}
+    assert quantities_named("Ал оның жалпы құны қанша?") == {"cost"}
+    assert short("amount", "What is the total cost of the Callao port project?",
+                 "Trade with Peru reached $52 million in 2024.", "en") is None
+    assert short("amount", "What is the total cost of the Callao port project?",
+                 "The Callao port project will cost $300 million.", "en") == "$300 million"
+
+
+def test_a_title_names_the_body_it_heads() -> None:
+    from rag.answering.grounding import evidence_of
+
+    mentions = evidence_of("Председателят на Сената на Перу посети Астана.").mentions
+    assert ("organisation", "senate") in {(m.kind, m.id) for m in mentions}
+    assert [m.start for m in mentions] == sorted(m.start for m in mentions)
+
+
+@pytest.mark.parametrize("text, directions, cities", [
+    ("The minister held talks in Lima and Arequipa.", False, {"3936456", "3947322"}),
+    ("Министр провёл встречи в Лиме и Арекипе.", False, {"3936456", "3947322"}),
+    ("Министр Лима мен Арекипада кездесулер өткізді.", False, {"3936456", "3947322"}),
+    ("They discussed flights between Lima and Arequipa.", False, set()),
+    ("Boluarte accepted the invitation to visit Astana next year.", True, {"1526273"}),
+    ("Болуарте прие поканата да посети Астана.", True, {"1526273"}),
+    ("Boluarte accepted the invitation to visit Astana next year.", False, set()),  # a trip's end, not a venue
+])
+def test_places_joined_by_and_and_the_object_of_a_visit(text: str, directions: bool, cities: set) -> None:
+    from rag.answering.grounding import placed_cities
+
+    assert placed_cities(text, directions=directions) == cities
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which Peruvian ambassador attended the forum in Lima?", "who"),
+    ("Какой посол Перу присутствовал на форуме?", "who"),
+    ("Лимадағы форумға Перудің қай елшісі қатысты?", "who"),
+    ("Қай халықтың өкілдері форумға қатысты?", "open"),  # "representatives of which people": not who
+    ("Which country's officials attended?", "country"),
+    ("What did the ambassador discuss with the minister?", "open"),
+])
+def test_which_and_a_post_asks_who(question: str, kind: str) -> None:
+    from rag.answering.extractive import question_kind
+
+    assert question_kind(question) == kind
+
+
+def test_a_figure_is_of_the_quantity_named_before_it() -> None:
+    s = ("Trade with Peru grew 28.7% and reached $584.3 million, and the countries carry out investment "
+         "projects in transport.")
+    assert short("amount", "How much has Peru invested in Kazakhstan's transport projects?", s, "en") is None
+    assert short("amount", "How much did trade with Peru reach?", s, "en") is not None
+    s = "Търговията с Перу достигна 52 млн. долара, а перуанските инвестиции — 7 млн. долара."
+    assert short("amount", "Колко са инвестициите от Перу?", s, "bg") == "7 млн. долара"

@@ -491,3 +491,42 @@ def test_events_beyond_visits_and_talks_are_known_in_four_languages(text: str, e
     """A lecture, an interview, an exhibition are events of their own: a where- or when-question about one
     is answered by its sentence, not by the visit's dateline."""
     assert event in [m.id for m in kn.entities_in(text) if m.kind == "event"]
+
+
+# --- stop 29: held-out 2 mechanisms, on entities no article mentions ---------------------------------
+
+@pytest.mark.parametrize("text, body, countries", [
+    ("девятое заседание Межправительственной казахстанско-перуанской комиссии", "intergovernmental_commission",
+     {"KZ", "PE"}),
+    ("Деловой казахстанско-чилийский совет провёл заседание", "business_council", {"KZ", "CL"}),
+    ("по итогам заседания Межправкомиссии", "intergovernmental_commission", set()),
+])
+def test_a_bilateral_adjective_inside_a_bodys_name(text, body, countries):
+    found = kn.entities_in(text)
+    assert any(m.kind == "organisation" and m.id == body for m in found)
+    # the adjective's countries are still named
+    assert {m.id for m in found if m.kind == "country"} == countries
+
+
+def test_a_bilateral_adjective_alone_names_no_body():
+    assert not [m for m in kn.entities_in("казахстанско-перуанской торговли") if m.kind == "organisation"]
+
+
+@pytest.mark.parametrize("text, name, thing", [
+    ("Переговоры прошли во дворце Торре Тагле в Лиме.", "Торре Тагле", True),
+    ("The talks were held at the Palacio de Torre Tagle.", "Torre Tagle", True),
+    ("Церемонията се проведе в двореца „Торре Тагле“.", "Торре Тагле", True),
+    ("Tokayev met Ronald Hall, the mayor.", "Ronald Hall", False),
+    ("Токаев встретился с Диной Болуарте.", "Диной Болуарте", False),
+])
+def test_a_buildings_name_after_its_noun_is_no_person(text, name, thing):
+    start = text.index(name)
+    assert kn.names_a_thing(text, start, start + len(name)) is thing
+
+
+def test_collect_names_leaves_out_buildings():
+    table = kn.collect_names([("Переговоры прошли во дворце Торре Тагле. Их провела Дина Болуарте.", "ru"),
+                              ("The talks were held at the Palacio de Torre Tagle with Dina Boluarte.", "en")])
+    shown = {n.display("en") for n in table.names}
+    assert any("Boluarte" in s for s in shown)
+    assert not any("Tagle" in s for s in shown)

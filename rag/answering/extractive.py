@@ -176,6 +176,26 @@ def _counts_others(sentence: str, counts: frozenset[str]) -> bool:
 
 def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[str] = frozenset(),
                      counted: str | None = None, counts: frozenset[str] = frozenset()) -> list:
+    """:func:`_measured_amounts`, and in a sentence that names other quantities beside the asked one, only
+    the figures of the asked one: a figure is of the quantity named last before it (of the first after it
+    when none is before): "trade grew 28.7% to $584.3 million … investment projects in transport" holds
+    no sum invested, "exports grew ninefold, reaching $40.2 million, and imports…" is the exports'."""
+    found = _measured_amounts(sentence, measure, quantities, counted, counts)
+    named = quantities_named(sentence) if found and quantities else set()
+    mine = quantity_positions(sentence, quantities & named)
+    theirs = quantity_positions(sentence, named - quantities)
+    if not mine or not theirs:
+        return found
+
+    def of_mine(a: Amount) -> bool:
+        before = [p for p in mine + theirs if p < a.start]
+        return (max(before) if before else min(p for p in mine + theirs if p >= a.start)) in mine
+
+    return [a for a in found if of_mine(a)]
+
+
+def _measured_amounts(sentence: str, measure: str | None, quantities: frozenset[str] = frozenset(),
+                      counted: str | None = None, counts: frozenset[str] = frozenset()) -> list:
     """The figures of ``sentence`` that can answer a question about ``measure``: a sum for "how much
     does it cost", a number of things for "how many" (no percentage, no sum); any figure otherwise
     (a rate of change is preferred, not required: "by how much did trade grow" may be a sum). When the
@@ -185,11 +205,13 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
     named = quantities_named(sentence) if quantities else set()
     if named and not quantities & named:
         return []
+
     if quantities and not named and _counts_others(sentence, counts):
         # a sentence that counts other people or things and names no asked quantity gives their figures:
         # "over 8,500 tourists, 40% more than in 2022" is no trade figure ("a project worth $7 million" may be)
         return []
-    if counts and not counted:
+    if counts and not counted and measure != "money":
+        # (a sum is asked of what it names, not counted: "the cost of the port project" counts no projects)
         # "how many students": a figure the students follow ("48 Mongolian students"), not the "100 thousand
         # ethnic Kazakhs" of a sentence that mentions students elsewhere
         at = quantity_positions(sentence, counts, "counted")

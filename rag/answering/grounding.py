@@ -184,6 +184,19 @@ def _first_names(text: str, mentions: list[Mention], names: NameTable | None) ->
     return [m for m in mentions if opens_name(m)]
 
 
+def _with_first_name(text: str, firsts: list[Mention], surface: str) -> str:
+    """The name ``surface`` with the place of ``firsts`` that opens it, particles between kept ("Питер ван
+    дер Линден", "Florence de Vries"), or ``surface`` as it is."""
+    particles = knowledge.name_particles()
+    for m in firsts:
+        words = text[m.end:].split()
+        n = next((i for i, w in enumerate(words) if w.lower() not in particles), len(words))
+        if " ".join(words[n:]).startswith(surface) or (n and " ".join(words[:n]) + " " in surface + " "):
+            between = [w for w in words[:n] if w not in surface.split()]
+            return " ".join([m.surface, *between, surface])
+    return surface
+
+
 def question_constraints(question: str, language: str = "", names: NameTable | None = None,
                          common: frozenset[str] = frozenset()) -> Constraints:
     """Years, numbers, places, organisations, names and visit destinations that the question names.
@@ -216,9 +229,7 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
             continue
         named.append(Named(m.kind, m.id, m.surface, m.country))
     for surface in knowledge.unknown_names(question, language, names):
-        # "Питер ван дер Линден": the place read in the name is its first word
-        surface = next((f"{m.surface} {surface}" for m in firsts
-                        if question[m.end:].lstrip().startswith(surface)), surface)
+        surface = _with_first_name(question, firsts, surface)
         kept = [w for w in surface.split() if w.lower() not in common]
         if kept:
             named.append(Named("name", " ".join(kept), " ".join(kept)))
