@@ -2048,3 +2048,22 @@ def test_a_figure_is_of_the_quantity_named_before_it() -> None:
     assert short("amount", "How much did trade with Peru reach?", s, "en") is not None
     s = "Търговията с Перу достигна 52 млн. долара, а перуанските инвестиции — 7 млн. долара."
     assert short("amount", "Колко са инвестициите от Перу?", s, "bg") == "7 млн. долара"
+
+
+def test_a_figure_per_period_is_answered_only_by_one_per_that_period() -> None:
+    from rag.answering.questions import rates_named
+
+    assert rates_named("Колко студенти годишно ще обменят университетите в Лима?") == {"year"}
+    assert rates_named("Сколько рейсов в неделю будет между Астаной и Лимой?") == {"week"}
+    assert rates_named("Жыл сайын қанша перулік студент келеді?") == {"year"}
+    assert rates_named("Trade grew 40% from a year earlier, by the 30th anniversary (годишнина).") == set()
+    article = _one_article(["Astana, 5 May 2031 – The universities of Lima and Astana signed an exchange agreement.",
+                            "About 400 Kazakh students currently study in Peru."])
+    settings = load_settings()
+    assert answer_extractive(settings, "How many students will the universities exchange per year?", "en",
+                             article).refused
+    article = _one_article(["Astana, 5 May 2031 – The universities of Lima and Astana signed an exchange agreement.",
+                            "They will exchange 40 students annually, starting in 2032.",
+                            "About 400 Kazakh students currently study in Peru."])
+    answer = answer_extractive(settings, "How many students will the universities exchange per year?", "en", article)
+    assert not answer.refused and "40" in answer.answer.split("\n")[0], answer.answer

@@ -38,7 +38,8 @@ from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_R
                                      venue_elsewhere, venue_gaps, years_mentioned)
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
-                                    counts_named, quantities_named, quantity_positions, states_topics)
+                                    counts_named, quantities_named, quantity_positions, rates_named,
+                                    states_topics)
 from rag.knowledge import Mention, NameTable
 from rag.articles import dateline_place
 from rag.knowledge.lexicon import all_stopwords
@@ -909,6 +910,9 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         # "how much" is answered only by a sentence that gives a figure of what is asked (a sum for a cost)
         grounded = [c for c in grounded if measured_amounts(c.text, constraints.measure, constraints.quantities,
                                                      constraints.counted, constraints.counts)]
+        if per := rates_named(question):
+            # "how many students a year": a figure per year, from a sentence that says so, not a stock
+            grounded = [c for c in grounded if per & rates_named(c.text)]
         if constraints.quantities:
             # a sentence that names what the figure is of beats one that may only refer to it
             naming = [c for c in grounded if constraints.quantities & quantities_named(c.text)]

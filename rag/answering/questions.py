@@ -215,7 +215,7 @@ def asked_measure(question: str) -> str | None:
     return "count" if counted_thing(question) else None
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _quantity_forms(section: str = "quantities") -> tuple[tuple[str, tuple[str, ...]], ...]:
     data = load("measures.json")[section]
     return tuple((kind, tuple(f.lower() for forms in data[kind].values() for f in forms)) for kind in data)
@@ -227,6 +227,11 @@ def quantities_named(text: str, section: str = "quantities") -> set[str]:
     people and things it may count (students, tourists, companies…)."""
     lower, words = text.lower(), _words(text)
     return {kind for kind, forms in _quantity_forms(section) if any(_has_form(f, lower, words) for f in forms)}
+
+
+def rates_named(text: str) -> set[str]:
+    """The periods ``text`` gives a figure per ("a week", "в год", "жыл сайын": ``measures.json``'s "rates")."""
+    return quantities_named(text, "rates")
 
 
 def counts_named(text: str) -> set[str]:
