@@ -47,6 +47,9 @@ class Turn:
     # the years this turn is about: its own, else (a follow-up) the earlier turns' ("what did he sign?" after
     # "Who did Tokayev receive in June 2024?" is about 2024, not another year's visit)
     years: frozenset[str] = frozenset()
+    # the cities this turn places its event in: its own, else (a follow-up) the earlier turns' ("what was
+    # signed at that meeting?" after "whom did he meet in Osaka?" is about the meeting in Osaka)
+    venues: frozenset[str] = frozenset()
 
 
 def leans_on_context(question: str) -> bool:
@@ -76,10 +79,11 @@ def _turn(question: str, previous: Turn | None, language: str, names: NameTable 
     constraints = question_constraints(question, language, names, common)
     own, years = constraints.named, constraints.years
     subject = [n for n in own if _kind_group(n) != "home"]  # "в Астане" alone does not say who or with whom
+    places = constraints.venues
     if previous is None or not previous.entities or (subject and not leans_on_context(question)):
-        return Turn(question, question, (), False, own, years)
+        return Turn(question, question, (), False, own, years, places)
     if not own and not leans_on_context(question) and len(_WORD.findall(question)) > 12:
-        return Turn(question, question, (), False, own, years)  # a long question with no names stands alone
+        return Turn(question, question, (), False, own, years, places)  # a long question with no names stands alone
     own_kinds = {_kind_group(n) for n in own} - {"home"}
     # an elliptical follow-up that names only a city of Kazakhstan ("And in Astana?" after "… in Budapest?")
     # asks the earlier question of that city instead: it replaces the earlier cities and buildings, not the
@@ -104,7 +108,10 @@ def _turn(question: str, previous: Turn | None, language: str, names: NameTable 
     query = f"{' '.join(context.split())} {question}"
     # "А в прошлом году?" is about another year than the conversation's
     carried_years = previous.years if not names_relative_year(question) else frozenset()
-    return Turn(question, query, carried, True, own + carried, years or carried_years)
+    # a follow-up that names a city of its own ("And in Astana?") is there; one that names none is where the
+    # conversation was, unless it replaced those cities
+    carried_venues = frozenset(v for v in previous.venues if v not in {n.id for n in replaced})
+    return Turn(question, query, carried, True, own + carried, years or carried_years, places or carried_venues)
 
 
 def _only_places(question: str, own: Sequence[Named]) -> bool:

@@ -107,7 +107,8 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
     retrieved = time.perf_counter()
 
     answer = _answer(settings, text, guess.code, passages, on_token, Context(names, turn.carried, common,
-                                                                     turn.years if turn.follow_up else frozenset()))
+                                                                     turn.years if turn.follow_up else frozenset(),
+                                                                     turn.venues if turn.follow_up else frozenset()))
     answer.guess, answer.note, answer.query = guess, note, turn.query
     answer.timings_ms = {"retrieve": round((retrieved - started) * 1000, 1),
                          "answer": round((time.perf_counter() - retrieved) * 1000, 1)}

@@ -2067,3 +2067,24 @@ def test_a_figure_per_period_is_answered_only_by_one_per_that_period() -> None:
                             "About 400 Kazakh students currently study in Peru."])
     answer = answer_extractive(settings, "How many students will the universities exchange per year?", "en", article)
     assert not answer.refused and "40" in answer.answer.split("\n")[0], answer.answer
+
+
+def test_a_follow_up_keeps_the_city_of_the_meeting_it_asks_about() -> None:
+    """On a trip of two meetings, "what was signed at that meeting?" after "whom did he meet in Arequipa?"
+    is the Arequipa meeting's document, not the Lima meeting's."""
+    from rag.answering.extractive import Context
+
+    turn = resolve("And what was signed at that meeting?", ["Whom did the minister meet in Arequipa?"], "en")
+    assert turn.follow_up and turn.venues == {"3947322"}
+    assert resolve("What was signed in Lima?", ["Whom did the minister meet in Arequipa?"], "en").venues == {"3936456"}
+    article = _one_article([
+        "Lima, 5 May 2031 – The Minister of Energy of Kazakhstan held meetings in Lima and Arequipa.",
+        "At the end of the Lima meeting, the ministries signed a memorandum on mining.",
+        "The next day in Arequipa, he met the regional governor Rosa Quispe.",
+        "As a result, the sides approved a roadmap for a pilot solar project in Shymkent."])
+    settings = load_settings()
+    there = answer_extractive(settings, "And what was signed at that meeting?", "en", article,
+                              Context(venues=frozenset({"3947322"})))
+    assert not there.refused and "roadmap" in there.answer.split("\n")[0].lower(), there.answer
+    anywhere = answer_extractive(settings, "And what was signed at that meeting?", "en", article)
+    assert "memorandum" in anywhere.answer.split("\n")[0].lower(), anywhere.answer  # what the check changed

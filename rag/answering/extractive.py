@@ -30,7 +30,7 @@ from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniver
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal,
                                 not_the_year_of)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
-                                     areas_in_posts, asked_event, away_from_fact, building_venues, dated_elsewhere,
+                                     areas_in_posts, asked_event, away_from_fact, building_venues, dated_elsewhere, event_cities,
                                      english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
@@ -85,6 +85,7 @@ class Context:
     carried: tuple[Named, ...] = ()
     common: frozenset[str] = frozenset()  # words the corpus writes in lower case (never names)
     years: frozenset[str] = frozenset()  # the years earlier turns pinned down, for a follow-up that names none
+    venues: frozenset[str] = frozenset()  # the cities earlier turns placed the event in, for one that names none
 
 
 def question_kind(question: str) -> str:
@@ -881,6 +882,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
             n for n in context.carried if (n.kind, n.id) not in have))
     if context.years and not constraints.years:
         constraints = dataclasses.replace(constraints, years=context.years)
+    if context.venues and not constraints.venues:
+        constraints = dataclasses.replace(constraints, venues=context.venues)
     kind = question_kind(question)
     if kind == "who" and constraints.post is None and _asks_only_of(question, constraints):
         # "Кто такой Роман Василенко?" asks what he is, not who else is in his sentence
@@ -978,6 +981,10 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if kind == "where" and settings.dateline_place_check:
         # the dateline's city is where the report was written when the title places the event elsewhere
         elsewhere |= {c.row for c in grounded if venue_elsewhere(c.passage.hit.chunk.title, c.text)}
+    if kind != OPEN and constraints.venues:
+        # a sentence that tells an event in another city than the asked one gives that event's value ("At the
+        # end of the Tokyo meeting … signed a memorandum" is no document of the meeting in Osaka)
+        elsewhere |= {c.row for c in grounded if (cities := event_cities(c.text)) and not cities & constraints.venues}
     if kind != OPEN:
         top = grounded[0]
         for c in grounded:
@@ -1004,7 +1011,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         if slot is None and any(short_answer(kind, question, c.text, language, constraints, context.names,
                                              c.passage.hit.chunk.date) for c in skipped):
             # the only dates (places) near enough are another event's: stating one would answer wrongly
-            return _refusal(question, language, passages, message(f"refusal_reason_other_event_{kind}", language),
+            return _refusal(question, language, passages, message(f"refusal_reason_other_event_{kind}" if kind in ("when", "where")
+                                                          else "refusal_reason_other_event", language),
                             best.score)
 
     if slot is None and kind in listed(settings.value_required_kinds):

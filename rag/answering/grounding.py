@@ -692,6 +692,21 @@ def placed_cities(text: str, buildings: bool = True, directions: bool = False) -
     return frozenset(venues)
 
 
+def event_cities(sentence: str) -> frozenset[str]:
+    """The cities ``sentence`` names an event of by its place: "the Tokyo meeting", "talks in Tokyo", "на
+    встрече в Токио", "Токиодағы кездесу" (a city beside an event word, or after it with "in"); not the place
+    of anything else ("a roadmap for a project in Shymkent")."""
+    mentions = knowledge.entities_in(sentence)
+    found = set()
+    for a, b in zip(mentions, mentions[1:]):
+        gap = sentence[a.end:b.start].strip(" -–").lower()
+        if a.kind == "city" and b.kind == "event" and not gap:
+            found.add(a.id)
+        elif a.kind == "event" and b.kind == "city" and gap in _AT:
+            found.add(b.id)
+    return frozenset(found)
+
+
 def venue_gaps(asked: frozenset[str], title: str, sentences: tuple[str, ...], lead: int = LEAD_SENTENCES,
                placed_check: bool = False, sent_to: frozenset[str] = frozenset()) -> tuple[set[str], set[str]]:
     """Whether an article can tell the event the question places in a city (``asked``): the cities the
