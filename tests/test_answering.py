@@ -2088,3 +2088,26 @@ def test_a_follow_up_keeps_the_city_of_the_meeting_it_asks_about() -> None:
     assert not there.refused and "roadmap" in there.answer.split("\n")[0].lower(), there.answer
     anywhere = answer_extractive(settings, "And what was signed at that meeting?", "en", article)
     assert "memorandum" in anywhere.answer.split("\n")[0].lower(), anywhere.answer  # what the check changed
+
+
+def test_a_closed_answer_names_its_sentences_people_places_and_countries_too() -> None:
+    article = _one_article([
+        "Lima, 5 May 2031 – The Minister of Energy of Kazakhstan held talks in Lima.",
+        "The meeting was also attended by the Ambassador of Kazakhstan to Peru Nurlan Abenov and the Mayor of "
+        "Arequipa Rosa Quispe.",
+        "Trade reached 52 million US dollars, and 30 million dollars USA in 2030."])
+    settings = load_settings()
+    answer = answer_extractive(settings, "Which Kazakh ambassador attended the meeting?", "en", article)
+    first = answer.answer.split("\n")[0]
+    assert "Nurlan Abenov" in first and "Peru" in first and "Arequipa" in first, first
+    # every value it states is traceable to its span in the cited sentence
+    cited = {c.n: c for c in answer.citations}
+    for v in answer.values:
+        text = answer.passages[v.n - 1].hit.chunk.text[v.start:v.end]
+        assert v.n in cited and text, v
+    plain = answer_extractive(dataclasses.replace(settings, context_digest=False),
+                              "Which Kazakh ambassador attended the meeting?", "en", article)
+    assert "Arequipa" not in plain.answer.split("\n")[0]
+    # "dollars USA" is a currency, no country of the event
+    figure = answer_extractive(settings, "How much was the trade?", "en", article).answer.split("\n")[0]
+    assert "United States" not in figure, figure

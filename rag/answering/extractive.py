@@ -1063,6 +1063,10 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
             short = message("short_answer", language, answer=short)
         stated = " ".join([f"{short} [{evidence.passage.n}]."] + [
             f"{found.text[:1].upper()}{found.text[1:]} [{c.passage.n}]." for found, c in extra])
+        if settings.context_digest:
+            also, also_values = _context_digest(kind, evidence, values, language, constraints, context.names)
+            if also:
+                stated, values = f"{stated} {also}", values + also_values
         text = f"{stated}\n\n{message('quote_intro', language)} {' '.join(lines)}"
     else:
         lead, values = _open_lead(quotes, language, constraints, context.names)
@@ -1123,13 +1127,24 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
         mentions = (offered(kind, sentence, constraints, names) if kind in ("areas", "document")
                     else [m for m in evidence_of(sentence).mentions if m.kind in kinds])
         out = [(knowledge.term_name(m.kind, m.id, language), m.start, m.end) for m in mentions
-               if not (m.kind == "country" and m.id == "KZ")]  # every article is about Kazakhstan
+               if not (m.kind == "country" and (m.id == "KZ"  # every article is about Kazakhstan
+                                                or _currency_country(sentence, m)))]
         if kind == "document":
             out = [_with_period(v, sentence, language, [m.start for m in mentions]) for v in out]
     kept: list[tuple[str, int, int]] = []
     for value in sorted(out, key=lambda v: v[1]):
         _merge(kept, value, kind, lambda v: v[0])
     return kept
+
+
+# A currency named by its country ("долларов США", "АҚШ доллары", "US dollars"): no country of the event.
+_CURRENCY_BEFORE = re.compile(r"(?:доллар|долар|dollar)\w*\s*$", re.I)
+_CURRENCY_AFTER = re.compile(r"^\s*(?:доллар|долар|dollar)", re.I)
+
+
+def _currency_country(sentence: str, m: Mention) -> bool:
+    return bool(_CURRENCY_BEFORE.search(sentence[max(0, m.start - 12):m.start])
+                or _CURRENCY_AFTER.match(sentence[m.end:m.end + 12]))
 
 
 # A document's period: "the Program of Cooperation … for 2025-2027", "2025–2027 жылдарға арналған бағдарлама"
@@ -1188,9 +1203,45 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
     """For an open question (or a typed one no sentence answers with its value), what the quoted evidence
     holds of :data:`DIGEST` (who, when, where, countries, bodies, areas, documents, figures), stated in the
     question's language before the quotes, each value with its span; (None, []) when it holds none."""
+    parts, values = _digest(quotes, language, constraints, names, DIGEST)
+    if not parts:
+        return None, []
+    # "The source names: …": what the quotes mention, not a claim that the event took place there (a press
+    # service "in Astana" is named too); it also makes a label and a name long enough to read as the
+    # question's language. The quotes then come after "In the source:", or with a note on their language
+    stated = message("digest_intro", language, values=" ".join(parts))
+    intro = message("quote_intro" if all(c.language == language for c in quotes) else "lead_translated", language)
+    return stated + "\n\n" + intro, values
+
+
+# What a closed answer adds after its value, from the same sentence: who, where, which countries and bodies
+# (the context a press officer quotes the value with: "Ербол Садыков, посол [1]. В источнике также названы:
+# Страна: Япония [1]."). Dates, figures, areas and documents are a closed question's own business.
+CONTEXT_DIGEST = ("persons", "where", "country", "organisation")
+_SLOT_DIGEST = {"who": "persons", "post": "persons", "where": "where", "country": "country",
+                "organisation": "organisation"}  # the digest kind a slot kind already states
+
+
+def _context_digest(kind: str, evidence: Candidate, stated: list[StatedValue], language: str,
+                    constraints: Constraints, names: NameTable | None) -> tuple[str, list[StatedValue]]:
+    """What a closed answer's sentence names beside its value (:data:`CONTEXT_DIGEST`, the kind the value
+    is of left out), as "The source also names: …" in ``language`` with each value's span; ("", []) when
+    it names nothing else."""
+    kinds = tuple(k for k in CONTEXT_DIGEST if k != _SLOT_DIGEST.get(kind))
+    said = {v.value.lower() for v in stated}
+    parts, values = _digest([evidence], language, constraints, names, kinds, skip=said)
+    if not parts:
+        return "", []
+    return message("digest_also", language, values=" ".join(parts)), values
+
+
+def _digest(quotes: list[Candidate], language: str, constraints: Constraints, names: NameTable | None,
+            kinds: tuple[str, ...], skip: set[str] = frozenset()) -> tuple[list[str], list[StatedValue]]:
+    """The labelled lists of :func:`digest_values` of ``kinds`` over ``quotes`` ("Страны: Испания [1]."), each
+    value with its span; values whose text (lower case) is in ``skip`` are left out (already stated)."""
     parts: list[str] = []
     values: list[StatedValue] = []
-    for kind in DIGEST:
+    for kind in kinds:
         named: list[tuple[Candidate, str, int, int]] = []
         for c in quotes:
             # the dateline's city is only where the report was written when the title places the event
@@ -1199,7 +1250,7 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
                           if kind == "where" and venue_elsewhere(c.passage.hit.chunk.title, c.text) else 0)
             for text, start, end in digest_values(kind, c.text, language, constraints, names,
                                                   c.passage.hit.chunk.date):
-                if start >= written_at:
+                if start >= written_at and text.lower() not in skip and text.partition(", ")[0].lower() not in skip:
                     _merge(named, (c, text, start, end), kind, lambda v: v[1])
         if not named:
             continue
@@ -1217,11 +1268,4 @@ def _open_lead(quotes: list[Candidate], language: str, constraints: Constraints,
                     values.append(StatedValue("post", post, c.passage.n, c.start + s, c.start + e))
             else:
                 values.append(StatedValue(DIGEST_TYPES.get(kind, kind), text, c.passage.n, c.start + s, c.start + e))
-    if not parts:
-        return None, []
-    # "The source names: …": what the quotes mention, not a claim that the event took place there (a press
-    # service "in Astana" is named too); it also makes a label and a name long enough to read as the
-    # question's language. The quotes then come after "In the source:", or with a note on their language
-    stated = message("digest_intro", language, values=" ".join(parts))
-    intro = message("quote_intro" if all(c.language == language for c in quotes) else "lead_translated", language)
-    return stated + "\n\n" + intro, values
+    return parts, values
