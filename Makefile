@@ -28,16 +28,20 @@ index: setup
 eval: setup
 	$(BIN)/rag eval
 
-# The held-out fixture (eval/heldout/README.md): the corpus plus its synthetic articles, in a workspace of
-# their own under eval/results/ (the product's documents/ and index/ are not touched), indexed incrementally.
-HELDOUT := eval/results/heldout-workspace
+# The held-out fixtures (eval/heldout*/README.md): the corpus plus each fixture's synthetic articles, in a
+# workspace of its own under eval/results/ (the product's documents/ and index/ are not touched), indexed
+# incrementally; `make eval-heldout HELDOUT_SETS=heldout2` runs one.
+HELDOUT_SETS ?= heldout heldout2
 eval-heldout: setup
-	@mkdir -p $(HELDOUT)/documents
-	@find $(HELDOUT)/documents -maxdepth 1 -type f -delete
-	@find documents eval/heldout/documents -maxdepth 1 -type f \( -name '*.txt' -o -name '*.htm' -o -name '*.html' \) \
-	  -exec cp {} $(HELDOUT)/documents/ \;
-	$(BIN)/rag index --documents $(HELDOUT)/documents --index $(HELDOUT)/index
-	$(BIN)/rag eval --gold eval/heldout/gold.jsonl --documents $(HELDOUT)/documents --index $(HELDOUT)/index
+	@for set in $(HELDOUT_SETS); do \
+	  ws=eval/results/$$set-workspace; \
+	  mkdir -p $$ws/documents && find $$ws/documents -maxdepth 1 -type f -delete && \
+	  find documents eval/$$set/documents -maxdepth 1 -type f \( -name '*.txt' -o -name '*.htm' -o -name '*.html' \) \
+	    -exec cp {} $$ws/documents/ \; && \
+	  $(BIN)/rag index --documents $$ws/documents --index $$ws/index && \
+	  $(BIN)/rag eval --gold eval/$$set/gold.jsonl --documents $$ws/documents --index $$ws/index \
+	    --out eval/results/$$set-$$(date -u +%Y%m%dT%H%M%S) || exit 1; \
+	done
 
 bench: setup index
 	$(BIN)/python bench/bench_index.py

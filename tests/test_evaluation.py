@@ -469,22 +469,23 @@ def test_the_events_gold_set_is_valid_and_new():
     assert earlier.isdisjoint(q.question for q in questions)
 
 
-def test_the_heldout_fixture_is_valid_and_about_countries_the_corpus_is_not(tmp_path):
-    # eval/heldout: synthetic articles and their questions, written blind (eval/heldout/README.md); its gold
-    # file is checked against the corpus and those articles together, as `make eval-heldout` runs it
+@pytest.mark.parametrize("fixture, unanswerable", [("heldout", 24), ("heldout2", 22)])
+def test_the_heldout_fixture_is_valid_and_about_countries_the_corpus_is_not(tmp_path, fixture, unanswerable):
+    # eval/heldout*: synthetic articles and their questions, written blind (eval/heldout*/README.md); each gold
+    # file is checked against the corpus and its articles together, as `make eval-heldout` runs it
     import shutil
 
     from rag.articles import read_article
     from rag.knowledge import entities_in
 
-    heldout = REPO / "eval" / "heldout"
+    heldout = REPO / "eval" / fixture
     for folder in (REPO / "documents", heldout / "documents"):
         for f in folder.glob("*.txt"):
             shutil.copy(f, tmp_path / f.name)
     questions, problems = ev.check_gold(heldout / "gold.jsonl", tmp_path)
     assert problems == [] and len(questions) == 60
     assert {q.language for q in questions} == set(ev.LANGUAGES)
-    assert sum(not q.answerable for q in questions) == 24 and sum(bool(q.history) for q in questions) == 8
+    assert sum(not q.answerable for q in questions) == unanswerable and sum(bool(q.history) for q in questions) == 8
     assert {q.doc for q in questions if q.doc} <= {f.name for f in (heldout / "documents").glob("*.txt")}
 
     def countries(folder: Path) -> set[str]:
