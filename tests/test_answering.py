@@ -678,6 +678,8 @@ def test_who_is_a_named_person_asks_for_the_post_not_another_person(question: st
     types = [v.type for v in answer.values]
     # the post, then the sentence's place and country (context_digest), never the other person
     assert not answer.refused and types[0] == "post" and "person" not in types, answer.answer
+    # his own title (before " met "), not the nearer one of the person he met
+    assert answer.values[0].start < article[0].hit.chunk.text.index(" met "), answer.answer
     assert "Quispe" not in first and "Киспе" not in first
     met = answer_extractive(load_settings(), "Who did Alibek Sarsenov meet?", "en", article)
     assert "Elena Quispe" in met.answer.split("\n")[0], met.answer

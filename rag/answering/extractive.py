@@ -734,6 +734,10 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         found = offered(kind, sentence, constraints, names)
         if not found:
             return None
+        if kind == "post":
+            # "Who is Alibek Sarsenov?": the title he holds, not the nearest one (that of the person he met)
+            held = [m for m in found if (h := _holder_of(sentence, m, names)) and any(h[0] <= a < h[1] for a in anchors)]
+            found = held or found
         if kind == "areas" or asks_many(question, kind):
             # "какие порты": every such value of the sentence, each once, in its order
             seen: dict[str, object] = {}
