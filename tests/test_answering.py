@@ -2024,6 +2024,11 @@ def test_a_title_names_the_body_it_heads() -> None:
     ("Boluarte accepted the invitation to visit Astana next year.", True, {"1526273"}),
     ("Болуарте прие поканата да посети Астана.", True, {"1526273"}),
     ("Boluarte accepted the invitation to visit Astana next year.", False, set()),  # a trip's end, not a venue
+    # where a mission is, no event's place; a person with a post travels
+    ("Kazakhstan opened an honorary consulate in Arequipa.", False, set()),
+    ("Она приветствовала открытие почётного консульства Казахстана в Арекипе.", False, set()),
+    ("Қазақстанның Арекипадағы құрметті консулдығы ашылды.", False, set()),
+    ("The ambassador met officials in Arequipa.", False, {"3947322"}),
 ])
 def test_places_joined_by_and_and_the_object_of_a_visit(text: str, directions: bool, cities: set) -> None:
     from rag.answering.grounding import placed_cities

@@ -658,6 +658,20 @@ def title_venues(title: str) -> frozenset[str]:
     return placed_cities(title, buildings=False)
 
 
+# A diplomatic mission, which stays where it is (a person with a post travels: "the ambassador met … in Lima")
+_MISSION_STEMS = ("embass", "consulate", "посольств", "консульств", "представительств", "посолств", "консулств",
+                  "представителств", "елшілі", "консулдығ", "консулдық", "өкілдіг", "өкілдік")
+
+
+def _posted_at(text: str, m: Mention) -> bool:
+    """Whether the place ``m`` is where a diplomatic mission is: a mission word among the three words before
+    it ("почётного консульства Казахстана в Барселоне", "the Embassy of Kazakhstan in Lima") or, in Kazakh,
+    the two after it ("Барселонадағы құрметті консулдығы")."""
+    before = [w.lower() for w in _WORD_RE.findall(text[:m.start])[-4:-1]]
+    after = [w.lower() for w in _WORD_RE.findall(text[m.end:])[:2]] if _KAZAKH_LETTER.search(text) else []
+    return any(w.startswith(_MISSION_STEMS) for w in before + after)
+
+
 @lru_cache(maxsize=16384)
 def placed_cities(text: str, buildings: bool = True, directions: bool = False) -> frozenset[str]:
     """The cities ``text`` places something in: after "in", "at", "в" and their kin, or with a Kazakh
@@ -680,6 +694,8 @@ def placed_cities(text: str, buildings: bool = True, directions: bool = False) -
         located = inflected and (_KK_LOCATIVE.search(m.surface) or (directions and _KK_TO_OR_IN.search(m.surface)))
         # "посети Астана", "visit Astana": a visit verb takes its destination without a preposition
         visited = directions and bool(before) and bool(_VISIT_VERB_RE.fullmatch(before[0]))
+        if _posted_at(text, m):
+            continue  # "the consulate in Barcelona", "Барселонадағы консулдығы": where a mission is, no event's place
         if (before and before[0].lower() in words) or located or visited or m.kind == "building":
             venues.add(city)
             placed.append(m)
