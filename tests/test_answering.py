@@ -2120,3 +2120,15 @@ def test_a_closed_answer_names_its_sentences_people_places_and_countries_too() -
     # "dollars USA" is a currency, no country of the event
     figure = answer_extractive(settings, "How much was the trade?", "en", article).answer.split("\n")[0]
     assert "United States" not in figure, figure
+
+
+def test_which_and_a_title_asks_for_that_posts_holder() -> None:
+    from rag.answering.grounding import asked_post
+
+    assert asked_post("Which Kazakh ambassador attended the forum in Lima?") == ("ambassador", "KZ")
+    assert asked_post("Какой посол Перу присутствовал на форуме?") == ("ambassador", "PE")
+    assert asked_post("Which official attended the forum in Lima?") is None  # no title: anybody new
+    article = _one_article(["Lima, 5 May 2031 – Kassym-Jomart Tokayev met President of Peru Dina Boluarte.",
+                            "The talks were attended by the Mayor of Lima Rosa Quispe."])
+    answer = answer_extractive(load_settings(), "Which Kazakh ambassador attended the talks in Lima?", "en", article)
+    assert answer.refused, answer.answer  # nobody there holds the post: no president or mayor instead

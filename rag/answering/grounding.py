@@ -1001,6 +1001,11 @@ def asked_post(question: str) -> tuple[str, str | None] | None:
         return None
     mentions = evidence_of(question).mentions
     titles = [m for m in mentions if m.kind == "title"]
+    # "Which Kazakh ambassador attended the talks?": the title a which-word asks about is the post asked,
+    # whatever else the question says
+    asked = [t for n in which_nouns(question) if n.id == "who" for t in titles if n.start <= t.start < n.end]
+    if asked:
+        return asked[0].id, post_country(question, asked[0])
     if len({m.id for m in titles}) != 1:
         return None
     # an event, a document or an area named ("met", "signed the agreement") makes it a question about
