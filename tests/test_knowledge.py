@@ -510,6 +510,9 @@ def test_a_bilateral_adjective_inside_a_bodys_name(text, body, countries):
 
 def test_a_bilateral_adjective_alone_names_no_body():
     assert not [m for m in kn.entities_in("казахстанско-перуанской торговли") if m.kind == "organisation"]
+    # a compound of no countries inside the words is no bilateral adjective
+    assert not [m for m in kn.entities_in("Деловой научно-технический совет провёл заседание")
+                if m.kind == "organisation"]
 
 
 @pytest.mark.parametrize("text, name, thing", [

@@ -186,8 +186,8 @@ def measured_amounts(sentence: str, measure: str | None, quantities: frozenset[s
     named = quantities_named(sentence) if found and quantities else set()
     mine = quantity_positions(sentence, quantities & named)
     theirs = quantity_positions(sentence, named - quantities)
-    if not mine or not theirs:
-        return found
+    if not mine or not theirs or len(find_amounts(sentence)) < 2:
+        return found  # one figure: another quantity beside it is a side clause ("trade, driven by exports, …")
 
     def of_mine(a: Amount) -> bool:
         before = [p for p in mine + theirs if p < a.start]
@@ -988,7 +988,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if kind != OPEN and constraints.venues:
         # a sentence that tells an event in another city than the asked one gives that event's value ("At the
         # end of the Tokyo meeting … signed a memorandum" is no document of the meeting in Osaka)
-        elsewhere |= {c.row for c in grounded if (cities := event_cities(c.text)) and not cities & constraints.venues}
+        elsewhere |= {c.row for c in grounded if (cities := event_cities(c.text)) and not cities & constraints.venues
+                      and not placed_cities(c.text) & constraints.venues}
     if kind != OPEN:
         top = grounded[0]
         for c in grounded:
@@ -1142,11 +1143,12 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
 
 
 # A currency named by its country ("долларов США", "АҚШ доллары", "US dollars"): no country of the event.
-_CURRENCY_BEFORE = re.compile(r"(?:доллар|долар|dollar)\w*\s*$", re.I)
-_CURRENCY_AFTER = re.compile(r"^\s*(?:доллар|долар|dollar)", re.I)
+_CURRENCY_BEFORE = re.compile(r"(?:доллар|долар|dollar|иен|йен|yen)\w*\s*$", re.I)
+_CURRENCY_AFTER = re.compile(r"^\s*(?:\$|доллар|долар|dollar|иен|йен|yen)", re.I)
 
 
 def _currency_country(sentence: str, m: Mention) -> bool:
+    """Whether the country mention ``m`` only names a currency ("долларов США", "US$", "Japanese yen")."""
     return bool(_CURRENCY_BEFORE.search(sentence[max(0, m.start - 12):m.start])
                 or _CURRENCY_AFTER.match(sentence[m.end:m.end + 12]))
 

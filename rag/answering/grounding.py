@@ -179,7 +179,8 @@ def _first_names(text: str, mentions: list[Mention], names: NameTable | None) ->
             return True
         after = text[m.end:].split()[:4]
         n = next((i for i, w in enumerate(after) if w.lower() not in particles), len(after))
-        return 0 < n < len(after) and after[n][:1].isupper()
+        # "Santiago de Chile" stays a place: the word after the particle is a place itself
+        return 0 < n < len(after) and after[n][:1].isupper() and not _names_a_place(after[n].strip(".,;:?!»\"”"))
 
     return [m for m in mentions if opens_name(m)]
 
@@ -271,6 +272,9 @@ def _initial(word: str) -> str:
     return knowledge.transliterate(word[:1].upper(), "en")[:1].upper()
 
 
+_KK_FOLD = {"Қ": "К", "Ғ": "Г", "Ң": "Н", "Ө": "О", "Ұ": "У", "Ү": "У", "Һ": "Х", "І": "И", "Ә": "А"}
+
+
 def _acronym_spelt(name: str, text: str) -> bool:
     """Whether ``name``, an acronym ("ҚТЖ", "KTZ", "ЕАЭС"), is spelt by the initials of consecutive words of
     ``text``, the first capitalised ("Қазақстан темір жолы"): press releases write a body out in full where
@@ -278,10 +282,24 @@ def _acronym_spelt(name: str, text: str) -> bool:
     letters = [ch for ch in name if ch.isalpha()]
     if not 3 <= len(letters) <= 6 or not all(ch.isupper() for ch in letters):  # two letters spell too much
         return False
-    wanted = [_initial(ch) for ch in letters]
-    words = _WORD_RE.findall(text)
-    return any(words[i][:1].isupper() and [_initial(w) for w in words[i:i + len(wanted)]] == wanted
-               for i in range(len(words) - len(wanted) + 1))
+    n = len(letters)
+    stop = all_stopwords()
+    words = list(re.finditer(r"[^\W\d_]+", text))
+    for i in range(len(words) - n + 1):
+        run = words[i:i + n]
+        gaps = [text[a.end():b.start()] for a, b in zip(run, run[1:])]
+        if (not run[0].group(0)[:1].isupper() or any(g.strip(" «»„“\"") for g in gaps)
+                or any(w.group(0).lower() in stop for w in run)):
+            continue  # one name: adjacent words, no commas, no "и"/"and", its first word capitalised
+        quoted = text[:run[0].start()].rstrip().endswith(("«", "„", "“", '"'))
+        if not quoted and not all(w.group(0)[:1].isupper() for w in run):
+            continue  # "Kenya Ports Authority", or a quoted name ("«Қазақстан темір жолы»")
+        # within one script the letters themselves, across scripts their transliterations
+        same = is_cyrillic(name) == is_cyrillic(run[0].group(0))
+        key = (lambda ch: _KK_FOLD.get(ch.upper(), ch.upper())) if same else _initial
+        if [key(w.group(0)[0]) for w in run] == [key(ch) for ch in letters]:
+            return True
+    return False
 
 
 def _name_in_compound(name: str, text: str) -> bool:
@@ -658,20 +676,6 @@ def title_venues(title: str) -> frozenset[str]:
     return placed_cities(title, buildings=False)
 
 
-# A diplomatic mission, which stays where it is (a person with a post travels: "the ambassador met … in Lima")
-_MISSION_STEMS = ("embass", "consulate", "посольств", "консульств", "представительств", "посолств", "консулств",
-                  "представителств", "елшілі", "консулдығ", "консулдық", "өкілдіг", "өкілдік")
-
-
-def _posted_at(text: str, m: Mention) -> bool:
-    """Whether the place ``m`` is where a diplomatic mission is: a mission word among the three words before
-    it ("почётного консульства Казахстана в Барселоне", "the Embassy of Kazakhstan in Lima") or, in Kazakh,
-    the two after it ("Барселонадағы құрметті консулдығы")."""
-    before = [w.lower() for w in _WORD_RE.findall(text[:m.start])[-4:-1]]
-    after = [w.lower() for w in _WORD_RE.findall(text[m.end:])[:2]] if _KAZAKH_LETTER.search(text) else []
-    return any(w.startswith(_MISSION_STEMS) for w in before + after)
-
-
 @lru_cache(maxsize=16384)
 def placed_cities(text: str, buildings: bool = True, directions: bool = False) -> frozenset[str]:
     """The cities ``text`` places something in: after "in", "at", "в" and their kin, or with a Kazakh
@@ -694,8 +698,6 @@ def placed_cities(text: str, buildings: bool = True, directions: bool = False) -
         located = inflected and (_KK_LOCATIVE.search(m.surface) or (directions and _KK_TO_OR_IN.search(m.surface)))
         # "посети Астана", "visit Astana": a visit verb takes its destination without a preposition
         visited = directions and bool(before) and bool(_VISIT_VERB_RE.fullmatch(before[0]))
-        if _posted_at(text, m):
-            continue  # "the consulate in Barcelona", "Барселонадағы консулдығы": where a mission is, no event's place
         if (before and before[0].lower() in words) or located or visited or m.kind == "building":
             venues.add(city)
             placed.append(m)

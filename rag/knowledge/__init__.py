@@ -76,7 +76,11 @@ def _mentions(words: Words) -> list[Mention]:
         for m in regex.finditer(text):
             found.append(_mention(kind, ids.get(m.group(0).replace(" ", ""), ""), m.start(), m.end(), text))
     taken = [(m.start, m.end) for m in found]
-    for hit in find(index, words):
+    hits = find(index, words)
+    countries = [h.start for h in hits if h.entry.key[0] == "country"]
+    for hit in hits:
+        if hit.last - hit.first + 1 > len(hit.entry.words) and not any(hit.start < c < hit.end for c in countries):
+            continue  # a compound inside a name is bilateral only with a country in it ("военно-технической" is not)
         if not any(hit.start < e and s < hit.end for s, e in taken):
             found.append(_mention(hit.entry.key[0], hit.entry.key[1], hit.start, hit.end, text))
     return sorted(found, key=lambda m: m.start)
