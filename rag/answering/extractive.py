@@ -1129,8 +1129,11 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
         out = [(format_ordinal(a.years, language), a.start, a.end) for a in find_anniversaries(sentence)]
     else:
         kinds = SLOT_KINDS[kind]
+        # a union of states (the EU) is a side like a country but is stated as an organisation
         mentions = (offered(kind, sentence, constraints, names) if kind in ("areas", "document")
-                    else [m for m in evidence_of(sentence).mentions if m.kind in kinds])
+                    else [m for m in evidence_of(sentence).mentions
+                          if (m.kind in kinds and not (m.kind == "country" and knowledge.is_union(m.id)))
+                          or (kind == "organisation" and m.kind == "country" and knowledge.is_union(m.id))])
         out = [(knowledge.term_name(m.kind, m.id, language), m.start, m.end) for m in mentions
                if not (m.kind == "country" and (m.id == "KZ"  # every article is about Kazakhstan
                                                 or _currency_country(sentence, m)))]

@@ -26,7 +26,7 @@ from rag.knowledge.lexicon import (CALENDAR, LEXICONS, OWN_LEXICONS, all_stopwor
 from rag.knowledge.matcher import Entry, Index, Mention, Words, find, words_of
 from rag.knowledge.names import (Name, NameTable, capitalised_runs, collect_names, same_name, same_word,
                                  transliterate)
-from rag.knowledge.places import (building_city, city_name, cities, countries, country_name, country_of,
+from rag.knowledge.places import (building_city, city_name, cities, countries, country_name, country_of, is_union,
                                   implied, load, place_index, region_name)
 
 PLACE_KINDS = ("country", "city", "region", "building")
@@ -38,7 +38,7 @@ _PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city"
 
 __all__ = [
     "Mention", "Name", "NameTable", "KINDS", "ENTITY_KINDS", "PLACE_KINDS",
-    "entities_in", "unknown_names", "name_particles", "find_terms", "term_name", "country_name", "city_name", "country_of",
+    "entities_in", "unknown_names", "name_particles", "find_terms", "term_name", "country_name", "city_name", "country_of", "is_union",
     "building_city", "implied", "places_in", "collect_names", "same_name", "same_word", "transliterate", "stopwords", "month_number",
     "is_derived_common", "lexicon", "countries", "cities", "capitalised_runs", "warm_up",
 ]

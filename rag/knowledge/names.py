@@ -510,7 +510,7 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
     from a run's ends and split it inside."""
     from collections import Counter
 
-    from rag.knowledge import entities_in, names_a_thing
+    from rag.knowledge import entities_in, name_head_end, names_a_thing
 
     texts = list(texts)
     lower_words = {w for text, _ in texts for w in WORD_RE.findall(text) if w[0].islower()}
@@ -536,6 +536,11 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
                 if usable:
                     piece.append(w)
                     continue
+                head = (name_head_end(text, start + piece[0].start(), start + piece[-1].end())
+                        if len(piece) >= 2 else None)
+                if head is not None:
+                    # a body's or a region's name, then a person's: "Osaka Prefecture Keiko Morimoto"
+                    piece = [p for p in piece if start + p.start() >= head]
                 if len(piece) >= 2:
                     name = re.sub(r"['’]s$", "", surface[piece[0].start():piece[-1].end()])
                     # with the word after it: "Pacific Islands" is part of the name "Pacific Islands Forum"

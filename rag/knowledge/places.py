@@ -32,6 +32,12 @@ def countries() -> dict[str, dict[str, str]]:
     return load("countries.json")
 
 
+def is_union(code: str) -> bool:
+    """Whether a territory code is a union of states, not a state (the European Union): a side like a
+    country, but no "Country:" (``country_forms.json`` "unions")."""
+    return code.upper() in load("country_forms.json")["unions"]
+
+
 @lru_cache(maxsize=1)
 def _ambiguous() -> frozenset[str]:
     """Names that are also common words (a stopword of one of the languages, or curated)."""
