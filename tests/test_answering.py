@@ -1050,6 +1050,9 @@ def test_a_which_building_question_is_answered_by_a_building_not_a_city(sentence
     "Он вспомнил о встрече с Вилли Брандтом.",  # a capitalised "Вилли" is a person, no villa
     "Переговоры прошли во дворце Президентском.",  # an adjective is no name
     "He thanked Ronald Hall for the invitation.",  # "Hall" inside a person's name of the corpus
+    "The dinner was held at the residence of Ambassador Elena Quispe.",  # a residence is somebody's
+    "Ужин прошёл в резиденции посла Елены Киспе.",
+    "Кешкі ас Елшінің резиденциясында өтті.",  # a Kazakh genitive owns it
 ])
 def test_no_building_is_read_from_a_person_an_adjective_or_another_word(sentence) -> None:
     from rag.answering.grounding import building_venues

@@ -521,6 +521,10 @@ def test_a_bilateral_adjective_alone_names_no_body():
     ("Церемонията се проведе в двореца „Торре Тагле“.", "Торре Тагле", True),
     ("Tokayev met Ronald Hall, the mayor.", "Ronald Hall", False),
     ("Токаев встретился с Диной Болуарте.", "Диной Болуарте", False),
+    # a residence is somebody's: the name after it is its owner's, unless quoted
+    ("The reception was held at the residence of Dina Boluarte.", "Dina Boluarte", False),
+    ("Приём прошёл в резиденции Дины Болуарте.", "Дины Болуарте", False),
+    ("Приём прошёл в резиденции «Торре Тагле».", "Торре Тагле", True),
 ])
 def test_a_buildings_name_after_its_noun_is_no_person(text, name, thing):
     start = text.index(name)

@@ -597,6 +597,10 @@ def asks_building(question: str) -> bool:
 _ADJECTIVE = re.compile(r"(?:ск|цк|н)(?:ий|ый|ой|ого|ому|им|ым|ом|ая|ую|ое|ые|ых|ими|ыми|ия|ата|ото|ите)$", re.I)
 
 
+# A Kazakh genitive before a building's noun makes it somebody's ("Елшінің резиденциясы").
+_KK_GENITIVE = re.compile(r"(?:ның|нің|дың|дің|тың|тің)$", re.I)
+
+
 def building_venues(sentence: str, language: str | None = None, names: NameTable | None = None) -> list[Mention]:
     """Buildings no places data lists, named by a kind of building beside a name (``building_heads.json``):
     "the Necessidades Palace", "во дворце Несесидадеш", "дворец „Милези“", "«Милези» сарайында". Mentions of
@@ -647,8 +651,10 @@ def building_venues(sentence: str, language: str | None = None, names: NameTable
                             or (bare == w and language in ("ru", "bg") and _ADJECTIVE.search(w))):
                         break
                     kept.append((a, b, w))
-                if not kept or re.search(r"['’]s$", kept[0][2]):
-                    continue  # "Tokayev's residence" is somebody's, not a named building
+                if not kept or re.search(r"['’]s$", kept[0][2]) or (is_before and _KK_GENITIVE.search(kept[-1][2])):
+                    continue  # "Tokayev's residence", "Тоқаевтың резиденциясы" is somebody's, not a named building
+                if kind in knowledge.owner_heads() and not is_before and kept[0][2][:1] not in "«„“\"":
+                    continue  # "the residence of Nurlan Abenov", "резиденция Нурлана Абенова": his
                 kept.sort()
                 name = " ".join(w.strip("«»„“”\"") for _, _, w in kept)
                 a, b = (kept[0][0], h.end()) if is_before else (h.start(), kept[-1][1])

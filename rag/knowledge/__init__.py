@@ -38,7 +38,7 @@ _PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city"
 
 __all__ = [
     "Mention", "Name", "NameTable", "KINDS", "ENTITY_KINDS", "PLACE_KINDS",
-    "entities_in", "unknown_names", "name_particles", "find_terms", "term_name", "country_name", "city_name", "country_of", "is_union",
+    "entities_in", "owner_heads", "unknown_names", "name_particles", "find_terms", "term_name", "country_name", "city_name", "country_of", "is_union",
     "building_city", "implied", "places_in", "collect_names", "same_name", "same_word", "transliterate", "stopwords", "month_number",
     "is_derived_common", "lexicon", "countries", "cities", "capitalised_runs", "warm_up",
 ]
@@ -138,6 +138,13 @@ def building_heads() -> tuple[tuple[str, str, bool, re.Pattern], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def owner_heads() -> frozenset[str]:
+    """The kinds of building an unquoted name after whose noun owns it ("the residence of Nurlan Abenov")
+    rather than names it: ``building_heads.json`` "owner_after"."""
+    return frozenset(k for k, e in load("building_heads.json")["entries"].items() if e.get("owner_after"))
+
+
 # "Palace of Culture", "Palacio de Santa Cruz", "Palazzo della Farnesina": the words between a building's
 # noun and a name after it
 BUILDING_OF = r"(?:of|de|del|de\s+la|di|della|da|do|des|du)\s+(?:the\s+)?"
@@ -147,9 +154,11 @@ def _after_building_head(text: str, start: int) -> bool:
     """Whether a kind of building stands right before ``text[start:]`` with the name after it ("во дворце
     Санта-Крус", "Palacio de Santa Cruz"): the words are the building's name, not a person's."""
     before = text[max(0, start - 40):start]
-    for _, language, name_before, head in building_heads():
+    for kind, language, name_before, head in building_heads():
         for m in head.finditer(before):
             gap = before[m.end():]
+            if kind in owner_heads() and not re.search(r"[«„“\"']\s*$", gap):
+                continue  # "the residence of Nurlan Abenov" is his, not named after him
             if re.fullmatch(r"[\s«„“\"']*", gap) and not name_before:
                 return True
             if re.fullmatch(r"\s+" + BUILDING_OF + r"[«„“\"']*", gap, re.I):
