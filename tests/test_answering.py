@@ -432,6 +432,30 @@ def test_a_date_of_the_asked_event_is_stated(question: str, sentences: list[str]
     assert not answer.refused and stated in answer.answer.split("\n")[0], answer.answer
 
 
+@pytest.mark.parametrize("question, sentences, refused, stated", [
+    # the signing of a 2031 report is no answer to "in 2029", though the report names 2029's trade
+    ("What did Kazakhstan and Peru sign in 2029?",
+     ["Lima, 5 May 2031 – Ministers of Kazakhstan and Peru met in Lima.", "The sides signed a memorandum on tourism.",
+      "Trade grew by 20% compared with 2029."], True, None),
+    ("What did Kazakhstan and Peru sign in 2031?",
+     ["Lima, 5 May 2031 – Ministers of Kazakhstan and Peru met in Lima.", "Trade grew by 20% compared with 2029.",
+      "The sides signed a memorandum on tourism."], False, "Memorandum"),
+    # a sentence naming no year goes on with the year of the sentence before it
+    ("How much did Kazakhstan's exports to Peru reach in 2030?",
+     ["Lima, 5 May 2031 – Ministers of Kazakhstan and Peru met in Lima.",
+      "Trade between Kazakhstan and Peru reached $50 million in 2030.",
+      "Kazakhstan's exports to Peru grew threefold, reaching $30 million."], False, "30"),
+])
+def test_a_sentence_tells_of_the_year_it_names_or_of_its_articles(question, sentences, refused, stated) -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    answer = answer_extractive(load_settings(), question, "en", _one_article(sentences))
+    assert answer.refused == refused, answer.answer
+    if stated:
+        assert stated in answer.answer.split("\n")[0], answer.answer
+
+
 _MET_APART = ["Lima, 5 May 2031 – Deputy Foreign Minister Alibek Sarsenov held meetings in Lima.",
               "In talks with Foreign Minister Elena Quispe, the sides reviewed trade and transport.",
               "Sarsenov spoke of the coming visit of the President.", "The sides spoke of the anniversary.",

@@ -128,6 +128,14 @@ def test_a_citys_bulgarian_name_is_written_in_bulgarian_letters_and_reviewed_nam
     assert beijing and kn.city_name(beijing[0].id, "ru") == "Пекин"
 
 
+def test_a_city_is_found_as_russian_spells_it_where_geonames_spells_it_otherwise():
+    # GeoNames has only "Сурабайа" for Surabaya; Russian text writes "Сурабая" (and declines it). A
+    # spelling that is another word is not added: "Москов" is a Bulgarian surname, not Moscow
+    for text in ("прибыл в Сурабаю", "в Сурабае", "Сурабая", "Сурабаяда"):
+        assert [(m.kind, m.country) for m in kn.entities_in(text)] == [("city", "ID")], text
+    assert not [m for m in kn.entities_in("Посланикът Иван Москов") if m.kind == "city"]
+
+
 def test_every_city_has_a_country_and_four_names():
     data = kn.cities()
     assert 1000 < len(data) < 3000  # bounded: capitals, big cities, the corpus's towns

@@ -796,22 +796,43 @@ def _passage_gaps(constraints: Constraints, passage: Passage, language: str, win
                 tuple(sorted(unplaced)))
 
 
+def _sentence_time(c: Candidate, sentence_years: set[str]) -> set[str]:
+    """The years a candidate sentence tells of: those it names; naming none, those of the sentence before it
+    ("… trade of $375.2 million in 2024. Exports grew elevenfold …") and its article's date; nothing (any
+    year) in an undated article."""
+    if YEAR_RE.search(c.text):
+        return sentence_years
+    date = c.passage.hit.chunk.date
+    sentences = c.passage.article_sentences
+    before = sentences[sentences.index(c.text) - 1] if c.text in sentences[1:] else ""
+    if not date and not YEAR_RE.search(before):
+        return set()
+    return years_mentioned(c.text, date) | (years_mentioned(before) if YEAR_RE.search(before) else set())
+
+
 def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, language: str = "",
           names: NameTable | None = None, clause_check: bool = False) -> Gaps:
     """What the question names that this candidate's evidence does not mention.
 
-    Years and numbers may stand anywhere in the article (or be its date), except that a "how much"
-    question's figure must not be for another year: "trade in 2021" is not answered by a sentence about
-    trade in 2023 in an article that mentions 2021 elsewhere (a sentence naming no year is judged by its
-    article; a year it names only relatively, "the previous year's", counts for it alone).
+    Numbers may stand anywhere in the article; a year must be the sentence's own: "trade in 2021" is not
+    answered by a sentence about trade in 2023 in an article that mentions 2021 elsewhere (for a figure,
+    whatever the question; for anything else, when the sentence names no year of its own). A sentence naming
+    no year tells of the year of the sentence before it and of its article's date (an undated article's, of
+    any year it mentions); a year it names only
+    relatively, "the previous year's", counts for it alone.
     """
     sentence_years = years_mentioned(c.text)
     implied = sentence_years - set(YEAR_RE.findall(c.text))
     missing = [m for m in missing_facts(constraints, c.passage.article_text, c.passage.hit.chunk.date)
                if m not in implied]
-    if kind == "amount" and constraints.years and not missing:
-        if sentence_years and not constraints.years & sentence_years:
-            missing = sorted(constraints.years)  # the figure is for another year
+    if constraints.years and not missing and (kind == "amount" or not YEAR_RE.search(c.text)):
+        # the sentence's time is the years it names, or, naming none, its article's date ("the signing" of
+        # a 2024 report is no answer to "what was signed in 2022", though the report mentions 2022's trade).
+        # Only a figure is held to the years its sentence names: another question's year may be that of the
+        # event the sentence looks ahead from ("planned for 2024", said at a meeting in October 2023)
+        own = _sentence_time(c, sentence_years)
+        if own and not constraints.years & own:
+            missing = sorted(constraints.years)  # the sentence tells of another year
     named = passage.named
     if clause_check:  # the sentence's clauses tell one event, or one that is not the asked one
         named += tuple(label for label in (n.label(language) for n in split_across_clauses(constraints, c.text, names))
