@@ -31,7 +31,7 @@ eval: setup
 # The held-out fixtures (eval/heldout*/README.md): the corpus plus each fixture's synthetic articles, in a
 # workspace of its own under eval/results/ (the product's documents/ and index/ are not touched), indexed
 # incrementally; `make eval-heldout HELDOUT_SETS=heldout2` runs one.
-HELDOUT_SETS ?= heldout heldout2
+HELDOUT_SETS ?= heldout heldout2 heldout3
 eval-heldout: setup
 	@for set in $(HELDOUT_SETS); do \
 	  ws=eval/results/$$set-workspace; \

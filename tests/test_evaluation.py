@@ -469,7 +469,7 @@ def test_the_events_gold_set_is_valid_and_new():
     assert earlier.isdisjoint(q.question for q in questions)
 
 
-@pytest.mark.parametrize("fixture, unanswerable", [("heldout", 24), ("heldout2", 22)])
+@pytest.mark.parametrize("fixture, unanswerable", [("heldout", 24), ("heldout2", 22), ("heldout3", 22)])
 def test_the_heldout_fixture_is_valid_and_about_countries_the_corpus_is_not(tmp_path, fixture, unanswerable):
     # eval/heldout*: synthetic articles and their questions, written blind (eval/heldout*/README.md); each gold
     # file is checked against the corpus and its articles together, as `make eval-heldout` runs it
