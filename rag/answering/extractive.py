@@ -818,15 +818,14 @@ def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, lang
     answered by a sentence about trade in 2023 in an article that mentions 2021 elsewhere (for a figure,
     whatever the question; for anything else, when the sentence names no year of its own). A sentence naming
     no year tells of the year of the sentence before it and of its article's date (an undated article's, of
-    any year it mentions); a year it names only
-    relatively, "the previous year's", counts for it alone.
+    any year it mentions); a year it names only relatively, "the previous year's", counts for it alone.
     """
     sentence_years = years_mentioned(c.text)
     implied = sentence_years - set(YEAR_RE.findall(c.text))
     missing = [m for m in missing_facts(constraints, c.passage.article_text, c.passage.hit.chunk.date)
                if m not in implied]
     if constraints.years and not missing and (kind == "amount" or not YEAR_RE.search(c.text)):
-        # the sentence's time is the years it names, or, naming none, its article's date ("the signing" of
+        # the sentence's time is the years it names, or, naming none, _sentence_time's ("the signing" of
         # a 2024 report is no answer to "what was signed in 2022", though the report mentions 2022's trade).
         # Only a figure is held to the years its sentence names: another question's year may be that of the
         # event the sentence looks ahead from ("planned for 2024", said at a meeting in October 2023)

@@ -108,9 +108,8 @@ def _city_entries() -> list[Entry]:
         # writes "Сурабая". The Latin name spelt as Russian writes names is a form too, but only where it is
         # a GeoNames form with "йа" written "я"; otherwise it is no name ("Москов" is a surname, not Moscow)
         known = {_iotated(f) for f in city["cyrillic"]}
-        spelt = [s for s in {transliterate(city["names"]["en"], "ru")}
-                 if s not in city["cyrillic"] and _iotated(s) in known]
-        for form in dict.fromkeys(city["latin"] + city["cyrillic"] + spelt):
+        spelt = transliterate(city["names"]["en"], "ru")
+        for form in dict.fromkeys(city["latin"] + city["cyrillic"] + ([spelt] if _iotated(spelt) in known else [])):
             entry = entry_for_form(("city", city["id"]), form, proper=True, always_capital=True,
                                    priority=PRIORITY["city"])
             if entry:
