@@ -796,18 +796,15 @@ def _passage_gaps(constraints: Constraints, passage: Passage, language: str, win
                 tuple(sorted(unplaced)))
 
 
-def _sentence_time(c: Candidate, sentence_years: set[str]) -> set[str]:
+def _sentence_time(c: Candidate) -> set[str]:
     """The years a candidate sentence tells of: those it names; naming none, those of the sentence before it
     ("… trade of $375.2 million in 2024. Exports grew elevenfold …") and its article's date; nothing (any
     year) in an undated article."""
     if YEAR_RE.search(c.text):
-        return sentence_years
-    date = c.passage.hit.chunk.date
+        return years_mentioned(c.text)
     sentences = c.passage.article_sentences
     before = sentences[sentences.index(c.text) - 1] if c.text in sentences[1:] else ""
-    if not date and not YEAR_RE.search(before):
-        return set()
-    return years_mentioned(c.text, date) | (years_mentioned(before) if YEAR_RE.search(before) else set())
+    return years_mentioned(c.text, c.passage.hit.chunk.date) | years_mentioned(before)
 
 
 def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, language: str = "",
@@ -829,7 +826,7 @@ def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, lang
         # a 2024 report is no answer to "what was signed in 2022", though the report mentions 2022's trade).
         # Only a figure is held to the years its sentence names: another question's year may be that of the
         # event the sentence looks ahead from ("planned for 2024", said at a meeting in October 2023)
-        own = _sentence_time(c, sentence_years)
+        own = _sentence_time(c)
         if own and not constraints.years & own:
             missing = sorted(constraints.years)  # the sentence tells of another year
     named = passage.named

@@ -164,11 +164,26 @@ def build_cities(countries: dict, documents: Path, stopwords: set[str]) -> list[
         shown = {n for n in (russian, bulgarian, kazakh) if n}  # GeoNames' own, not transliterations
         # a one-word other name shaped like an adjective is an old name or a common word ("Верный" for
         # Almaty, "Горький" for Nizhny Novgorod): it would read "Горький вкус" as a city
-        cyr_forms = sorted(shown | {a for a in cyrillic if not (
-            len(WORD_RE.findall(a)) == 1 and re.search("(ый|ий|ой|ая|ое|ые)$", a.lower()))})
+        cyr_forms = {a for a in cyrillic if not (
+            len(WORD_RE.findall(a)) == 1 and re.search("(ый|ий|ой|ая|ое|ые)$", a.lower()))} | shown
+        # GeoNames' Cyrillic names are whatever its contributors wrote: "Сурабайа" only, where Russian text
+        # writes "Сурабая". The Latin name spelt as Russian writes names is a form too, but only where it is
+        # a GeoNames form with "йа"/"йу" written "я"/"ю"; otherwise it is no name ("Москов" is a surname)
+        spelt = transliterate(c["name"], "ru")
+        if _iotated(spelt) in {_iotated(a) for a in cyr_forms}:
+            cyr_forms.add(spelt)
         out.append({"id": str(gid), "country": c["countrycode"], "population": c["population"],
-                    "capital": c["capital"], "names": names, "latin": latin, "cyrillic": cyr_forms})
+                    "capital": c["capital"], "names": names, "latin": latin, "cyrillic": sorted(cyr_forms)})
     return out + extra["manual"]
+
+
+def _iotated(name: str) -> str:
+    """A Cyrillic spelling with "йа" and "йу" written as the one letter Russian often writes for them ("йо"
+    and "йе" stay: "Йокогама", "Йемен")."""
+    out = name.lower()
+    for pair, letter in (("йа", "я"), ("йу", "ю")):
+        out = out.replace(pair, letter)
+    return out
 
 
 def build_months() -> dict:

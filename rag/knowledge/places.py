@@ -90,26 +90,10 @@ def cities() -> dict[str, dict]:
     return {c["id"]: c for c in load("cities.json")}
 
 
-def _iotated(name: str) -> str:
-    """A Cyrillic spelling with "йа" and "йу" written as the one letter Russian often writes for them ("йо"
-    and "йе" stay: "Йокогама", "Йемен")."""
-    out = name.lower()
-    for pair, letter in (("йа", "я"), ("йу", "ю")):
-        out = out.replace(pair, letter)
-    return out
-
-
 def _city_entries() -> list[Entry]:
-    from rag.knowledge.names import transliterate
-
     out = []
     for city in load("cities.json"):  # most populous first: "Moscow" is Russia's before a namesake's
-        # GeoNames' Cyrillic names are whatever its contributors wrote: "Сурабайа" only, where Russian text
-        # writes "Сурабая". The Latin name spelt as Russian writes names is a form too, but only where it is
-        # a GeoNames form with "йа" written "я"; otherwise it is no name ("Москов" is a surname, not Moscow)
-        known = {_iotated(f) for f in city["cyrillic"]}
-        spelt = transliterate(city["names"]["en"], "ru")
-        for form in dict.fromkeys(city["latin"] + city["cyrillic"] + ([spelt] if _iotated(spelt) in known else [])):
+        for form in dict.fromkeys(city["latin"] + city["cyrillic"]):
             entry = entry_for_form(("city", city["id"]), form, proper=True, always_capital=True,
                                    priority=PRIORITY["city"])
             if entry:
