@@ -2197,3 +2197,51 @@ def test_which_and_a_title_asks_for_that_posts_holder() -> None:
                             "The talks were attended by the Mayor of Lima Rosa Quispe."])
     answer = answer_extractive(load_settings(), "Which Kazakh ambassador attended the talks in Lima?", "en", article)
     assert answer.refused, answer.answer  # nobody there holds the post: no president or mayor instead
+
+
+_SIGNED = ["Lima, 5 May 2031 – Kazakhstan and Peru signed an agreement on legal assistance in criminal matters.",
+           "The agreement was signed by Foreign Ministers Alibek Sarsenov and Elena Quispe.",
+           "The ministers also discussed trade, transport and the coming visit of the President."]
+_IN_FORCE = _SIGNED + ["The agreement will enter into force on 1 September 2031, after both parliaments ratify it."]
+
+
+@pytest.mark.parametrize("question, language", [
+    ("When will the agreement on legal assistance enter into force?", "en"),
+    ("Когда вступит в силу соглашение о правовой помощи?", "ru"),
+    ("Кога ще влезе в сила споразумението за правна помощ?", "bg"),
+    ("Құқықтық көмек туралы келісім қашан күшіне енеді?", "kk"),
+])
+def test_what_was_done_to_a_document_is_answered_only_by_a_sentence_that_reports_it(question, language) -> None:
+    """The sentence of a treaty's signing does not say when it enters into force: asked in any of the four
+    languages, the question is refused until the article reports the act, and then answered with its date."""
+    from rag.answering.extractive import answer_extractive
+    from rag.knowledge import term_name
+    from rag.settings import load_settings
+
+    settings = load_settings()
+    signed = answer_extractive(settings, question, language, _one_article(_SIGNED))
+    assert signed.refused, signed.answer
+    assert term_name("act", "entry_into_force", language) in signed.answer
+    unchecked = answer_extractive(dataclasses.replace(settings, act_check=False), question, language,
+                                  _one_article(_SIGNED))
+    assert not unchecked.refused  # what refused it is this check
+    in_force = answer_extractive(settings, question, language, _one_article(_IN_FORCE))
+    assert not in_force.refused, in_force.answer
+    assert "2031" in in_force.answer.split("\n")[0] and "1" in in_force.answer.split("\n")[0], in_force.answer
+
+
+def test_a_postponed_visit_is_not_answered_by_the_visit() -> None:
+    """"Why was the visit postponed?" is not answered by the sentence announcing the visit; a sentence that
+    reports the postponement (in a neighbour of the reason) answers it."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    settings = load_settings()
+    planned = ["Lima, 5 May 2031 – President Dina Boluarte will pay an official visit to Astana in June.",
+               "The sides prepared the programme of the visit."]
+    question = "Why was the visit of Dina Boluarte to Astana postponed?"
+    assert answer_extractive(settings, question, "en", _one_article(planned)).refused
+    told = planned + ["The visit of Dina Boluarte was later postponed to September.",
+                      "The reason was the session of the Congress of Peru."]
+    answer = answer_extractive(settings, question, "en", _one_article(told))
+    assert not answer.refused and "postponed" in answer.answer, answer.answer

@@ -31,7 +31,7 @@ from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniver
                                 not_the_year_of)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      areas_in_posts, asked_event, away_from_fact, building_venues, dated_elsewhere, event_cities,
-                                     english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
+                                     acts_named, english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
                                      named_venues, placed_cities, split_across_clauses, venue_display,
@@ -771,9 +771,10 @@ class Gaps:
     # the cities the article places its event in, when the question places it in another (venue_gaps)
     venues: tuple[str, ...] = ()
     unplaced: tuple[str, ...] = ()  # the cities the question places its event in, placed nowhere in the article
+    acts: tuple[str, ...] = ()  # what the question asks was done (entry into force…), reported nowhere near
 
     def __bool__(self) -> bool:
-        return bool(self.named or self.visits or self.venues or self.unplaced)
+        return bool(self.named or self.visits or self.venues or self.unplaced or self.acts)
 
 
 def _passage_gaps(constraints: Constraints, passage: Passage, language: str, window: int,
@@ -808,7 +809,7 @@ def _sentence_time(c: Candidate) -> set[str]:
 
 
 def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, language: str = "",
-          names: NameTable | None = None, clause_check: bool = False) -> Gaps:
+          names: NameTable | None = None, clause_check: bool = False, act_check: bool = False) -> Gaps:
     """What the question names that this candidate's evidence does not mention.
 
     Numbers may stand anywhere in the article; a year must be the sentence's own: "trade in 2021" is not
@@ -833,7 +834,22 @@ def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, lang
     if clause_check:  # the sentence's clauses tell one event, or one that is not the asked one
         named += tuple(label for label in (n.label(language) for n in split_across_clauses(constraints, c.text, names))
                        if label not in named)
-    return Gaps(tuple(missing) + named, passage.visits, passage.venues, passage.unplaced)
+    return Gaps(tuple(missing) + named, passage.visits, passage.venues, passage.unplaced,
+                _missing_acts(constraints, c, language) if act_check else ())
+
+
+def _missing_acts(constraints: Constraints, c: Candidate, language: str) -> tuple[str, ...]:
+    """The acts the question asks about (a treaty's entry into force, a visit's postponement) that neither
+    the candidate sentence nor a neighbour reports: the sentence of a treaty's signing does not say when it
+    enters into force, nor why it was terminated."""
+    if not constraints.acts:
+        return ()
+    sentences = c.passage.article_sentences
+    at = sentences.index(c.text) if c.text in sentences else None
+    near = " ".join(sentences[max(0, at - 1):at + 2]) if at is not None else c.text
+    if constraints.acts & acts_named(near):
+        return ()
+    return tuple(knowledge.term_name("act", act, language) for act in sorted(constraints.acts))
 
 
 def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = (), asked_venues: frozenset[str] = frozenset()) -> str:
@@ -847,6 +863,8 @@ def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = (), asked_venue
             return message("refusal_reason_not_together", language, first=lacks[0], second=has[0])
     if gaps.named:
         return message("refusal_reason_missing", language, what=", ".join(dict.fromkeys(gaps.named)))
+    if gaps.acts:
+        return message("refusal_reason_no_act", language, act=", ".join(gaps.acts))
     if gaps.venues:
         there = ", ".join(knowledge.city_name(c, language) for c in gaps.venues)
         asked = ", ".join(knowledge.city_name(c, language) for c in sorted(asked_venues))
@@ -920,7 +938,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                                        settings.venue_placed_check)
                     for p in {c.passage for c in pool}}
     missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n], language, context.names,
-                            settings.clause_event_check) for c in pool}
+                            settings.clause_event_check, settings.act_check) for c in pool}
     grounded = [c for c in pool if not missing[c.row]]
     # sentences of an article whose event is in another city: their dates and places are that event's
     placed_elsewhere = [c for c in pool if missing[c.row] and (missing[c.row].venues or missing[c.row].unplaced)
@@ -965,6 +983,12 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         grounded = _after_lead(grounded, settings.lead_sentence_penalty)
     elif kind in ("when", "where"):
         grounded = _after_lead(grounded, settings.lead_fact_penalty)
+    if constraints.acts:
+        # the sentence that reports the asked act ("was postponed to September") is the evidence, before the
+        # neighbours that only stand near it (their window passed _missing_acts)
+        near = [c for c in grounded if c.score >= grounded[0].score - settings.fact_slack]
+        naming = [c for c in near if constraints.acts & acts_named(c.text)]
+        grounded = naming + [c for c in grounded if c not in naming]
 
     evidence, slot, elsewhere = grounded[0], None, set()
     if kind == OPEN and asks_what_was_discussed(question):

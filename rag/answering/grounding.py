@@ -108,6 +108,7 @@ class Constraints:
     counts: frozenset[str] = frozenset()  # the people or things it names that a figure may count (students…)
     building: bool = False  # a where-question asks which building ("в каком здании", "қай сарайда")
     areas: frozenset[str] = frozenset()  # the areas of cooperation the question itself names
+    acts: frozenset[str] = frozenset()  # what it asks was done to a document or event: ratified, postponed (acts.json)
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -240,7 +241,14 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
                        asked_measure(question), frozenset(quantities_named(question)), asked_post(question),
                        asked_side(question, language), counted_thing(question), venues,
                        venues - placed_cities(question), counted_noun(question), asks_building(question),
-                       frozenset(m.id for m in knowledge.entities_in(question, language) if m.kind == "area"))
+                       frozenset(m.id for m in knowledge.entities_in(question, language) if m.kind == "area"),
+                       acts_named(question))
+
+
+def acts_named(text: str) -> frozenset[str]:
+    """The acts on a document or an event ``text`` names (``acts.json``): "вступит в силу", "ratified",
+    "кейінге қалдырылды"."""
+    return frozenset(m.id for m in knowledge.find_terms(text, "act"))
 
 
 def is_mentioned(named: Named, evidence: Evidence) -> bool:
