@@ -2245,3 +2245,33 @@ def test_a_postponed_visit_is_not_answered_by_the_visit() -> None:
                       "The reason was the session of the Congress of Peru."]
     answer = answer_extractive(settings, question, "en", _one_article(told))
     assert not answer.refused and "postponed" in answer.answer, answer.answer
+
+
+_TRIP = ["Lima, 6 May 2031 – Deputy Foreign Minister Alibek Sarsenov held talks in Lima and Arequipa on 4 and 5 May.",
+         "On 4 May in Lima, Sarsenov met Deputy Minister of Trade Jorge Mamani.",
+         "They discussed wheat exports and the halal certification of meat.",
+         "The sides signed a memorandum on trade promotion.",
+         "On 5 May Sarsenov arrived in Arequipa, where he was received by Governor Rosa Quispe.",
+         "In Arequipa the sides focused on copper mining and a grain terminal.",
+         "A business mission led by Jorge Mamani will visit Almaty in November."]
+
+
+@pytest.mark.parametrize("question, refused", [
+    ("What did Jorge Mamani discuss in Arequipa?", True),  # met in Lima; only a later sentence is near Arequipa
+    ("What did Rosa Quispe discuss in Lima?", True),
+    ("What did Jorge Mamani discuss in Lima?", False),
+    ("What did Rosa Quispe discuss in Arequipa?", False),
+    ("What did Alibek Sarsenov discuss in Arequipa?", False),  # the traveller is of both meetings
+])
+def test_a_trip_to_two_cities_is_one_meeting_in_each(question, refused) -> None:
+    """A lead that places its event in two cities reports one meeting per city: a person met in one is not
+    of the other, though the lead names both cities and a later sentence names him beside the other's."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    settings = load_settings()
+    answer = answer_extractive(settings, question, "en", _one_article(_TRIP))
+    assert answer.refused == refused, answer.answer
+    if refused:  # what refused it is this check
+        assert not answer_extractive(dataclasses.replace(settings, trip_city_check=False), question, "en",
+                                     _one_article(_TRIP)).refused

@@ -336,7 +336,7 @@ def _head(title: str, sentences: tuple[str, ...], lead: int = LEAD_SENTENCES) ->
 
 def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str, ...], passage: str,
                      window: int = 4, lead: int = LEAD_SENTENCES, names: NameTable | None = None,
-                     clause_check: bool = False) -> list[Named]:
+                     clause_check: bool = False, multi_city: bool = False) -> list[Named]:
     """What the question names that one event of the article does not have together.
 
     Everything the question names must be in the article; the candidate's passage must mention some
@@ -346,7 +346,9 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
     Albania?"). With ``clause_check``, a sentence that tells two events in coordinated clauses
     (:func:`split_across_clauses`) ends one event and starts another between them: "the outcomes of
     Orbán's trip to Astana, …, and of the visit to Budapest by Nurtleu" does not put Orbán and Nurtleu
-    in one meeting, nor do the sentences around it."""
+    in one meeting, nor do the sentences around it. With ``multi_city``, an article whose head places its
+    event in several cities is one event per city: "What did Setiadi discuss in Surabaya?" is not answered
+    by a trip that met him in Jakarta and went on to Surabaya."""
     named = constraints.named
     if not named:
         return []
@@ -358,12 +360,26 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
         return list(named)
     if len(named) < 2:
         return []
-    rest = [n for n in named if not is_mentioned(n, _head(title, sentences, lead))]
+    # a head that places its event in two or more cities tells a trip of one meeting per city ("talks in
+    # Jakarta and Surabaya"): it settles none of those cities, which must stand with the question's other
+    # names, and a sentence that places its event in another city than the one before starts another event
+    trip = (frozenset().union(*(placed_cities(t, directions=True) for t in (title,) + sentences[:max(lead, 1)]))
+            if multi_city else frozenset())
+    trip = trip if len(trip) >= 2 else frozenset()
+    head = _head(title, sentences, lead)
+    rest = [n for n in named if not is_mentioned(n, head) or (n.kind == "city" and n.id in trip)]
     if not rest:
         return []
-    # each run of sentences between two events' clauses is searched on its own
+    # each run of sentences between two events' clauses (or cities of a trip) is searched on its own
     runs: list[list[Evidence]] = [[]]
-    for s in sentences:
+    where: frozenset[str] = frozenset()
+    for i, s in enumerate(sentences):
+        if trip and i == max(lead, 1):
+            runs.append([])  # the trip's lead names every city, so it joins none to a meeting's people
+        if trip and (here := placed_cities(s, directions=True)):
+            if where and not here & where:
+                runs.append([])
+            where = here
         parts = clauses(s) if clause_check and split_across_clauses(constraints, s, names) else [s]
         for i, part in enumerate(parts):
             if i:
