@@ -839,6 +839,11 @@ def test_a_ministers_portfolio_is_no_area_of_the_talks(lead: str, language: str)
     ("Среща с министъра на енергетиката на Перу.", ["енергетиката"], []),
     # an ambassador has no portfolio, and Kazakh names one before the title, not after it
     ("Перу елшісі энергетика және туризм мәселелерін талқылады.", [], ["энергетика", "туризм"]),
+    # a body's name goes on with its portfolio too: the ministry's industry is no topic of the talks
+    ("Он встретился с представителем Министерства торговли, промышленности и рыболовства Перу.", ["промышленности"],
+     []),
+    ("He met a state secretary of the Ministry of Trade, Industry and Fisheries of Peru.", ["Industry"], []),
+    ("The Ministry of Trade discussed industry and tourism with the guests.", [], ["industry", "tourism"]),
 ])
 def test_only_a_ministers_portfolio_is_read_as_a_post(sentence: str, posts: list, topics: list) -> None:
     from rag.answering.grounding import areas_in_posts, evidence_of
@@ -2272,6 +2277,22 @@ def test_a_trip_to_two_cities_is_one_meeting_in_each(question, refused) -> None:
     settings = load_settings()
     answer = answer_extractive(settings, question, "en", _one_article(_TRIP))
     assert answer.refused == refused, answer.answer
-    if refused:  # what refused it is this check
+    if refused:  # what refused it is this check, and the reason says the two are in the article, apart
+        assert "never in one event" in answer.answer, answer.answer
         assert not answer_extractive(dataclasses.replace(settings, trip_city_check=False), question, "en",
                                      _one_article(_TRIP)).refused
+
+
+def test_which_areas_is_answered_by_the_sentence_that_says_they_were_discussed() -> None:
+    """A trade figure's sentence names "trade" as the discussion's sentence names its one known area: the
+    latter, which says what the sides discussed, is the list asked for, though it scores lower."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 5 May 2031 – The intergovernmental commission of Kazakhstan and Peru met in Lima.",
+                            "Trade between the two countries grew to $50 million in 2030.",
+                            "The sides discussed cooperation in wind energy, llama breeding and cableway building."],
+                           scores=[0.70, 0.60, 0.55])
+    answer = answer_extractive(load_settings(), "What areas of cooperation did Kazakhstan and Peru discuss?", "en",
+                               article)
+    assert not answer.refused and "wind energy" in answer.answer and "$50 million" not in answer.answer, answer.answer

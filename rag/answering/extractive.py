@@ -420,6 +420,11 @@ def _only_other_events(sentence: str, event: str) -> bool:
     return bool(families) and event != _ANY_EVENT and event not in families and _ANY_EVENT not in families
 
 
+def _tells_discussion(sentence: str) -> bool:
+    """Whether a sentence says what was discussed in so many words ("Стороны обсудили …")."""
+    return bool(knowledge.find_terms(sentence, "discussion"))
+
+
 def _after_lead(pool: list[Candidate], penalty: float) -> list[Candidate]:
     """``pool`` with ``penalty`` taken from each article's first sentence when another sentence of that
     article is in the pool: the dateline lead says who met whom, where and when; an open question asks what
@@ -772,6 +777,7 @@ class Gaps:
     venues: tuple[str, ...] = ()
     unplaced: tuple[str, ...] = ()  # the cities the question places its event in, placed nowhere in the article
     acts: tuple[str, ...] = ()  # what the question asks was done (entry into force…), reported nowhere near
+    apart: bool = False  # every one of ``named`` is in the article, but never in one event
 
     def __bool__(self) -> bool:
         return bool(self.named or self.visits or self.venues or self.unplaced or self.acts)
@@ -792,9 +798,11 @@ def _passage_gaps(constraints: Constraints, passage: Passage, language: str, win
     venues, unplaced = (venue_gaps(constraints.venues, chunk.title, passage.article_sentences, lead, placed_check,
                                    constraints.sent_to)
                         if venue_check else (set(), set()))
+    article = evidence_of(" ".join((chunk.title,) + passage.article_sentences))
+    apart = len(missing) >= 2 and all(is_mentioned(n, article) for n in missing)
     return Gaps(tuple(n.label(language) for n in missing),
                 tuple(missing_destinations(constraints.destinations, text, chunk.language)), tuple(sorted(venues)),
-                tuple(sorted(unplaced)))
+                tuple(sorted(unplaced)), apart=apart)
 
 
 def _sentence_time(c: Candidate) -> set[str]:
@@ -835,7 +843,8 @@ def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, lang
         named += tuple(label for label in (n.label(language) for n in split_across_clauses(constraints, c.text, names))
                        if label not in named)
     return Gaps(tuple(missing) + named, passage.visits, passage.venues, passage.unplaced,
-                _missing_acts(constraints, c, language) if act_check else ())
+                _missing_acts(constraints, c, language) if act_check else (),
+                passage.apart and not missing and named == passage.named)
 
 
 def _missing_acts(constraints: Constraints, c: Candidate, language: str) -> tuple[str, ...]:
@@ -861,6 +870,8 @@ def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = (), asked_venue
         lacks = [n for n in other.named if n not in gaps.named]
         if has and lacks:
             return message("refusal_reason_not_together", language, first=lacks[0], second=has[0])
+    if gaps.apart:  # "Setiadi and Surabaya": both in the article, in two of its meetings
+        return message("refusal_reason_not_together", language, first=gaps.named[0], second=gaps.named[1])
     if gaps.named:
         return message("refusal_reason_missing", language, what=", ".join(dict.fromkeys(gaps.named)))
     if gaps.acts:
@@ -1048,9 +1059,12 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                 slot, evidence = found_slot, c
                 if kind != "areas":
                     break
-            elif c.doc == evidence.doc and len(found_slot.values) > len(slot.values):
+            elif c.doc == evidence.doc and (len(found_slot.values) > len(slot.values) or (
+                    len(found_slot.values) == len(slot.values) and _tells_discussion(c.text)
+                    and not _tells_discussion(evidence.text))):
                 # "which areas": the sentence of the same article that lists more of them is the list asked
-                # for ("the sides discussed e-government, cybersecurity, …"), not one that names one area
+                # for ("the sides discussed e-government, cybersecurity, …"), not one that names one area;
+                # as many, the one that says they were discussed, not a trade figure's "trade"
                 slot, evidence = found_slot, c
         skipped = [c for c in [c for c in grounded if c.row in elsewhere] + placed_elsewhere
                    if c.score >= grounded[0].score - settings.fact_slack]

@@ -578,11 +578,13 @@ def _is_cyrillic_word(word: str) -> bool:
 def areas_in_posts(sentence: str, mentions: Sequence[Mention]) -> set[int]:
     """The starts of the area mentions of ``sentence`` that name a post, not a topic: "Minister of Digital
     Development", "министр цифрового развития и инноваций", Kazakh "Цифрлық даму, инновациялар … министрі"
-    (the portfolio before the possessive title). Such a word says who someone is, not what was discussed."""
+    (the portfolio before the possessive title). Such a word says who someone is (or what a body is called), not what was discussed."""
     titles = [m for m in mentions if m.kind == "title"]
     areas = sorted((m for m in mentions if m.kind == "area"), key=lambda m: m.start)
     inside: set[int] = set()
-    reach = {t.end for t in titles}  # where a post's portfolio may go on from
+    # where a post's portfolio may go on from, or a body's name ("Министерства торговли, промышленности и
+    # рыболовства", "Ministry of Trade, Industry and Fisheries": its industry is no topic of the talks)
+    reach = {m.end for m in mentions if m.kind in ("title", "organisation")}
     for m in areas:
         for end in sorted((e for e in reach if e <= m.start), reverse=True)[:1]:
             gap = _WORD_RE.findall(sentence[end:m.start])
