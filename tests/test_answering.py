@@ -1893,6 +1893,10 @@ def test_an_open_question_quotes_the_sentence_with_its_own_words_not_the_one_wit
     # (a post of titles.json is cut off: "Chairman" is Petrov's post)
     ("Eurasian Development Fund Chairman Ivan Petrov met Tokayev.", ["Ivan Petrov"]),
     ("Vice Governor of Osaka Prefecture Keiko Morimoto met Tokayev.", ["Keiko Morimoto"]),
+    # a state's long form before the person is no part of the name, in any script
+    ("Вице-министр торговли Республики Перу Хорхе Мамани прибыл в Астану.", ["Хорхе Мамани"]),
+    ("генералният секретар на Кралство Мароко Юсеф Бенани пристигна.", ["Юсеф Бенани"]),
+    ("The Minister of Trade of the Republic Of Peru Jorge Mamani arrived.", ["Jorge Mamani"]),
 ])
 def test_names_of_bodies_parties_and_quoted_things_are_no_persons(sentence: str, persons: list) -> None:
     assert [surface for _, _, surface in person_names(sentence)] == persons

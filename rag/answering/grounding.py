@@ -1069,8 +1069,12 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
         if knowledge.names_a_thing(text, start, end):  # a whole quotation: "“Songs of Andes”"
             continue
         if any(s <= start < e or start <= s < end for s, e in known):
-            # "President Tokayev": keep the part after the known words
-            rest = [(s, e, w) for s, e, w in _sub_words(text, start, end) if not any(ks <= s < ke for ks, ke in known)]
+            # "President Tokayev": keep the part after the known words, after the last of them ("Республики
+            # Казахстан Айдар Абилдаев": the state's form before its name is no first name)
+            subs = _sub_words(text, start, end)
+            inside = [i for i, (s, e, w) in enumerate(subs) if any(ks <= s < ke for ks, ke in known)]
+            after = subs[inside[-1] + 1:] if inside else subs
+            rest = after or [(s, e, w) for s, e, w in subs if not any(ks <= s < ke for ks, ke in known)]
             rest = _after_opening_stopwords(rest)
             if len(rest) >= 2 or (rest and names and names.lookup(rest[0][2])):
                 out.append((rest[0][0], rest[-1][1], text[rest[0][0]:rest[-1][1]]))
