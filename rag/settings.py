@@ -274,6 +274,16 @@ class Settings:
                "figure the same; in event windows too (stop 18): one more near miss of gold_events.jsonl "
                "(refusal precision / recall 0.778 / 0.875 -> 0.800 / 1.000), every other figure the same")
 
+    next_event_first: bool = setting(
+        True, group="answering",
+        help="a closed question about the next event of a series ('the next session', 'келесі отырыс': "
+             "upcoming.json) is answered first from a sentence that names the next one and gives the asked value (within article_fact_slack in the top "
+             "article, fact_slack elsewhere), before the report of the one just held; the conversation's city and "
+             "year are not carried to it",
+        chosen="heldout's tune h058 ('где и когда … следующий такой форум') was answered with the place of the "
+               "forum just held; `rag eval --set next_event_first=false,true` on the eight gold files (stop 32): "
+               "see the README's Quality section")
+
     act_check: bool = setting(
         True, group="refusal",
         help="a question about what was done to a document or an event after it was agreed (ratified, entered "

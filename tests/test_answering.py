@@ -2300,3 +2300,28 @@ def test_which_areas_is_answered_by_the_sentence_that_says_they_were_discussed()
     answer = answer_extractive(load_settings(), "What areas of cooperation did Kazakhstan and Peru discuss?", "en",
                                article)
     assert not answer.refused and "wind energy" in answer.answer and "$50 million" not in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question, language", [
+    ("When will the next session of the commission be held?", "en"),
+    ("Когда пройдёт следующее заседание комиссии?", "ru"),
+    ("Кога ще се проведе следващото заседание на комисията?", "bg"),
+    ("Комиссияның келесі отырысы қашан өтеді?", "kk"),
+])
+def test_the_next_event_is_dated_by_the_sentence_that_names_it(question, language) -> None:
+    """The report's lead dates the session just held and repeats the question's words; the next session's
+    date is in the sentence that names the next one."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 5 May 2031 – The third session of the Kazakhstan–Peru intergovernmental commission "
+                            "was held in Lima on 5 May 2031.",
+                            "The sides discussed trade and transport.",
+                            "The next session of the commission will take place in Astana in March 2032."],
+                           scores=[0.80, 0.50, 0.74])
+    settings = load_settings()
+    answer = answer_extractive(settings, question, language, article)
+    first = answer.answer.split("\n")[0]
+    assert not answer.refused and "2032" in first and "2031" not in first, answer.answer
+    unordered = answer_extractive(dataclasses.replace(settings, next_event_first=False), question, language, article)
+    assert "2032" not in unordered.answer.split("\n")[0]  # what found it is this setting

@@ -926,13 +926,15 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     """Answer from the passages' evidence sentences, or refuse when they do not answer."""
     context = context or Context()
     constraints = question_constraints(question, language, context.names, context.common)
+    # "and when is the next one?": the next event of a series has its own year and city, not the conversation's
+    upcoming = settings.next_event_first and bool(knowledge.find_terms(question, "upcoming"))
     if context.carried:
         have = {(n.kind, n.id) for n in constraints.named}
         constraints = dataclasses.replace(constraints, named=constraints.named + tuple(
-            n for n in context.carried if (n.kind, n.id) not in have))
-    if context.years and not constraints.years:
+            n for n in context.carried if (n.kind, n.id) not in have and not (upcoming and n.kind == "city")))
+    if context.years and not constraints.years and not upcoming:
         constraints = dataclasses.replace(constraints, years=context.years)
-    if context.venues and not constraints.venues:
+    if context.venues and not constraints.venues and not upcoming:
         constraints = dataclasses.replace(constraints, venues=context.venues)
     kind = question_kind(question)
     if kind == "who" and constraints.post is None and _asks_only_of(question, constraints):
@@ -1025,6 +1027,18 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         # ("the session due to be held in Sofia in May" does not date a visit to Sofia)
         elsewhere = {c.row for c in grounded if c not in naming and _only_other_events(c.text, event)
                      and not _names_a_person(c.text, constraints)}
+    if upcoming and kind != OPEN:
+        # "when is the next session": the sentence that names the next one ("the next round … in the first
+        # half of 2026") answers, not the report of the one just held, whose lead repeats the question's names
+        # (within the slack a sentence of the top article has for the asked value)
+        top = grounded[0]
+        near = [c for c in grounded if c.score >= top.score - settings.fact_slack
+                or (c.doc == top.doc and c.score >= top.score - settings.article_fact_slack)]
+        # (and that gives a value of the asked kind: "the upcoming reform" dates nothing)
+        naming = [c for c in near if knowledge.find_terms(c.text, "upcoming")
+                  and short_answer(kind, question, c.text, language, constraints, context.names,
+                                   c.passage.hit.chunk.date)]
+        grounded = naming + [c for c in grounded if c not in naming]
     if kind in ("when", "where"):
         # a date or place of another event than the one the question's names are in
         elsewhere |= {c.row for c in grounded if away_from_fact(constraints, c.passage.hit.chunk.title,
