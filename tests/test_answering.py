@@ -2325,3 +2325,18 @@ def test_the_next_event_is_dated_by_the_sentence_that_names_it(question, languag
     assert not answer.refused and "2032" in first and "2031" not in first, answer.answer
     unordered = answer_extractive(dataclasses.replace(settings, next_event_first=False), question, language, article)
     assert "2032" not in unordered.answer.split("\n")[0]  # what found it is this setting
+
+
+def test_the_next_events_date_is_the_one_beside_it_in_a_sentence_of_two() -> None:
+    """One sentence dates this year's forum and the next one; "when is the next one" takes the date beside
+    "the next", though a compound's dash ("Kazakhstan–Peru") stands between them."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 5 May 2031 – The Kazakhstan–Peru education forum was held at the University of Lima.",
+                            "The parties agreed that Peruvian companies would take part in the Astana International "
+                            "Forum in 2031, and that the next Kazakhstan–Peru Education Forum would be held in Almaty "
+                            "in the autumn of 2032."], scores=[0.70, 0.68])
+    answer = answer_extractive(load_settings(), "When will the next education forum be held?", "en", article)
+    first = answer.answer.split("\n")[0]
+    assert "autumn" in first.lower() and "2032" in first, answer.answer

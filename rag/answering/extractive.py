@@ -483,7 +483,8 @@ def _focus_ranked(pool: list[Candidate], stems: frozenset[str], bonus: float) ->
 
 def _anchor_positions(question: str, sentence: str, constraints: Constraints) -> list[int]:
     """Where the sentence mentions what the question names: a year it asks about (or "the previous year"
-    when that is how the sentence names it), else its names and places (matched across scripts)."""
+    when that is how the sentence names it), the word that names the next event when the question asks of the
+    next one, else its names and places (matched across scripts)."""
     asked_years = set(YEAR_RE.findall(question))
     if asked_years:
         named = [m.start() for m in YEAR_RE.finditer(sentence) if m.group(0) in asked_years]
@@ -491,6 +492,11 @@ def _anchor_positions(question: str, sentence: str, constraints: Constraints) ->
             return named
         if asked_years & (years_mentioned(sentence) - set(YEAR_RE.findall(sentence))):
             return [m.start() for m in PREVIOUS_YEAR_RE.finditer(sentence)]
+    if knowledge.find_terms(question, "upcoming"):
+        # "when is the next forum": the value beside "the next … Forum", not that of this year's other event
+        nexts = [m.start for m in knowledge.find_terms(sentence, "upcoming")]
+        if nexts:
+            return nexts
     evidence = evidence_of(sentence)
     asked = {(n.kind, n.id) for n in constraints.named}
     asked_countries = {n.id for n in constraints.named if n.kind == "country"}
@@ -503,8 +509,9 @@ def _anchor_positions(question: str, sentence: str, constraints: Constraints) ->
 
 
 def _clause(sentence: str, pos: int) -> int:
-    """The clause of ``sentence`` that ``pos`` is in: the commas, semicolons and dashes before it."""
-    return len(re.findall(r"[,;–—]", sentence[:pos]))
+    """The clause of ``sentence`` that ``pos`` is in: the commas, semicolons and dashes before it (a dash
+    between spaces: "Kazakhstan–Finland" is one word)."""
+    return len(re.findall(r"[,;]|\s[–—]|[–—]\s", sentence[:pos]))
 
 
 def _closest(items: list, anchors: list[int], start_of, sentence: str = "") -> object:
