@@ -578,6 +578,9 @@ def test_a_venue_no_data_knows_is_named_as_the_source_writes_it(question: str, l
     ("Лекция прошла в Назарбаев Университете.", []),  # declined: not the venue's own name
     ("The session opened in March 2031.", []),
     ("The talks took place at Mr Radev's invitation.", []),  # a possessive is somebody's
+    # an "in" inside a document's capitalised name goes on with the name
+    ("They signed the Treaty on Mutual Legal Assistance in Criminal Matters.", []),
+    ("The talks were held in Palacio Torre Tagle.", ["Palacio Torre Tagle"]),
 ])
 def test_named_venues(sentence: str, venues: list[str]) -> None:
     from rag.answering.grounding import named_venues

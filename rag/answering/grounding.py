@@ -553,6 +553,11 @@ def named_venues(sentence: str, names: NameTable | None = None) -> list[Mention]
             continue
         if re.search(r"['’]s$", surface):  # "at Mr Radev's invitation": a possessive is somebody's, no venue
             continue
+        # "the Treaty on Mutual Legal Assistance in Criminal Matters": an "in" inside a capitalised name (two
+        # capitalised words before it) goes on with that name, no venue
+        ahead = _WORD_RE.findall(sentence[:m.start()])[-3:-1]
+        if before[0].lower() == "in" and len(ahead) == 2 and all(w[:1].isupper() and _is_latin(w) for w in ahead):
+            continue
         # a person the corpus knows is no venue ("at Rumen Radev's invitation"); a word of one may be part
         # of it ("Nazarbayev University")
         if names is not None and names.lookup(re.sub(r"['’]s$", "", surface)):
