@@ -2343,3 +2343,26 @@ def test_the_next_events_date_is_the_one_beside_it_in_a_sentence_of_two() -> Non
     answer = answer_extractive(load_settings(), "When will the next education forum be held?", "en", article)
     first = answer.answer.split("\n")[0]
     assert "autumn" in first.lower() and "2032" in first, answer.answer
+
+
+@pytest.mark.parametrize("question, refused", [
+    ("When was Alibek Sarsenov in Arequipa?", False),  # he visited it the day before the talks in Lima
+    ("When was Alibek Sarsenov in Trujillo?", True),  # only a visit still to come
+])
+def test_a_city_visited_before_the_talks_is_a_place_the_article_tells_of(question, refused) -> None:
+    """The lead places the talks in Lima; a city the article says someone visited is a place it tells of too,
+    a visit it announces is not."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 6 May 2031 – Deputy Foreign Minister Alibek Sarsenov held political consultations "
+                            "with Peru in Lima.",
+                            "On the eve of the consultations, on 5 May, Alibek Sarsenov visited Arequipa, where he met "
+                            "the regional governor.",
+                            "In June Alibek Sarsenov will visit Trujillo."], scores=[0.70, 0.68, 0.60])
+    settings = load_settings()
+    answer = answer_extractive(settings, question, "en", article)
+    assert answer.refused == refused, answer.answer
+    if not refused:
+        assert "5 May" in answer.answer.split("\n")[0] or "May 5" in answer.answer.split("\n")[0], answer.answer
+        assert answer_extractive(dataclasses.replace(settings, venue_visited=False), question, "en", article).refused

@@ -792,7 +792,8 @@ class Gaps:
 
 def _passage_gaps(constraints: Constraints, passage: Passage, language: str, window: int,
                   lead: int = LEAD_SENTENCES, names: NameTable | None = None, clause_check: bool = False,
-                  venue_check: bool = False, placed_check: bool = False, trip_check: bool = False) -> Gaps:
+                  venue_check: bool = False, placed_check: bool = False, trip_check: bool = False,
+                  visited_check: bool = False) -> Gaps:
     """What the question names must all be in one event of the passage's article
     (:func:`missing_in_event`). A visit abroad that the question asks about must be placed there by
     the passage. With ``venue_check``, an article that places its event in another city than the
@@ -803,7 +804,7 @@ def _passage_gaps(constraints: Constraints, passage: Passage, language: str, win
     missing = missing_in_event(constraints, chunk.title, passage.article_sentences, text, window, lead, names,
                                clause_check, trip_check)
     venues, unplaced = (venue_gaps(constraints.venues, chunk.title, passage.article_sentences, lead, placed_check,
-                                   constraints.sent_to)
+                                   constraints.sent_to, visited_check)
                         if venue_check else (set(), set()))
     article = evidence_of(" ".join((chunk.title,) + passage.article_sentences))
     apart = len(missing) >= 2 and all(is_mentioned(n, article) for n in missing)
@@ -955,7 +956,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
 
     passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window, settings.lead_sentences,
                                        context.names, settings.clause_event_check, settings.venue_check,
-                                       settings.venue_placed_check, settings.trip_city_check)
+                                       settings.venue_placed_check, settings.trip_city_check,
+                                       settings.venue_visited)
                     for p in {c.passage for c in pool}}
     missing = {c.row: _gaps(constraints, kind, c, passage_gaps[c.passage.n], language, context.names,
                             settings.clause_event_check, settings.act_check) for c in pool}

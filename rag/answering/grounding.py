@@ -373,8 +373,8 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
     # each run of sentences between two events' clauses (or cities of a trip) is searched on its own
     runs: list[list[Evidence]] = [[]]
     where: frozenset[str] = frozenset()
-    for i, s in enumerate(sentences):
-        if trip and i == max(lead, 1):
+    for at, s in enumerate(sentences):
+        if trip and at == max(lead, 1):
             runs.append([])  # the trip's lead names every city, so it joins none to a meeting's people
         if trip and (here := placed_cities(s, directions=True)):
             if where and not here & where:
@@ -583,7 +583,8 @@ def _is_cyrillic_word(word: str) -> bool:
 def areas_in_posts(sentence: str, mentions: Sequence[Mention]) -> set[int]:
     """The starts of the area mentions of ``sentence`` that name a post, not a topic: "Minister of Digital
     Development", "министр цифрового развития и инноваций", Kazakh "Цифрлық даму, инновациялар … министрі"
-    (the portfolio before the possessive title). Such a word says who someone is (or what a body is called), not what was discussed."""
+    (the portfolio before the possessive title). Such a word says who someone is (or what a body is called),
+    not what was discussed."""
     titles = [m for m in mentions if m.kind == "title"]
     areas = sorted((m for m in mentions if m.kind == "area"), key=lambda m: m.start)
     inside: set[int] = set()
@@ -747,6 +748,24 @@ def placed_cities(text: str, buildings: bool = True, directions: bool = False) -
     return frozenset(venues)
 
 
+# A visit told as done: "visited Casablanca", "посетил Касабланку", "посети Казабланка" (not "ще посети", "посетит")
+_VISITED_RE = re.compile(r"visited|посетил\w*|посети", re.I)
+
+
+@lru_cache(maxsize=16384)
+def visited_cities(text: str) -> frozenset[str]:
+    """The cities ``text`` says someone visited, right after a verb of visiting in the past: a visit done is a
+    stay there ("посети Казабланка, където се срещна…"), where a trip "to" a city may be planned or another's."""
+    cities = set()
+    for m in knowledge.entities_in(text):
+        if m.kind != "city":
+            continue
+        before = _WORD_RE.findall(text[:m.start])[-2:]
+        if before and _VISITED_RE.fullmatch(before[-1]) and not (len(before) == 2 and before[0].lower() == "ще"):
+            cities.add(m.id)
+    return frozenset(cities)
+
+
 def event_cities(sentence: str) -> frozenset[str]:
     """The cities ``sentence`` names an event of by its place: "the Tokyo meeting", "talks in Tokyo", "на
     встрече в Токио", "Токиодағы кездесу" (a city beside an event word, or after it with "in"); not the place
@@ -763,14 +782,17 @@ def event_cities(sentence: str) -> frozenset[str]:
 
 
 def venue_gaps(asked: frozenset[str], title: str, sentences: tuple[str, ...], lead: int = LEAD_SENTENCES,
-               placed_check: bool = False, sent_to: frozenset[str] = frozenset()) -> tuple[set[str], set[str]]:
+               placed_check: bool = False, sent_to: frozenset[str] = frozenset(),
+               visits: bool = False) -> tuple[set[str], set[str]]:
     """Whether an article can tell the event the question places in a city (``asked``): the cities the
     article places its own event in (its title and lead) when they are not the asked one and the article
     places nothing there, and, with ``placed_check``, the asked cities the article places nothing in at all
     (its dateline counts). "What did Tajani and Nurtleu discuss when they met in Rome?" is not answered by
     "В Астане прошла встреча Таяни и Нуртлеу" (that it speaks of "стремление Рима" is no meeting in Rome),
     nor "…in Milan" by an article that speaks only of an Astana–Milan flight. A city the question only
-    sends someone to (``sent_to``: "who was to come to Astana") is there when a trip goes there."""
+    sends someone to (``sent_to``: "who was to come to Astana") is there when a trip goes there. With
+    ``visits``, a city the article says someone visited is a place it tells of ("в навечерието Жумагулов
+    посети Казабланка" answers "when was he in Casablanca" though the consultations were in Rabat)."""
     if not asked:
         return set(), set()
     # the article's own event is where its title and lead place it, or send its visitor ("visit to Astana");
@@ -778,7 +800,7 @@ def venue_gaps(asked: frozenset[str], title: str, sentences: tuple[str, ...], le
     texts = (title,) + sentences
     reached = [placed_cities(t, directions=True) for t in texts]
     own = frozenset().union(*reached[:1 + max(lead, 1)])
-    placed = frozenset().union(*(placed_cities(t) for t in texts))
+    placed = frozenset().union(*(placed_cities(t) | (visited_cities(t) if visits else frozenset()) for t in texts))
     anywhere = frozenset().union(*reached)  # what the article places anywhere, even a trip's end
     there = placed & asked or anywhere & sent_to
     conflict = set(own) if own and not own & asked and not there else set()

@@ -23,8 +23,8 @@ LEXICONS = {
 }
 # Lexicons of words, not things, searched on their own (``find_terms``) rather than with everything
 # else: their words overlap the question lexicon's ("обсудили" asks in a question, tells in an article).
-OWN_LEXICONS = {"discussion": "discussion.json", "act": "acts.json", "upcoming": "upcoming.json", "asked_noun": "asked_nouns.json", "name_head": "name_heads.json",
-                "question_cue": "question_cues.json"}
+OWN_LEXICONS = {"discussion": "discussion.json", "act": "acts.json", "upcoming": "upcoming.json",
+                "asked_noun": "asked_nouns.json", "name_head": "name_heads.json", "question_cue": "question_cues.json"}
 CALENDAR = ("month", "weekday")
 
 
