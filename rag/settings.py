@@ -277,9 +277,10 @@ class Settings:
     next_event_first: bool = setting(
         True, group="answering",
         help="a closed question about the next event of a series ('the next session', 'келесі отырыс': "
-             "upcoming.json) is answered first from a sentence that names the next one and gives the asked value (within article_fact_slack in the top "
-             "article, fact_slack elsewhere), before the report of the one just held; the conversation's city and "
-             "year are not carried to it",
+             "upcoming.json) is answered first from a sentence that names the next one and gives the asked value "
+             "(within article_fact_slack in the top article, fact_slack elsewhere), before the report of the one "
+             "just held; the conversation's city and year are not carried to it (whatever this setting, the value "
+             "taken from a sentence of two is the one beside 'the next')",
         chosen="heldout's tune h058 ('где и когда … следующий такой форум') was answered with the place of the "
                "forum just held; the eight gold files evaluated before and after (stop 32): heldout tune "
                "answer_match 0.643 -> 0.714 (h058), heldout3 test 0.579 -> 0.632 (y051), every other figure the "

@@ -581,6 +581,7 @@ def test_a_venue_no_data_knows_is_named_as_the_source_writes_it(question: str, l
     # an "in" inside a document's capitalised name goes on with the name
     ("They signed the Treaty on Mutual Legal Assistance in Criminal Matters.", []),
     ("The talks were held in Palacio Torre Tagle.", ["Palacio Torre Tagle"]),
+    ("Tokayev met President Dina Boluarte in Palacio Torre Tagle.", ["Palacio Torre Tagle"]),  # a person, no document
 ])
 def test_named_venues(sentence: str, venues: list[str]) -> None:
     from rag.answering.grounding import named_venues
@@ -847,6 +848,8 @@ def test_a_ministers_portfolio_is_no_area_of_the_talks(lead: str, language: str)
      []),
     ("He met a state secretary of the Ministry of Trade, Industry and Fisheries of Peru.", ["Industry"], []),
     ("The Ministry of Trade discussed industry and tourism with the guests.", [], ["industry", "tourism"]),
+    # a list after another body's name is the topics': "within the UN and the SCO, trade, energy"
+    ("The sides discussed cooperation within the UN and the SCO, trade and energy.", [], ["trade", "energy"]),
 ])
 def test_only_a_ministers_portfolio_is_read_as_a_post(sentence: str, posts: list, topics: list) -> None:
     from rag.answering.grounding import areas_in_posts, evidence_of
@@ -2366,3 +2369,37 @@ def test_a_city_visited_before_the_talks_is_a_place_the_article_tells_of(questio
     if not refused:
         assert "5 May" in answer.answer.split("\n")[0] or "May 5" in answer.answer.split("\n")[0], answer.answer
         assert answer_extractive(dataclasses.replace(settings, venue_visited=False), question, "en", article).refused
+
+
+def test_acts_are_not_read_from_what_ordinary_releases_say_otherwise() -> None:
+    """"Отмена визового режима", a ceasefire, a transfer of technology are no cancelled, terminated or
+    postponed document; a question about them asks no act."""
+    from rag.answering.grounding import acts_named
+
+    for text in ("Стороны обсудили отмену визового режима.", "призоваха за прекратяване на огъня",
+                 "Тараптар атысты тоқтату туралы айтты.", "обсудили перенос технологий", "debt cancellation",
+                 "сътрудничеството набира сила", "They denounced terrorism."):
+        assert acts_named(text) == frozenset(), text
+    assert acts_named("Почему был отменён визит?") == {"cancellation"}
+
+
+def test_a_visit_not_done_is_no_place_the_article_tells_of() -> None:
+    from rag.answering.grounding import visited_cities
+
+    assert visited_cities("Жумагулов посети Казабланка, където се срещна с ръководството.")
+    for text in ("Той не посети Казабланка.", "Покани го да посети Казабланка.", "He never visited Casablanca.",
+                 "Той ще посети Казабланка."):
+        assert not visited_cities(text), text
+
+
+def test_a_visit_yet_to_come_makes_no_trip_of_a_one_city_article() -> None:
+    """A lead of one meeting in Lima that looks ahead to a visit to Arequipa is no trip to two cities: the
+    question's city and person are settled by that lead."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    article = _one_article(["Lima, 6 May 2031 – Talks were held in Lima ahead of the President's visit to Arequipa.",
+                            "Alibek Sarsenov met Deputy Minister Jorge Mamani.",
+                            "They discussed copper mining and a grain terminal."])
+    answer = answer_extractive(load_settings(), "What did Jorge Mamani discuss in Lima?", "en", article)
+    assert not answer.refused, answer.answer

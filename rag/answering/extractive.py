@@ -807,7 +807,8 @@ def _passage_gaps(constraints: Constraints, passage: Passage, language: str, win
                                    constraints.sent_to, visited_check)
                         if venue_check else (set(), set()))
     article = evidence_of(" ".join((chunk.title,) + passage.article_sentences))
-    apart = len(missing) >= 2 and all(is_mentioned(n, article) for n in missing)
+    apart = (len(missing) >= 2 and all(is_mentioned(n, article) for n in missing)
+             and any(is_mentioned(n, evidence_of(text)) for n in missing))  # (a passage about them, not another)
     return Gaps(tuple(n.label(language) for n in missing),
                 tuple(missing_destinations(constraints.destinations, text, chunk.language)), tuple(sorted(venues)),
                 tuple(sorted(unplaced)), apart=apart)
@@ -856,9 +857,9 @@ def _gaps(constraints: Constraints, kind: str, c: Candidate, passage: Gaps, lang
 
 
 def _missing_acts(constraints: Constraints, c: Candidate, language: str) -> tuple[str, ...]:
-    """The acts the question asks about (a treaty's entry into force, a visit's postponement) that neither
-    the candidate sentence nor a neighbour reports: the sentence of a treaty's signing does not say when it
-    enters into force, nor why it was terminated."""
+    """The acts the question asks about (a treaty's entry into force, a visit's postponement), when the
+    candidate sentence and its neighbours report none of them: the sentence of a treaty's signing does not
+    say when it enters into force, nor why it was terminated."""
     if not constraints.acts:
         return ()
     sentences = c.passage.article_sentences
@@ -878,8 +879,9 @@ def _gaps_reason(language: str, gaps: Gaps, others: list[Gaps] = (), asked_venue
         lacks = [n for n in other.named if n not in gaps.named]
         if has and lacks:
             return message("refusal_reason_not_together", language, first=lacks[0], second=has[0])
-    if gaps.apart:  # "Setiadi and Surabaya": both in the article, in two of its meetings
-        return message("refusal_reason_not_together", language, first=gaps.named[0], second=gaps.named[1])
+    apart = list(dict.fromkeys(gaps.named))
+    if gaps.apart and len(apart) >= 2:  # "Setiadi and Surabaya": both in the article, in two of its meetings
+        return message("refusal_reason_not_together", language, first=apart[0], second=apart[1])
     if gaps.named:
         return message("refusal_reason_missing", language, what=", ".join(dict.fromkeys(gaps.named)))
     if gaps.acts:
@@ -1005,7 +1007,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         grounded = _after_lead(grounded, settings.lead_sentence_penalty)
     elif kind in ("when", "where"):
         grounded = _after_lead(grounded, settings.lead_fact_penalty)
-    if constraints.acts:
+    if settings.act_check and constraints.acts:
         # the sentence that reports the asked act ("was postponed to September") is the evidence, before the
         # neighbours that only stand near it (their window passed _missing_acts)
         near = [c for c in grounded if c.score >= grounded[0].score - settings.fact_slack]

@@ -363,9 +363,10 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
     # a head that places its event in two or more cities tells a trip of one meeting per city ("talks in
     # Jakarta and Surabaya"): it settles none of those cities, which must stand with the question's other
     # names, and a sentence that places its event in another city than the one before starts another event
-    trip = (frozenset().union(*(placed_cities(t, directions=True) for t in (title,) + sentences[:max(lead, 1)]))
-            if multi_city else frozenset())
+    # (where the title and first sentence hold the article's meetings, not where a visit is yet to go)
+    trip = (frozenset().union(*(placed_cities(t) for t in (title,) + sentences[:1])) if multi_city else frozenset())
     trip = trip if len(trip) >= 2 else frozenset()
+    lead = 1 if trip else lead
     head = _head(title, sentences, lead)
     rest = [n for n in named if not is_mentioned(n, head) or (n.kind == "city" and n.id in trip)]
     if not rest:
@@ -544,7 +545,8 @@ def named_venues(sentence: str, names: NameTable | None = None) -> list[Mention]
     no known place, organisation, term or person. Only Latin runs: Russian declines a venue's words
     ("в Назарбаев Университете") and Bulgarian capitalises only the first ("Национален дворец на
     културата"), so their runs are not the venue's name."""
-    known = [(m.start, m.end) for m in knowledge.entities_in(sentence)]
+    mentions = knowledge.entities_in(sentence)
+    known = [(m.start, m.end) for m in mentions]
     found = []
     for m in _LATIN_RUN.finditer(sentence):
         before = _WORD_RE.findall(sentence[:m.start()])[-1:]
@@ -553,10 +555,11 @@ def named_venues(sentence: str, names: NameTable | None = None) -> list[Mention]
             continue
         if re.search(r"['’]s$", surface):  # "at Mr Radev's invitation": a possessive is somebody's, no venue
             continue
-        # "the Treaty on Mutual Legal Assistance in Criminal Matters": an "in" inside a capitalised name (two
-        # capitalised words before it) goes on with that name, no venue
+        # "the Treaty on Mutual Legal Assistance in Criminal Matters": an "in" inside a document's capitalised
+        # name (two capitalised words before it, a document word not far before) goes on with it, no venue
         ahead = _WORD_RE.findall(sentence[:m.start()])[-3:-1]
-        if before[0].lower() == "in" and len(ahead) == 2 and all(w[:1].isupper() and _is_latin(w) for w in ahead):
+        if (before[0].lower() == "in" and len(ahead) == 2 and all(w[:1].isupper() and _is_latin(w) for w in ahead)
+                and any(d.kind == "document" and 0 <= m.start() - d.end <= 80 for d in mentions)):
             continue
         # a person the corpus knows is no venue ("at Rumen Radev's invitation"); a word of one may be part
         # of it ("Nazarbayev University")
@@ -580,6 +583,11 @@ def _is_cyrillic_word(word: str) -> bool:
     return bool(re.match(r"[а-яёәғқңөұүһі]", word, re.I))
 
 
+# a body named by its portfolio: "Ministry of Trade", "Министерства торговли", "министерството на търговията",
+# "Сауда министрлігі" (not "the UN and the SCO, trade, energy…", whose list goes on after a body's name)
+_MINISTRY_RE = re.compile(r"ministr|министерств|министрліг", re.I)
+
+
 def areas_in_posts(sentence: str, mentions: Sequence[Mention]) -> set[int]:
     """The starts of the area mentions of ``sentence`` that name a post, not a topic: "Minister of Digital
     Development", "министр цифрового развития и инноваций", Kazakh "Цифрлық даму, инновациялар … министрі"
@@ -590,7 +598,7 @@ def areas_in_posts(sentence: str, mentions: Sequence[Mention]) -> set[int]:
     inside: set[int] = set()
     # where a post's portfolio may go on from, or a body's name ("Министерства торговли, промышленности и
     # рыболовства", "Ministry of Trade, Industry and Fisheries": its industry is no topic of the talks)
-    reach = {m.end for m in mentions if m.kind in ("title", "organisation")}
+    reach = {m.end for m in mentions if m.kind == "title" or (m.kind == "organisation" and _MINISTRY_RE.search(m.surface))}
     for m in areas:
         for end in sorted((e for e in reach if e <= m.start), reverse=True)[:1]:
             gap = _WORD_RE.findall(sentence[end:m.start])
@@ -750,6 +758,8 @@ def placed_cities(text: str, buildings: bool = True, directions: bool = False) -
 
 # A visit told as done: "visited Casablanca", "посетил Касабланку", "посети Казабланка" (not "ще посети", "посетит")
 _VISITED_RE = re.compile(r"visited|посетил\w*|посети", re.I)
+# what makes it one not done: "ще / да / би / не посети", "never visited", "не посетил"
+_NOT_DONE = frozenset({"ще", "да", "би", "не", "not", "never", "бы"})
 
 
 @lru_cache(maxsize=16384)
@@ -761,7 +771,7 @@ def visited_cities(text: str) -> frozenset[str]:
         if m.kind != "city":
             continue
         before = _WORD_RE.findall(text[:m.start])[-2:]
-        if before and _VISITED_RE.fullmatch(before[-1]) and not (len(before) == 2 and before[0].lower() == "ще"):
+        if before and _VISITED_RE.fullmatch(before[-1]) and not (len(before) == 2 and before[0].lower() in _NOT_DONE):
             cities.add(m.id)
     return frozenset(cities)
 
@@ -1101,7 +1111,10 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
             subs = _sub_words(text, start, end)
             inside = [i for i, (s, e, w) in enumerate(subs) if any(ks <= s < ke for ks, ke in known)]
             after = subs[inside[-1] + 1:] if inside else subs
-            rest = after or [(s, e, w) for s, e, w in subs if not any(ks <= s < ke for ks, ke in known)]
+            if not (len(after) >= 2 or (after and names and names.lookup(after[0][2]))):
+                # "Сенат Төрағасы Мәулен Әшімбаев Перу Конгресінің…": the name stands between known words
+                after = [(s, e, w) for s, e, w in subs if not any(ks <= s < ke for ks, ke in known)]
+            rest = after
             rest = _after_opening_stopwords(rest)
             if len(rest) >= 2 or (rest and names and names.lookup(rest[0][2])):
                 out.append((rest[0][0], rest[-1][1], text[rest[0][0]:rest[-1][1]]))
