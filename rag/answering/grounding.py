@@ -364,7 +364,8 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
     # Jakarta and Surabaya"): it settles none of those cities, which must stand with the question's other
     # names, and a sentence that places its event in another city than the one before starts another event
     # (where the title and first sentence hold the article's meetings, not where a visit is yet to go)
-    trip = (frozenset().union(*(placed_cities(t) for t in (title,) + sentences[:1])) if multi_city else frozenset())
+    trip = (frozenset().union(*(placed_cities(t) for t in (title,) + sentences[:1]))
+            if multi_city else frozenset())
     trip = trip if len(trip) >= 2 else frozenset()
     lead = 1 if trip else lead
     head = _head(title, sentences, lead)
