@@ -299,9 +299,10 @@ class Settings:
 
     trip_city_check: bool = setting(
         True, group="refusal",
-        help="an article whose title or lead places its event in two or more cities (a trip: 'talks in Jakarta "
-             "and Surabaya') tells one event per city: a city the question names must stand in event_window "
-             "with its other names, and a sentence that places its event in another city starts another event",
+        help="an article whose title or first sentence places its meetings in two or more cities (a trip: 'talks "
+             "in Jakarta and Surabaya'; not a visit yet to go somewhere) tells one event per city: a city the "
+             "question names must stand in event_window with its other names, and a sentence that places its "
+             "event in another city starts another event",
         chosen="heldout3's tune y027 and y039 (a person met in one city of the trip, asked of the other) were "
                "answered; `rag eval --set trip_city_check=false,true` on the eight gold files (stop 32): heldout3 "
                "tune refusal recall 0.786 -> 0.929, precision 0.917 -> 0.929, every other figure the same")
