@@ -32,6 +32,7 @@ from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniver
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      areas_in_posts, asked_event, away_from_fact, building_venues, dated_elsewhere, event_cities,
                                      acts_named, english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
+                                     names_next,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
                                      names_a_side, person_names, post_body, post_country, question_constraints,
                                      named_venues, placed_cities, split_across_clauses, venue_display,
@@ -39,7 +40,7 @@ from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_R
 from rag.answering.prompts import message, quoted
 from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, asks_what_was_discussed, content_words,
                                     counts_named, quantities_named, quantity_positions, rates_named,
-                                    states_topics)
+                                    states_topics, tells_discussion)
 from rag.knowledge import Mention, NameTable
 from rag.articles import dateline_place
 from rag.knowledge.lexicon import all_stopwords
@@ -420,9 +421,9 @@ def _only_other_events(sentence: str, event: str) -> bool:
     return bool(families) and event != _ANY_EVENT and event not in families and _ANY_EVENT not in families
 
 
-def _tells_discussion(sentence: str) -> bool:
-    """Whether a sentence says what was discussed in so many words ("Стороны обсудили …")."""
-    return bool(knowledge.find_terms(sentence, "discussion"))
+def _first(chosen: list[Candidate], pool: list[Candidate]) -> list[Candidate]:
+    """``pool`` with ``chosen`` (some of its candidates, in their order) moved to its front."""
+    return chosen + [c for c in pool if c not in chosen]
 
 
 def _after_lead(pool: list[Candidate], penalty: float) -> list[Candidate]:
@@ -492,7 +493,7 @@ def _anchor_positions(question: str, sentence: str, constraints: Constraints) ->
             return named
         if asked_years & (years_mentioned(sentence) - set(YEAR_RE.findall(sentence))):
             return [m.start() for m in PREVIOUS_YEAR_RE.finditer(sentence)]
-    if knowledge.find_terms(question, "upcoming"):
+    if constraints.next_event:
         # "when is the next forum": the value beside "the next … Forum", not that of this year's other event
         nexts = [m.start for m in knowledge.find_terms(sentence, "upcoming")]
         if nexts:
@@ -937,7 +938,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     context = context or Context()
     constraints = question_constraints(question, language, context.names, context.common)
     # "and when is the next one?": the next event of a series has its own year and city, not the conversation's
-    upcoming = settings.next_event_first and bool(knowledge.find_terms(question, "upcoming"))
+    upcoming = settings.next_event_first and constraints.next_event
     if context.carried:
         have = {(n.kind, n.id) for n in constraints.named}
         constraints = dataclasses.replace(constraints, named=constraints.named + tuple(
@@ -1011,8 +1012,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         # the sentence that reports the asked act ("was postponed to September") is the evidence, before the
         # neighbours that only stand near it (their window passed _missing_acts)
         near = [c for c in grounded if c.score >= grounded[0].score - settings.fact_slack]
-        naming = [c for c in near if constraints.acts & acts_named(c.text)]
-        grounded = naming + [c for c in grounded if c not in naming]
+        grounded = _first([c for c in near if constraints.acts & acts_named(c.text)], grounded)
 
     evidence, slot, elsewhere = grounded[0], None, set()
     if kind == OPEN and asks_what_was_discussed(question):
@@ -1033,7 +1033,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         naming = [c for c in near if event in {f for _, f in events_named(c.text)}
                   and short_answer(kind, question, c.text, language, constraints, context.names,
                                    c.passage.hit.chunk.date)]
-        grounded = naming + [c for c in grounded if c not in naming]
+        grounded = _first(naming, grounded)
         # a sentence that names only events of another kind gives their date or place, not this one's
         # ("the session due to be held in Sofia in May" does not date a visit to Sofia)
         elsewhere = {c.row for c in grounded if c not in naming and _only_other_events(c.text, event)
@@ -1046,10 +1046,9 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         near = [c for c in grounded if c.score >= top.score - settings.fact_slack
                 or (c.doc == top.doc and c.score >= top.score - settings.article_fact_slack)]
         # (and that gives a value of the asked kind: "the upcoming reform" dates nothing)
-        naming = [c for c in near if knowledge.find_terms(c.text, "upcoming")
-                  and short_answer(kind, question, c.text, language, constraints, context.names,
-                                   c.passage.hit.chunk.date)]
-        grounded = naming + [c for c in grounded if c not in naming]
+        grounded = _first([c for c in near if names_next(c.text)
+                           and short_answer(kind, question, c.text, language, constraints, context.names,
+                                            c.passage.hit.chunk.date)], grounded)
     if kind in ("when", "where"):
         # a date or place of another event than the one the question's names are in
         elsewhere |= {c.row for c in grounded if away_from_fact(constraints, c.passage.hit.chunk.title,
@@ -1085,8 +1084,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                 if kind != "areas":
                     break
             elif c.doc == evidence.doc and (len(found_slot.values) > len(slot.values) or (
-                    len(found_slot.values) == len(slot.values) and _tells_discussion(c.text)
-                    and not _tells_discussion(evidence.text))):
+                    len(found_slot.values) == len(slot.values) and tells_discussion(c.text)
+                    and not tells_discussion(evidence.text))):
                 # "which areas": the sentence of the same article that lists more of them is the list asked
                 # for ("the sides discussed e-government, cybersecurity, …"), not one that names one area;
                 # as many, the one that says they were discussed, not a trade figure's "trade"

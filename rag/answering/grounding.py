@@ -109,6 +109,7 @@ class Constraints:
     building: bool = False  # a where-question asks which building ("в каком здании", "қай сарайда")
     areas: frozenset[str] = frozenset()  # the areas of cooperation the question itself names
     acts: frozenset[str] = frozenset()  # what it asks was done to a document or event: ratified, postponed (acts.json)
+    next_event: bool = False  # it asks of the next event of a series: "the next session" (upcoming.json)
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -242,7 +243,13 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
                        asked_side(question, language), counted_thing(question), venues,
                        venues - placed_cities(question), counted_noun(question), asks_building(question),
                        frozenset(m.id for m in knowledge.entities_in(question, language) if m.kind == "area"),
-                       acts_named(question))
+                       acts_named(question), names_next(question))
+
+
+def names_next(text: str) -> bool:
+    """Whether ``text`` names the next event of a series ("the next round", "следующее заседание", "келесі
+    отырыс"; ``upcoming.json``)."""
+    return bool(knowledge.find_terms(text, "upcoming"))
 
 
 def acts_named(text: str) -> frozenset[str]:

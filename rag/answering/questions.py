@@ -143,16 +143,22 @@ def asks_many(question: str, kind: str) -> bool:
     return False
 
 
+def tells_discussion(text: str) -> bool:
+    """Whether ``text`` has a discussion word (``discussion.json``): "Стороны обсудили …", "What did they
+    discuss?"."""
+    return bool(knowledge.find_terms(text, "discussion"))
+
+
 def asks_what_was_discussed(question: str) -> bool:
     """Whether a question asks for the topics of a meeting: it uses a discussion word itself ("What did
     they discuss?", "Что было на повестке?"), not merely "what did" ("What did he propose?")."""
-    return bool(knowledge.find_terms(question, "discussion"))
+    return tells_discussion(question)
 
 
 def states_topics(sentence: str) -> bool:
     """Whether a sentence says what was discussed: a discussion word (``discussion.json``) or an
     area of cooperation, where a dateline sentence only says who met whom."""
-    return bool(knowledge.find_terms(sentence, "discussion")) or bool(knowledge.find_terms(sentence, "area"))
+    return tells_discussion(sentence) or bool(knowledge.find_terms(sentence, "area"))
 
 
 @lru_cache(maxsize=1)
