@@ -67,7 +67,7 @@ def test_amounts_are_found_and_restated_in_each_language() -> None:
     pct, money = find_amounts("объем торговли вырос на 28,7% и составил 584,3 млн долл.")
     assert pct.percent and pct.value == pytest.approx(28.7)
     assert format_amount(money, "en") == "$584.3 million"
-    assert format_amount(money, "ru") == "584,3 млн долларов"
+    assert format_amount(money, "ru") == "584,3 млн долларов США"
     assert format_amount(pct, "en") == "28.7%"
     assert [a.value for a in find_amounts("the 30th anniversary, 9 June 2025")] == []
 
@@ -79,6 +79,51 @@ def test_amounts_keep_the_sources_qualifier() -> None:
     assert format_amount(about, "en") == "about 60"
     [exact] = find_amounts("It reached USD 187.6 million.")
     assert exact.qualifier is None
+
+
+def test_a_dollar_with_its_adjective_is_one_currency_and_is_named_as_each_language_does() -> None:
+    for text in ("57 млн. щатски долара", "57 млн АҚШ доллары", "57 million US dollars", "57 млн долларов США"):
+        [a] = find_amounts(text)
+        assert (a.value, a.scale, a.currency) == (57, "million", "USD"), text
+        assert a.end == len(text), text  # the adjective and "США" belong to the amount, not to the next words
+    assert [format_amount(a, lang) for lang in ("en", "ru", "bg", "kk")] == [
+        "$57 million", "57 млн долларов США", "57 млн. щатски долара", "57 млн АҚШ доллары"]
+
+
+@pytest.mark.parametrize("question, sentence, language, stated", [
+    # Bulgarian source, Kazakh question: the rate and its base year are restated with the sum
+    ("2030 жылы Қазақстан мен Перу арасындағы тауар айналымы қанша болды?",
+     "През 2030 г. стокообменът между Казахстан и Перу е достигнал 57 млн. щатски долара, което е с 35% повече в "
+     "сравнение с 2029 г.", "kk", "57 млн АҚШ доллары (2029 жылмен салыстырғанда +35 %)"),
+    # a count, in Russian, from a Bulgarian sentence
+    ("Сколько туристов из Казахстана посетили Перу в 2030 году?",
+     "През 2030 г. над 8 500 туристи от Казахстан са посетили Перу, което е с 40% повече в сравнение с 2029 г.", "ru",
+     "более 8 500 (+40 % по сравнению с 2029 годом)"),
+    # a fall, against "the previous year"
+    ("How much did Kazakhstan and Peru trade in 2030?",
+     "In 2030 trade between Kazakhstan and Peru fell to $300 million, 20% less than the previous year.", "en",
+     "$300 million (−20% compared with the previous year)"),
+    # a share is no change: "40% of them" says neither more nor less
+    ("How many Kazakh tourists visited Peru in 2030?",
+     "In 2030 over 8,500 Kazakh tourists visited Peru, 40% of them from Almaty.", "en", "over 8,500"),
+    # the rate of another statement is not the figure's
+    ("How much did Kazakhstan and Peru trade in 2030?",
+     "In 2030 trade between Kazakhstan and Peru reached $300 million, while investment grew by 20%.", "en",
+     "$300 million"),
+])
+def test_a_figure_keeps_the_rate_it_changed_by(question: str, sentence: str, language: str, stated: str) -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    passages = _one_article([sentence], language="bg" if "щатски" in sentence or "туристи" in sentence else "en")
+    answer = answer_extractive(load_settings(), question, language, passages)
+    first = answer.answer.split("\n")[0]
+    assert not answer.refused and stated in first, answer.answer
+    if "(" in stated:
+        # the restated rate and base are traceable to their spans in the cited sentence
+        assert any(v.type == "amount" and v.value.startswith(("+", "−")) for v in answer.values), answer.values
+        off = answer_extractive(load_settings(amount_change=False), question, language, passages)
+        assert "(" not in off.answer.split("\n")[0], off.answer
 
 
 def missing(question: str, text: str, language: str = "") -> list[str]:
@@ -97,7 +142,7 @@ def test_short_answer_takes_the_fact_nearest_to_what_is_asked() -> None:
                 "Bajram Begaj, and by the opening of Kazakhstan's Embassy in Tirana in 2024.")
     assert short("when", "Когда открыли посольство Казахстана в Тиране?", sentence, "ru") == "В 2024 году"
     assert short("amount", "На сколько выросла торговля?", "вырос на 28,7% и составил 584,3 млн долл.",
-                 "ru") == "28,7 %, до 584,3 млн долларов"  # the change, and the sum it reached
+                 "ru") == "28,7 %, до 584,3 млн долларов США"  # the change, and the sum it reached
 
 
 @pytest.mark.parametrize("question, sentence, language, place", [
@@ -214,7 +259,7 @@ def test_a_figure_of_another_quantity_is_no_answer() -> None:
     trade = "Bilateral trade with Peru reached $52 million in 2024."
     assert short("amount", "How much has Peru invested in Kazakhstan?", trade, "en") is None
     assert short("amount", "Сколько инвестировало Перу в Казахстан?", trade, "ru") is None
-    assert short("amount", "Какой был товарооборот с Перу?", trade, "ru") == "52 млн долларов в 2024 году"
+    assert short("amount", "Какой был товарооборот с Перу?", trade, "ru") == "52 млн долларов США в 2024 году"
     assert short("amount", "How much has Peru invested?", "It reached $7 million.", "en") == "$7 million"
     both = "Trade reached $52 million, and Peruvian investment $7 million."
     assert short("amount", "How much did Peru invest?", both, "en") is not None
@@ -234,7 +279,7 @@ def test_a_year_named_as_the_previous_one_counts_and_its_figure_is_taken() -> No
     question = "2023 жылы Қазақстан мен Болгарияның өзара сауда көлемі қанша болды?"
     # relative to the sentence's own year, so the answerer counts it for that sentence only
     assert missing(question, sentence) == ["2023"]
-    assert short("amount", question, sentence, "kk") == "95,2 млн доллар"
+    assert short("amount", question, sentence, "kk") == "95,2 млн АҚШ доллары"
     assert short("amount", "How large was trade in 2024?", sentence, "en") == "$375.2 million"
     assert missing("What was trade in 2022?", sentence) == ["2022"]
 
@@ -647,12 +692,12 @@ def test_a_figure_is_stated_with_its_year(question: str, language: str, year: st
     ("How much was trade?", "Since 1992, trade turnover has grown to $375.2 million.", "en", "$375.2 million"),
     ("How much was trade?", "The sides aim to bring trade turnover to $1 billion by 2030.", "en", "$1 billion"),
     ("How much was trade?", "Over 2020-2024, trade turnover amounted to $375.2 million.", "en", "$375.2 million"),
-    ("Каков товарооборот?", "К 2030 году товарооборот должен достичь 1 млрд долларов.", "ru", "1 млрд долларов"),
+    ("Каков товарооборот?", "К 2030 году товарооборот должен достичь 1 млрд долларов.", "ru", "1 млрд долларов США"),
     ("Сауда көлемі қанша?", "2030 жылға дейін тауар айналымын 1 млрд долларға жеткізу көзделген.", "kk",
-     "1 млрд доллар"),
+     "1 млрд АҚШ доллары"),
     ("How much was trade?", "Bilateral trade reached $375.2 million in 2024, up 15%.", "en",
      "$375.2 million in 2024"),
-    ("Сауда көлемі қанша?", "2024 жылы тауар айналымы 375,2 млн долларды құрады.", "kk", "2024 жылы 375,2 млн доллар"),
+    ("Сауда көлемі қанша?", "2024 жылы тауар айналымы 375,2 млн долларды құрады.", "kk", "2024 жылы 375,2 млн АҚШ доллары"),
 ])
 def test_a_year_is_stated_only_when_it_is_the_figures(question, sentence, language, stated) -> None:
     assert short("amount", question, sentence, language) == stated
@@ -844,9 +889,9 @@ def test_a_ministers_portfolio_is_no_area_of_the_talks(lead: str, language: str)
     # an ambassador has no portfolio, and Kazakh names one before the title, not after it
     ("Перу елшісі энергетика және туризм мәселелерін талқылады.", [], ["энергетика", "туризм"]),
     # a body's name goes on with its portfolio too: the ministry's industry is no topic of the talks
-    ("Он встретился с представителем Министерства торговли, промышленности и рыболовства Перу.", ["промышленности"],
+    ("Он встретился с представителем Министерства торговли, промышленности и рыболовства Перу.", ["промышленности", "рыболовства"],
      []),
-    ("He met a state secretary of the Ministry of Trade, Industry and Fisheries of Peru.", ["Industry"], []),
+    ("He met a state secretary of the Ministry of Trade, Industry and Fisheries of Peru.", ["Industry", "Fisheries"], []),
     ("The Ministry of Trade discussed industry and tourism with the guests.", [], ["industry", "tourism"]),
     # a list after another body's name is the topics': "within the UN and the SCO, trade, energy"
     ("The sides discussed cooperation within the UN and the SCO, trade and energy.", [], ["trade", "energy"]),
@@ -1440,7 +1485,7 @@ def test_the_digest_reads_each_value_from_its_sentence() -> None:
     countries = [text for text, _, _ in digest_values("country", sentence, "bg", constraints, None)]
     assert countries == ["Перу"], countries  # every article is about Kazakhstan: it is never listed
     figures = digest_values("figures", sentence, "ru", constraints, None)
-    assert [(text, sentence[s:e]) for text, s, e in figures] == [("12,5 млн долларов", "$12.5 million")], figures
+    assert [(text, sentence[s:e]) for text, s, e in figures] == [("12,5 млн долларов США", "$12.5 million")], figures
 
 
 def test_the_digest_names_each_thing_as_what_it_is() -> None:
@@ -1824,15 +1869,15 @@ def test_a_rate_of_change_is_stated_with_the_sum_it_reached_not_its_base() -> No
          "Kazakhstan rose 7.5%, to $15.1 million.")
     # what the figure is of picks the change: exports, not imports
     assert short("amount", "С колко се увеличи износът за Перу?", s, "bg") == \
-        "9 пъти, до 40,2 млн. долара"
+        "9 пъти, до 40,2 млн. щатски долара"
     assert short("amount", "На сколько вырос импорт из Перу?", s, "ru") == \
-        "7,5 %, до 15,1 млн долларов"
+        "7,5 %, до 15,1 млн долларов США"
     # from one sum to another: the level is the second; the first is where it started
     assert short("amount", "How much did investment from Peru grow?",
                  "Investment from Peru rose 41.5% from $8.8 million to $12.4 million.", "en") == "41.5%, to $12.4 million"
     assert short("amount", "На сколько вырос товарооборот с Перу?",
                  "Товарооборот с Перу увеличился на 20% с 100 млн долларов до 120 млн долларов.", "ru") == \
-        "20 %, до 120 млн долларов"
+        "20 %, до 120 млн долларов США"
     # a sum of another statement is not the level
     assert short("amount", "How much did exports to Peru grow?",
                  "Trade with Peru amounted to $500 million, while exports grew by 20%.", "en") == "20%"
@@ -2127,7 +2172,7 @@ def test_a_figure_is_of_the_quantity_named_before_it() -> None:
     assert short("amount", "How much has Peru invested in Kazakhstan's transport projects?", s, "en") is None
     assert short("amount", "How much did trade with Peru reach?", s, "en") is not None
     s = "Търговията с Перу достигна 52 млн. долара, а перуанските инвестиции — 7 млн. долара."
-    assert short("amount", "Колко са инвестициите от Перу?", s, "bg") == "7 млн. долара"
+    assert short("amount", "Колко са инвестициите от Перу?", s, "bg") == "7 млн. щатски долара"
     # one figure: a quantity in a side clause does not take it
     s = "Trade turnover between Kazakhstan and Peru, driven by exports of Kazakh wheat, reached $52 million."
     assert short("amount", "How much was the trade turnover with Peru?", s, "en") == "$52 million"

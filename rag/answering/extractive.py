@@ -324,6 +324,85 @@ def _level_reached(sentence: str, change: Amount, amounts: list[Amount]) -> Amou
 
 
 @lru_cache(maxsize=1)
+def _directions() -> tuple[re.Pattern, re.Pattern]:
+    """(the words that a figure went up, those that it went down): ``numbers.json``'s ``level_change``."""
+    data = load("numbers.json")["level_change"]
+
+    def pattern(key: str) -> re.Pattern:
+        forms = sorted({f.lower() for fs in data[key].values() for f in fs}, key=len, reverse=True)
+        return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(map(re.escape, forms))})", re.I)
+
+    return pattern("up"), pattern("down")
+
+
+# "by 2030", "к 2030 году", "2030 жылға дейін": a deadline of not_the_year_of's, not a base to compare with
+_DEADLINE_BEFORE = re.compile(r"(?<![^\W\d_])(?:by|until|till|до|к)\s*$", re.I)
+_DEADLINE_AFTER = re.compile(r"\s*(?:жыл\w*\s+)?\w*\s*дейін", re.I)
+_IN_BEFORE = re.compile(r"(?<![^\W\d_])(?:in|в|во|през)\s*$", re.I)  # "than in 2022", "чем в 2022 году"
+_CHANGE_AFTER = 30  # characters after a rate of change that may still say which way it went ("35% more")
+
+
+def _change_of(sentence: str, level: Amount) -> tuple[Amount, str, DateMention | None, bool] | None:
+    """The rate by which the figure ``level`` changed, as the sentence goes on to say ("57 million dollars,
+    which is 35% more than in 2022", "над 8 500 туристи…, което е с 40% повече в сравнение с 2022 г."):
+    (the rate, "+" or "−", the year it is measured against or None, whether that base is "the previous
+    year"). The rate is a percentage after the figure within :data:`_LEVEL_DISTANCE` characters of one
+    statement (no other figure, no "while", no ";" between) whose words say which way it went; None when
+    they say neither or both (a share, "40% of them", is no change)."""
+    up, down = _directions()
+    _, _, contrast, _ = _level_words()
+    amounts = find_amounts(sentence)
+    for c in amounts:
+        if not c.percent or c.start < level.end:
+            continue
+        gap = sentence[level.end:c.start]
+        if (len(gap) > _LEVEL_DISTANCE or ";" in gap or contrast.search(gap)
+                or any(level.end <= o.start < c.start for o in amounts if o is not level)):
+            return None
+        told = sentence[level.end:c.end + _CHANGE_AFTER]
+        ups, downs = bool(up.search(told)), bool(down.search(told))
+        if ups == downs:
+            return None
+        before, after = not_the_year_of()
+        # the year it is measured against: one written as a base ("than in 2022", "2022 жылмен салыстырғанда")
+        bases = [d for d in find_dates(told) if d.month is None and (before.search(_IN_BEFORE.sub("", told[:d.start]))
+                                                                     or after.match(told, d.end))
+                 and not _DEADLINE_BEFORE.search(told[:d.start]) and not _DEADLINE_AFTER.match(told, d.end)]
+        base = dataclasses.replace(bases[0], start=bases[0].start + level.end, end=bases[0].end + level.end) \
+            if bases else None
+        return c, "+" if ups else "−", base, base is None and bool(PREVIOUS_YEAR_RE.search(told))
+    return None
+
+
+def _with_change(slot: Slot, sentence: str, language: str) -> Slot:
+    """``slot`` with the rate by which its figure changed, where the sentence says so (:func:`_change_of`):
+    "57 млн АҚШ доллары (2022 жылмен салыстырғанда +35 %)". A figure stated without "35% more than in 2022"
+    drops half of what the source says; a slot that already states a rate (the change asked for, with the
+    level it reached) is left as it is."""
+    if len([v for v in slot.values if v[0] == "amount"]) != 1:
+        return slot
+    _, _, start, end = next(v for v in slot.values if v[0] == "amount")
+    level = next((a for a in find_amounts(sentence) + find_counted_words(sentence)
+                  if (a.start, a.end) == (start, end)), None)
+    if level is None or level.is_change:
+        return slot
+    found = _change_of(sentence, level)
+    if found is None:
+        return slot
+    change, sign, base, previous = found
+    rate = f"{sign}{format_amount(dataclasses.replace(change, qualifier=None), language)}"
+    values = [("amount", rate, change.start, change.end)]
+    if base is not None:
+        year = message("change_base_year", language, year=base.year)
+        values.append(("date", year, base.start, base.end))
+    else:
+        year = message("change_base_previous", language) if previous else None
+    text = (message("amount_change", language, amount=slot.text, change=rate, base=year) if year
+            else message("amount_change_alone", language, amount=slot.text, change=rate))
+    return Slot(text, slot.values + tuple(values))
+
+
+@lru_cache(maxsize=1)
 def _level_words() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
     """(the words right before a level reached, those right after it, the contrast words, the words right
     before a starting sum): measures.json."""
@@ -1112,6 +1191,9 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
                                       twin.passage.hit.chunk.date) if slot else None)
             if not slot or (twin_slot and twin_slot.text == slot.text):
                 evidence, slot = twin, twin_slot
+
+    if slot is not None and kind == "amount" and settings.amount_change:
+        slot = _with_change(slot, evidence.text, language)
 
     extra: list[tuple[Slot, Candidate]] = []
     if slot:

@@ -195,7 +195,9 @@ SCALES = {
     "thousand": r"thousand|тыс\.?|тысяч\w*|хил\.?|хиляд\w*|мың",
 }
 CURRENCIES = {
-    "USD": r"\$|USD|US\s+dollars?|dollars?|долл\w*\.?|долар\w*|доллар\w*",
+    # "щатски долара", "АҚШ доллары": the adjective or the country's name before the unit is part of it
+    "USD": r"\$|USD|U\.?S\.?\s+dollars?|(?:щатск\w*|американск\w*|АҚШ)\s+(?:долар\w*|доллар\w*)|dollars?|"
+           r"долл\w*\.?(?:\s+США)?|долар\w*|доллар\w*",
     "EUR": r"€|EUR|euros?|евро|еуро",
     "KZT": r"тенге|теңге|tenge|KZT",
 }
@@ -278,7 +280,11 @@ def find_amounts(text: str) -> list[Amount]:
             multiple = _multipliers()[0].match(text, m.end())
             if multiple and _of_change(text, m.start(), multiple.end()):
                 end, times = multiple.end(), True
-        amounts.append(Amount(_to_float(g["number"]), scale, currency, bool(g.get("percent")), m.start(), end,
+        value = _to_float(g["number"])
+        if not scale and re.fullmatch(r"\d{1,3}(?:,\d{3})+", g["number"]):
+            # "over 8,500 tourists": an English thousands separator; "1,385 млрд" (a scale word) is a decimal
+            value = float(g["number"].replace(",", ""))
+        amounts.append(Amount(value, scale, currency, bool(g.get("percent")), m.start(), end,
                               text[m.start():end].strip(), _qualifier(text, m.start(), m.end()), times))
     _, words, values, _ = _multipliers()
     for m in words.finditer(text):
@@ -358,9 +364,10 @@ SCALE_WORDS = {
     "kk": {"billion": "млрд", "million": "млн", "thousand": "мың"},
 }
 CURRENCY_WORDS = {
-    "ru": {"USD": "долларов", "EUR": "евро", "KZT": "тенге"},
-    "bg": {"USD": "долара", "EUR": "евро", "KZT": "тенге"},
-    "kk": {"USD": "доллар", "EUR": "еуро", "KZT": "теңге"},
+    # the names press releases in each language write ("долларов США", "щатски долара", "АҚШ доллары")
+    "ru": {"USD": "долларов США", "EUR": "евро", "KZT": "тенге"},
+    "bg": {"USD": "щатски долара", "EUR": "евро", "KZT": "тенге"},
+    "kk": {"USD": "АҚШ доллары", "EUR": "еуро", "KZT": "теңге"},
 }
 
 
