@@ -103,6 +103,13 @@ def test_a_dollar_with_its_adjective_is_one_currency_and_is_named_as_each_langua
     ("How much did Kazakhstan and Peru trade in 2030?",
      "In 2030 trade between Kazakhstan and Peru fell to $300 million, 20% less than the previous year.", "en",
      "$300 million (−20% compared with the previous year)"),
+    # "than in 2029" names the base; a deadline after the rate ("by 2031") is none
+    ("How much did Kazakhstan and Peru trade in 2030?",
+     "In 2030 trade between Kazakhstan and Peru reached $300 million, 15% more than in 2029.", "en",
+     "$300 million (+15% compared with 2029)"),
+    ("How much did Kazakhstan and Peru trade in 2030?",
+     "In 2030 trade between Kazakhstan and Peru grew to $300 million, 15% more, by 2031 it should double.", "en",
+     "$300 million (+15%)"),
     # a share is no change: "40% of them" says neither more nor less
     ("How many Kazakh tourists visited Peru in 2030?",
      "In 2030 over 8,500 Kazakh tourists visited Peru, 40% of them from Almaty.", "en", "over 8,500"),

@@ -560,3 +560,23 @@ def test_collect_names_leaves_out_buildings():
     shown = {n.display("en") for n in table.names}
     assert any("Boluarte" in s for s in shown)
     assert not any("Tagle" in s for s in shown)
+
+
+@pytest.mark.parametrize("before, year, after, role", [
+    ("15% more than in ", "2029", "", "base"), ("на 15% больше, чем в ", "2029", " году", "base"),
+    ("с 15% повече отколкото през ", "2029", " г.", "base"), ("", "2029", " жылмен салыстырғанда 15%-ға көп", "base"),
+    ("to be doubled by ", "2035", "", "deadline"), ("удвоить к ", "2035", " году", "deadline"),
+    ("", "2035", " жылға дейін екі есе арттыру", "deadline"), ("cooperation since ", "1993", "", "start"),
+    ("", "1993", " жылдан бері", "start"),
+])
+def test_a_year_is_read_as_a_start_a_deadline_or_a_base_by_the_words_around_it(before: str, year: str, after: str,
+                                                                                role: str) -> None:
+    from rag.answering.facts import not_the_year_of, year_role_words
+
+    text = before + year + after
+    for r in ("start", "deadline", "base"):
+        lead, tail = year_role_words(r)
+        said = bool(lead.search(text[:len(before)]) or tail.match(text, len(before) + len(year)))
+        assert said == (r == role), (text, r)
+    lead, tail = not_the_year_of()
+    assert lead.search(text[:len(before)]) or tail.match(text, len(before) + len(year))

@@ -28,7 +28,7 @@ from rag import knowledge
 from rag.answering import Answer, Citation, Passage, StatedValue
 from rag.answering.facts import (Amount, DateMention, find_amounts, find_anniversaries, find_counted_words, find_dates,
                                 find_dates_in_year, format_amount, format_date_mention, format_ordinal,
-                                not_the_year_of)
+                                not_the_year_of, year_role_words)
 from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_RE, YEAR_RE, Constraints, Named,
                                      areas_in_posts, asked_event, away_from_fact, building_venues, dated_elsewhere, event_cities,
                                      acts_named, english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
@@ -44,6 +44,7 @@ from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, a
 from rag.knowledge import Mention, NameTable
 from rag.articles import dateline_place
 from rag.knowledge.lexicon import all_stopwords
+from rag.knowledge.matcher import alternation
 from rag.knowledge.places import load
 from rag.language import detect_language, has_kazakh_letters
 from rag.settings import Settings, listed
@@ -327,18 +328,9 @@ def _level_reached(sentence: str, change: Amount, amounts: list[Amount]) -> Amou
 def _directions() -> tuple[re.Pattern, re.Pattern]:
     """(the words that a figure went up, those that it went down): ``numbers.json``'s ``level_change``."""
     data = load("numbers.json")["level_change"]
-
-    def pattern(key: str) -> re.Pattern:
-        forms = sorted({f.lower() for fs in data[key].values() for f in fs}, key=len, reverse=True)
-        return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(map(re.escape, forms))})", re.I)
-
-    return pattern("up"), pattern("down")
+    return tuple(re.compile(rf"(?<![^\W\d_])(?:{alternation(data[key])})", re.I) for key in ("up", "down"))
 
 
-# "by 2030", "к 2030 году", "2030 жылға дейін": a deadline of not_the_year_of's, not a base to compare with
-_DEADLINE_BEFORE = re.compile(r"(?<![^\W\d_])(?:by|until|till|до|к)\s*$", re.I)
-_DEADLINE_AFTER = re.compile(r"\s*(?:жыл\w*\s+)?\w*\s*дейін", re.I)
-_IN_BEFORE = re.compile(r"(?<![^\W\d_])(?:in|в|во|през)\s*$", re.I)  # "than in 2022", "чем в 2022 году"
 _CHANGE_AFTER = 30  # characters after a rate of change that may still say which way it went ("35% more")
 
 
@@ -363,11 +355,11 @@ def _change_of(sentence: str, level: Amount) -> tuple[Amount, str, DateMention |
         ups, downs = bool(up.search(told)), bool(down.search(told))
         if ups == downs:
             return None
-        before, after = not_the_year_of()
-        # the year it is measured against: one written as a base ("than in 2022", "2022 жылмен салыстырғанда")
-        bases = [d for d in find_dates(told) if d.month is None and (before.search(_IN_BEFORE.sub("", told[:d.start]))
-                                                                     or after.match(told, d.end))
-                 and not _DEADLINE_BEFORE.search(told[:d.start]) and not _DEADLINE_AFTER.match(told, d.end)]
+        # the year it is measured against: a base or a start ("than in 2022", "since 2022", "2022 жылмен
+        # салыстырғанда"), never a deadline ("by 2030")
+        before, after = year_role_words("base", "start")
+        bases = [d for d in find_dates(told) if d.month is None
+                 and (before.search(told[:d.start]) or after.match(told, d.end))]
         base = dataclasses.replace(bases[0], start=bases[0].start + level.end, end=bases[0].end + level.end) \
             if bases else None
         return c, "+" if ups else "−", base, base is None and bool(PREVIOUS_YEAR_RE.search(told))
@@ -407,15 +399,10 @@ def _level_words() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
     """(the words right before a level reached, those right after it, the contrast words, the words right
     before a starting sum): measures.json."""
     data = load("measures.json")["levels"]
-
-    def alternatives(key: str) -> str:
-        forms = sorted({f.lower() for fs in data[key].values() for f in fs}, key=len, reverse=True)
-        return "|".join(re.escape(f) for f in forms)
-
-    return (re.compile(rf"(?<![^\W\d_])(?:{alternatives('before_sum')})\s*$", re.I),
-            re.compile(rf"[^\W\d_]*\s*(?:{alternatives('after_sum')})(?![^\W\d_])", re.I),
-            re.compile(rf"(?<![^\W\d_])(?:{alternatives('contrast')})(?![^\W\d_])", re.I),
-            re.compile(rf"(?<![^\W\d_])(?:{alternatives('from_sum')})\s*$", re.I))
+    return (re.compile(rf"(?<![^\W\d_])(?:{alternation(data['before_sum'])})\s*$", re.I),
+            re.compile(rf"[^\W\d_]*\s*(?:{alternation(data['after_sum'])})(?![^\W\d_])", re.I),
+            re.compile(rf"(?<![^\W\d_])(?:{alternation(data['contrast'])})(?![^\W\d_])", re.I),
+            re.compile(rf"(?<![^\W\d_])(?:{alternation(data['from_sum'])})\s*$", re.I))
 
 
 def _new_persons(sentence: str, constraints: Constraints, names: NameTable | None) -> list[tuple[int, int, str]]:

@@ -16,6 +16,8 @@ from datetime import date
 from babel.dates import format_date, get_month_names
 from babel.numbers import format_decimal
 
+from rag.knowledge.matcher import alternation
+
 MONTH_STEMS = {
     # en, ru, bg, kk stems; matched at a word start, so inflected forms ("июня", "маусымда") match too
     1: ("january", "jan", "январ", "януари", "қаңтар"),
@@ -129,18 +131,25 @@ def _period_forms() -> tuple[list[tuple[str, str]], list[tuple[str, str]], tuple
             tuple(_periods()["kk_year_words"]))
 
 
-@lru_cache(maxsize=1)
-def not_the_year_of() -> tuple[re.Pattern, re.Pattern]:
-    """Patterns of the words that make a year a start, a deadline or a base ("since", "by", "к", "2030 жылға
-    дейін"): one that ends a text before the year, one that follows the year (``periods.json``)."""
+@lru_cache(maxsize=None)
+def year_role_words(*roles: str) -> tuple[re.Pattern, re.Pattern]:
+    """Patterns of the words that give a year one of ``roles`` ("start": "since", "с", "1992 жылдан бері";
+    "deadline": "by", "к", "2030 жылға дейін"; "base": "compared to", "than in", "спрямо"), from
+    ``periods.json``'s ``not_the_year_of``: one that ends a text right before the year, one that follows it
+    (Kazakh, after the year word)."""
     data = _periods()["not_the_year_of"]
 
-    def alternatives(key: str) -> str:
-        forms = [f for lang, fs in data[key].items() if not lang.startswith("_") for f in fs]
-        return "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
+    def forms(side: str) -> str:
+        return alternation([f for role in roles for fs in data[role][side].values() for f in fs])
 
-    return (re.compile(r"(?<!\w)(?:" + alternatives("before") + r")\s*$", re.I),
-            re.compile(r"\s*(?:жыл\w*\s+)?(?:" + alternatives("after") + r")(?!\w)", re.I))
+    return (re.compile(r"(?<!\w)(?:" + forms("before") + r")\s*$", re.I),
+            re.compile(r"\s*(?:жыл\w*\s+)?(?:" + forms("after") + r")(?!\w)", re.I))
+
+
+def not_the_year_of() -> tuple[re.Pattern, re.Pattern]:
+    """Patterns of the words that make a year a start, a deadline or a base, not the year a figure or an
+    event is of (:func:`year_role_words` of all three roles)."""
+    return year_role_words("start", "deadline", "base")
 
 
 def _with_period(d: DateMention, text: str) -> DateMention:

@@ -30,7 +30,7 @@ from rag.answering.questions import (AND_WORDS, asked_measure, asked_type, count
                                      which_nouns)
 from rag.knowledge import Mention, NameTable
 from rag.knowledge.lexicon import all_stopwords
-from rag.knowledge.matcher import is_cyrillic
+from rag.knowledge.matcher import alternation, is_cyrillic
 from rag.knowledge.places import load
 from rag.language import has_kazakh_letters
 
@@ -405,9 +405,7 @@ def missing_in_event(constraints: Constraints, title: str, sentences: tuple[str,
 @lru_cache(maxsize=1)
 def _alternation(data_file: str) -> str:
     """The words of a per-language word list (``data_file``) as a regex alternation, longest first."""
-    words = sorted({w for key, ws in load(data_file).items() if not key.startswith("_") for w in ws},
-                   key=len, reverse=True)
-    return "|".join(map(re.escape, words))
+    return alternation(load(data_file))
 
 
 def _clause_break() -> re.Pattern:

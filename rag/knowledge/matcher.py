@@ -15,6 +15,7 @@ few dict look-ups per word: a 300-word passage takes well under a millisecond (b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Words are runs of letters: "Kazakhstan-Brazil", "казахско-египетский" and "АҚШ-тың" are two words
@@ -435,6 +436,15 @@ def entry_for_form(key: tuple[str, str], form: str, *, proper: bool, always_capi
         else:
             options.append(tuple(term_patterns(w)))
     return Entry(key, tuple(options), priority)
+
+
+def alternation(forms: Iterable[str] | dict[str, list[str]]) -> str:
+    """The forms as one regular-expression alternation, escaped, lower-cased, longest first (so "compared
+    with" is tried before "with"); a per-language word list (``{"en": [...], "ru": [...]}``) gives all its
+    languages' forms, its ``_about``-style keys skipped."""
+    if isinstance(forms, dict):
+        forms = [f for key, fs in forms.items() if not key.startswith("_") for f in fs]
+    return "|".join(map(re.escape, sorted({f.lower() for f in forms}, key=len, reverse=True)))
 
 
 def literal_regex(forms: list[str]) -> re.Pattern | None:
