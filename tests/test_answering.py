@@ -2455,3 +2455,47 @@ def test_a_visit_yet_to_come_makes_no_trip_of_a_one_city_article() -> None:
                             "They discussed copper mining and a grain terminal."])
     answer = answer_extractive(load_settings(), "What did Jorge Mamani discuss in Lima?", "en", article)
     assert not answer.refused, answer.answer
+
+
+@pytest.mark.parametrize("question, described", [
+    ("Who received the Kazakh deputy minister of trade in Lima?", {("deputy_minister", "KZ")}),
+    ("Кого встретил посол Болгарии в Лиме?", {("ambassador", "BG")}),
+    ("Лимада Қазақстанның сауда вице-министрін кім қабылдады?", {("deputy_minister", "KZ")}),
+    ("Кой прие перуанския министър на външните работи в Астана?", {("foreign_minister", "PE")}),
+    # the holder of the post is the answer, or the who-word asks among those posts: nobody is described
+    ("Who is the Kazakh deputy minister of trade?", set()),
+    ("Кто из казахстанских дипломатов присутствовал на встрече в Лиме?", set()),
+    ("Who of the Peruvian ministers attended the forum?", set()),
+])
+def test_a_who_question_can_name_the_other_party_by_post(question: str, described: set) -> None:
+    from rag.answering.grounding import described_persons
+
+    assert set(described_persons(question)) == described
+
+
+PERU_RECEPTION = ["Lima, 5 May 2031 – Deputy Minister of Trade and Integration of the Republic of Kazakhstan "
+                  "Aidar Serikov completed a working visit to Peru.",
+                  "Kazakh Ambassador to Peru Nurlan Abenov also took part in the talks.",
+                  "In Lima, Aidar Serikov was received by the Minister of Foreign Trade of Peru Ana Torres."]
+
+
+def test_who_received_the_described_guest_is_his_host_not_himself_nor_his_side() -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    question = "Who received the Kazakh deputy minister of trade in Lima?"
+    passages = _one_article(PERU_RECEPTION)
+    first = answer_extractive(load_settings(), question, "en", passages).answer.split("\n")[0]
+    assert "Ana Torres" in first and "Serikov" not in first and "Abenov" not in first, first
+    off = answer_extractive(load_settings(described_other=False), question, "en", passages).answer.split("\n")[0]
+    assert "Ana Torres" not in off, off
+
+
+def test_a_post_before_the_name_may_hold_the_formal_name_of_its_country() -> None:
+    from rag.answering.extractive import _post_of
+
+    sentence = ("Лима, 5 мая 2031 года – Вице-министр торговли и интеграции Республики Казахстан Айдар Сериков "
+                "завершил рабочий визит в Перу.")
+    start = sentence.index("Айдар")
+    post = _post_of(sentence, start, start + len("Айдар Сериков"), "ru")
+    assert post == "заместитель министра (Казахстан)", post

@@ -43,7 +43,7 @@ from rag.answering.questions import (OPEN, asked_type, asked_types, asks_many, a
                                     states_topics, tells_discussion)
 from rag.knowledge import Mention, NameTable
 from rag.articles import dateline_place
-from rag.knowledge.lexicon import all_stopwords
+from rag.knowledge.lexicon import all_stopwords, state_form_words
 from rag.knowledge.matcher import alternation
 from rag.knowledge.places import load
 from rag.language import detect_language, has_kazakh_letters
@@ -414,6 +414,11 @@ def _holders(sentence: str, constraints: Constraints, names: NameTable | None) -
     """The persons a sentence offers for a who-question; for "who is the <post>?", only those the sentence
     gives that post (the president it names is no answer to "who is the ambassador")."""
     persons = _new_persons(sentence, constraints, names)
+    if constraints.described:
+        # "Who received the Kazakh vice minister?": the Kazakh vice minister the sentence names is not who
+        # received him
+        persons = [p for p in persons if not _is_described(sentence, p, constraints.described)
+                   and not any(knowledge.same_name(p[2], n) for n in constraints.described_names)]
     if constraints.post is None:
         return persons
     title, country = constraints.post
@@ -426,6 +431,13 @@ def _holders(sentence: str, constraints: Constraints, names: NameTable | None) -
             if country is None or theirs is None or theirs == country:
                 held.append(p)
     return held
+
+
+def _is_described(sentence: str, person: tuple[int, int, str], described: tuple[tuple[str, str], ...]) -> bool:
+    """Whether the sentence gives ``person`` one of the (title, country) posts of ``described``."""
+    title = _post_mention(sentence, person[0], person[1])
+    return title is not None and any(title.id == t and _side(sentence, person[0], person[1]) == c
+                                     for t, c in described)
 
 
 def restates_only(sentence: str, constraints: Constraints) -> bool:
@@ -614,13 +626,27 @@ def _kazakh_title(surface: str) -> bool:
     return has_kazakh_letters(surface) or surface[-1:].lower() in ("і", "ы")
 
 
+def _gap_words(gap: str, offset: int, mentions: Sequence[Mention]) -> int:
+    """The words of ``gap`` (at ``offset`` of its sentence), a country, city or organisation it names
+    counting as one, stopwords and the words of a state's formal name as none: "Вице-министр торговли и
+    интеграции Республики Казахстан Айдар Абилдаев" has three words between the title and the name, "Deputy
+    Minister of Trade and Integration of the Republic of Kazakhstan Aidar Serikov" as many."""
+    words = len([w for w in gap.split() if w.lower() not in state_form_words() | all_stopwords()])
+    for m in mentions:
+        if m.kind in ("country", "city", "organisation") and offset <= m.start and m.end <= offset + len(gap):
+            words -= max(0, len(gap[m.start - offset:m.end - offset].split()) - 1)
+    return words
+
+
 def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
     """The title a sentence gives the person at ``start:end``: the one next to the name, in the same clause."""
     best = None
-    for m in evidence_of(sentence).mentions:
+    mentions = evidence_of(sentence).mentions
+    for m in mentions:
         if m.kind != "title":
             continue
         gap = sentence[m.end:start] if m.end <= start else sentence[end:m.start]
+        lo = m.end if m.end <= start else end
         # a title is the person's when at most a few words stand between ("Посол Казахстана Тимур Уразаев",
         # "Bulgaria's Ambassador to Kazakhstan Boyan Hadjiev"), not a clause ("Президент Албании, в свою
         # очередь, выразил признательность Токаеву"); one after the name is set off from it ("Vladimir
@@ -634,7 +660,7 @@ def _post_mention(sentence: str, start: int, end: int) -> Mention | None:
             # name follows its title at once; words between mean another clause ("Италия Президенті осы
             # қолдау үшін Қасым-Жомарт Тоқаевқа ризашылығын жеткізді": the President of Italy thanked Tokayev)
             continue
-        if (len(gap) <= 60 and len(gap.split()) <= (6 if COMPLEMENT.match(gap) else 4)
+        if (len(gap) <= 60 and _gap_words(gap, lo, mentions) <= (6 if COMPLEMENT.match(gap) else 4)
                 and not (after and not re.match(r"\s*[,(–—-]", gap))
                 and not (not after and ("," in gap or english_verb_between(gap)))
                 and not re.search(r"[;.]", gap) and not joins_another(gap)):
@@ -698,11 +724,6 @@ _COMPLEMENT_END = re.compile(r"\s(?:at|in|to|with|from|в|във|към|при|�
 _COMPLEMENT_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
-@lru_cache(maxsize=1)
-def _state_forms() -> frozenset[str]:
-    return frozenset(w for key, ws in load("state_forms.json").items() if not key.startswith("_") for w in ws)
-
-
 def _complement(sentence: str, title: Mention, person: tuple[int, int] | None, body: Mention | None,
                 country: str | None, language: str, names: NameTable | None = None) -> str:
     """What a title is of, in the sentence's own words, when the sentence is in ``language`` and the
@@ -725,7 +746,7 @@ def _complement(sentence: str, title: Mention, person: tuple[int, int] | None, b
               if m.kind == "country" and m.id == country and m.start >= opening.end()]
     end = min(stops)
     words = list(_COMPLEMENT_WORD.finditer(sentence, title.end, end))
-    dangling = all_stopwords() | _state_forms()
+    dangling = all_stopwords() | state_form_words()
     while words and words[-1].group(0).lower() in dangling:  # "… of the", "… of the Republic of"
         words.pop()
     if len(words) < 2:
@@ -801,6 +822,10 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
         if constraints.side:
             # "who led the Kazakh delegation": of the two heads the sentence names, the Kazakh one
             persons = [p for p in persons if _side(sentence, p[0], p[1]) == constraints.side] or persons
+        if constraints.described:
+            # "who received the Kazakh vice minister": his host, not the Kazakh ambassador beside him
+            sides = {country for _, country in constraints.described}
+            persons = [p for p in persons if _side(sentence, p[0], p[1]) not in sides] or persons
         start, end, surface = _closest(persons, anchors, lambda n: n[0], sentence)
         name = person_in_language(surface, language, names)
         values = [("person", name, start, end)]
@@ -1013,6 +1038,8 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         constraints = dataclasses.replace(constraints, years=context.years)
     if context.venues and not constraints.venues and not upcoming:
         constraints = dataclasses.replace(constraints, venues=context.venues)
+    if not settings.described_other:
+        constraints = dataclasses.replace(constraints, described=())
     kind = question_kind(question)
     if kind == "who" and constraints.post is None and _asks_only_of(question, constraints):
         # "Кто такой Роман Василенко?" asks what he is, not who else is in his sentence
@@ -1022,6 +1049,12 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     pool = _prefer_named(pool, constraints, settings.name_bonus)
     if not pool:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
+    if constraints.described:
+        # the person a sentence gives the described post ("Вице-министр … Казахстан Айдар Абилдаев", the
+        # dateline) is the one described wherever else the passages name him ("… где его принял вице-губернатор")
+        found = {p[2] for c in pool for p in person_names(c.text, context.names)
+                 if _is_described(c.text, p, constraints.described)}
+        constraints = dataclasses.replace(constraints, described_names=tuple(sorted(found)))
 
     passage_gaps = {p.n: _passage_gaps(constraints, p, language, settings.event_window, settings.lead_sentences,
                                        context.names, settings.clause_event_check, settings.venue_check,
@@ -1132,6 +1165,21 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         # end of the Tokyo meeting … signed a memorandum" is no document of the meeting in Osaka)
         elsewhere |= {c.row for c in grounded if (cities := event_cities(c.text)) and not cities & constraints.venues
                       and not placed_cities(c.text) & constraints.venues}
+    if kind == "who" and constraints.described:
+        # "Who received the Kazakh vice minister?": the host is of another side than the guest described, so
+        # a sentence that offers somebody not of the described side comes before one naming only his own
+        # ("The Kazakh ambassador also attended"), within the slack the loop below searches
+        sides = {country for _, country in constraints.described}
+        top = grounded[0]
+        grounded = _first([c for c in grounded if c.score >= top.score - max(settings.fact_slack,
+                                                                              settings.article_fact_slack)
+                           and any(_side(c.text, p[0], p[1]) not in sides
+                                   for p in _holders(c.text, constraints, context.names))
+                           # (and names no other city than the one asked: "в Джакарте … встретился" is no
+                           # host in Surabaya)
+                           and not (constraints.venues and (cities := {m.id for m in evidence_of(c.text).mentions
+                                                                       if m.kind == "city"})
+                                    and not cities & constraints.venues)], grounded)
     if kind != OPEN:
         top = grounded[0]
         for c in grounded:

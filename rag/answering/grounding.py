@@ -29,7 +29,7 @@ from rag.articles import dateline_place
 from rag.answering.questions import (AND_WORDS, asked_measure, asked_type, counted_noun, counted_thing, quantities_named,
                                      which_nouns)
 from rag.knowledge import Mention, NameTable
-from rag.knowledge.lexicon import all_stopwords
+from rag.knowledge.lexicon import all_stopwords, state_form_words
 from rag.knowledge.matcher import alternation, is_cyrillic
 from rag.knowledge.places import load
 from rag.language import has_kazakh_letters
@@ -110,6 +110,10 @@ class Constraints:
     areas: frozenset[str] = frozenset()  # the areas of cooperation the question itself names
     acts: frozenset[str] = frozenset()  # what it asks was done to a document or event: ratified, postponed (acts.json)
     next_event: bool = False  # it asks of the next event of a series: "the next session" (upcoming.json)
+    # the (title, country) of the persons a who-question names by post as another party: "Who received the
+    # Kazakh vice minister?" (described_persons)
+    described: tuple[tuple[str, str], ...] = ()
+    described_names: tuple[str, ...] = ()  # the names the passages give those posts (answer_extractive fills it)
 
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
@@ -243,7 +247,7 @@ def question_constraints(question: str, language: str = "", names: NameTable | N
                        asked_side(question, language), counted_thing(question), venues,
                        venues - placed_cities(question), counted_noun(question), asks_building(question),
                        frozenset(m.id for m in knowledge.entities_in(question, language) if m.kind == "area"),
-                       acts_named(question), names_next(question))
+                       acts_named(question), names_next(question), described_persons(question))
 
 
 def names_next(text: str) -> bool:
@@ -958,7 +962,8 @@ def joins_another(gap: str) -> bool:
         return False
     if _AND.search(gap.rstrip().rsplit(None, 1)[-1] if gap.strip() else ""):
         return True  # the name follows the "and" itself
-    return not (COMPLEMENT.match(gap) or all(w[:1].islower() or knowledge.entities_in(w)
+    return not (COMPLEMENT.match(gap) or all(w[:1].islower() or w.lower() in state_form_words()
+                                               or knowledge.entities_in(w)
                                                for w in re.findall(r"[^\W\d_][\w'’-]*", gap)))
 
 
@@ -1094,6 +1099,51 @@ def asked_post(question: str) -> tuple[str, str | None] | None:
         if not any(a <= w.start() and w.end() <= b for a, b in covered) and w.group(0).lower() not in ignorable:
             return None
     return titles[0].id, post_country(question, titles[0])
+
+
+@lru_cache(maxsize=1)
+def _kk_accusative_endings() -> tuple[str, ...]:
+    return tuple(load("case_endings.json")["kk_accusative"])
+
+
+def _kk_accusative(word: str) -> bool:
+    """Whether a Kazakh word is in the accusative ("вице-министрін", "елшіні"; ``case_endings.json``)."""
+    return word.lower().endswith(_kk_accusative_endings())
+
+
+def described_persons(question: str) -> tuple[tuple[str, str], ...]:
+    """The persons a who-question names by their post and country rather than by name, as another party of
+    what it asks about: "Who received the Kazakh vice minister of trade?", "Кого встретил посол Болгарии?" →
+    ((vice_minister, KZ),) or ((ambassador, BG),). The answer is somebody else: the Kazakh vice minister is
+    not who received him. Empty for "who is the <post>?" (:func:`asked_post`, the holder is the answer) and
+    for a title the who-word itself asks among ("Кто из казахстанских дипломатов…", "Who of the Kazakh
+    ministers…": only stopwords and countries between them)."""
+    if asked_type(question) != "who" or asked_post(question) is not None:
+        return ()
+    mentions = evidence_of(question).mentions
+    whos = [m for m in knowledge.find_terms(question, "question") if m.id == "who"]
+    countries = [(m.start, m.end) for m in mentions if m.kind == "country"]
+    ignorable = all_stopwords()
+
+    def only_stopwords(start: int, end: int) -> bool:
+        return all(w.group(0).lower() in ignorable or any(a <= start + w.start() < b for a, b in countries)
+                   for w in re.finditer(r"[^\W\d_]+", question[start:end]))
+
+    def asked_among(title: Mention) -> bool:
+        # "Кто из казахстанских дипломатов…", "Who of the Peruvian ministers…"; and head-final Kazakh, a title
+        # right before "кім" that is no object: "Тайланд министрі кім?", not "вице-министрін кім қабылдады?"
+        return any(only_stopwords(who.end, title.start) if who.end <= title.start
+                   else only_stopwords(title.end, who.start) and not _kk_accusative(question[title.start:title.end])
+                   for who in whos)
+
+    out = []
+    for t in mentions:
+        if t.kind != "title" or asked_among(t):
+            continue
+        country = post_country(question, t)
+        if country is not None:
+            out.append((t.id, country))
+    return tuple(dict.fromkeys(out))
 
 
 def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, int, str]]:

@@ -104,6 +104,13 @@ def all_stopwords() -> frozenset[str]:
     return frozenset().union(*(stopwords(lang) for lang in LANGUAGES))
 
 
+@lru_cache(maxsize=1)
+def state_form_words() -> frozenset[str]:
+    """The words of a state's formal name in the four languages ("republic", "Республики", "Кралство";
+    ``state_forms.json``), lower case: in a post's complement they only say which country it is of."""
+    return frozenset(w for key, ws in load("state_forms.json").items() if not key.startswith("_") for w in ws)
+
+
 @lru_cache(maxsize=4096)
 def month_number(word: str) -> int | None:
     """The month a word names in any of the four languages and its inflections ("июня", "маусымда",
