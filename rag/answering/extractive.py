@@ -626,12 +626,17 @@ def _kazakh_title(surface: str) -> bool:
     return has_kazakh_letters(surface) or surface[-1:].lower() in ("і", "ы")
 
 
+@lru_cache(maxsize=1)
+def _uncounted_words() -> frozenset[str]:
+    return all_stopwords() | state_form_words()
+
+
 def _gap_words(gap: str, offset: int, mentions: Sequence[Mention]) -> int:
     """The words of ``gap`` (at ``offset`` of its sentence), a country, city or organisation it names
     counting as one, stopwords and the words of a state's formal name as none: "Вице-министр торговли и
     интеграции Республики Казахстан Айдар Абилдаев" has three words between the title and the name, "Deputy
     Minister of Trade and Integration of the Republic of Kazakhstan Aidar Serikov" as many."""
-    words = len([w for w in gap.split() if w.lower() not in state_form_words() | all_stopwords()])
+    words = len([w for w in gap.split() if w.lower() not in _uncounted_words()])
     for m in mentions:
         if m.kind in ("country", "city", "organisation") and offset <= m.start and m.end <= offset + len(gap):
             words -= max(0, len(gap[m.start - offset:m.end - offset].split()) - 1)
@@ -746,7 +751,7 @@ def _complement(sentence: str, title: Mention, person: tuple[int, int] | None, b
               if m.kind == "country" and m.id == country and m.start >= opening.end()]
     end = min(stops)
     words = list(_COMPLEMENT_WORD.finditer(sentence, title.end, end))
-    dangling = all_stopwords() | state_form_words()
+    dangling = _uncounted_words()
     while words and words[-1].group(0).lower() in dangling:  # "… of the", "… of the Republic of"
         words.pop()
     if len(words) < 2:
@@ -824,8 +829,7 @@ def short_answer(kind: str, question: str, sentence: str, language: str, constra
             persons = [p for p in persons if _side(sentence, p[0], p[1]) == constraints.side] or persons
         if constraints.described:
             # "who received the Kazakh vice minister": his host, not the Kazakh ambassador beside him
-            sides = {country for _, country in constraints.described}
-            persons = [p for p in persons if _side(sentence, p[0], p[1]) not in sides] or persons
+            persons = [p for p in persons if _side(sentence, p[0], p[1]) not in constraints.described_sides] or persons
         start, end, surface = _closest(persons, anchors, lambda n: n[0], sentence)
         name = person_in_language(surface, language, names)
         values = [("person", name, start, end)]
@@ -1169,11 +1173,10 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
         # "Who received the Kazakh vice minister?": the host is of another side than the guest described, so
         # a sentence that offers somebody not of the described side comes before one naming only his own
         # ("The Kazakh ambassador also attended"), within the slack the loop below searches
-        sides = {country for _, country in constraints.described}
         top = grounded[0]
         grounded = _first([c for c in grounded if c.score >= top.score - max(settings.fact_slack,
                                                                               settings.article_fact_slack)
-                           and any(_side(c.text, p[0], p[1]) not in sides
+                           and any(_side(c.text, p[0], p[1]) not in constraints.described_sides
                                    for p in _holders(c.text, constraints, context.names))
                            # (and names no other city than the one asked: "в Джакарте … встретился" is no
                            # host in Surabaya)

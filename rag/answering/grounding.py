@@ -115,6 +115,11 @@ class Constraints:
     described: tuple[tuple[str, str], ...] = ()
     described_names: tuple[str, ...] = ()  # the names the passages give those posts (answer_extractive fills it)
 
+    @property
+    def described_sides(self) -> frozenset[str]:
+        """The countries of the persons the question describes as another party."""
+        return frozenset(country for _, country in self.described)
+
     def describe(self) -> list[str]:
         return sorted(self.years) + sorted(self.numbers) + [n.surface for n in self.named]
 
