@@ -2499,3 +2499,17 @@ def test_a_post_before_the_name_may_hold_the_formal_name_of_its_country() -> Non
     start = sentence.index("Айдар")
     post = _post_of(sentence, start, start + len("Айдар Сериков"), "ru")
     assert post == "заместитель министра (Казахстан)", post
+
+
+def test_who_received_is_a_person_not_the_province_or_street_named_beside_him() -> None:
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    sentences = ["Лима, 5 мая 2031 года – Вице-министр торговли Казахстана Айдар Сериков совершил рабочий визит в Перу.",
+                 "6 мая Айдар Сериков прибыл в Арекипу, административный центр провинции Верхняя Кайлома, где на "
+                 "улице Мигеля Грау его принял губернатор региона Лусия Торрес."]
+    for question in ("Кто принял казахстанского вице-министра торговли в Арекипе?",
+                     "Кто принял Айдара Серикова в Арекипе?"):
+        first = answer_extractive(load_settings(), question, "ru",
+                                  _one_article(sentences, language="ru")).answer.split("\n")[0]
+        assert "Лусия Торрес" in first and "Кайлома" not in first and "Грау" not in first, first

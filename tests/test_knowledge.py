@@ -405,6 +405,9 @@ def test_unknown_names_cuts_a_run_where_two_known_names_meet():
     assert kn.unknown_names("Эди Рама Тоқаевпен не келісті?", "kk", names=table) == ["Эди Рама", "Тоқаевпен"]
     # a name the table knows whole stays whole
     assert kn.unknown_names("Когда Вайра Вике-Фрейберга приехала?", "ru", names=table) == ["Вайра Вике-Фрейберга"]
+    # a whole name the table knows, then a word it never writes with that name: two things to find
+    assert kn.unknown_names("Вайра Вике-Фрейберга Кецальтенангода кіммен кездесті?", "kk", names=table) == [
+        "Вайра Вике-Фрейберга", "Кецальтенангода"]
     # one known piece is no meeting of two names: a first name the table knows, a surname spelled otherwise
     assert kn.unknown_names("Когда Петер Сийярто посетил Астану?", "ru", names=table) == ["Петер Сийярто"]
     assert kn.unknown_names("Что Ингрида Шимоните Токаеву сказала?", "ru", names=table) == [
@@ -560,6 +563,47 @@ def test_collect_names_leaves_out_buildings():
     shown = {n.display("en") for n in table.names}
     assert any("Boluarte" in s for s in shown)
     assert not any("Tagle" in s for s in shown)
+
+
+@pytest.mark.parametrize("text, marked", [
+    ("Делегация прошла по улице Тараса Мельника.", ["Тараса"]),
+    ("Делегацията посети пристанищния оператор Морска Вълна.", ["Морска"]),
+    ("Делегация Зелёной Горой қаласында болды.", ["Горой"]),
+    ("They toured the port of Puerto Quetzal and Alta Verapaz province.", ["Puerto", "Verapaz"]),
+    ("Губернаторът посрещна гостите в провинция Алта Верапас.", ["Алта"]),
+    # a noun after a title is the title's: the name after it is the holder's
+    ("Его принял вице-губернатор провинции Лусия Мендоса.", []),
+    ("He was received by the governor of the province Ana Mendoza.", []),
+    # a person's possessive, a company met in someone's company, a lower-case word: nothing
+    ("They visited Ana Mendoza's company and met in the company of President Ruiz.", []),
+    ("The sides discussed the port of entry rules.", []),
+])
+def test_a_word_a_place_noun_names_is_marked(text: str, marked: list[str]) -> None:
+    assert [text[s:e] for s, e in kn.place_words(text)] == marked
+
+
+@pytest.mark.parametrize("text, person, not_person", [
+    ("Делегация прошла по улице Тараса Мельника, где её встретил Хуан Эскобар.", "Хуан Эскобар", "Мельника"),
+    ("Бір күн бұрын Асқар Темірбеков Кецальтенанго қаласында болды.", "Асқар Темірбеков", "Кецальтенанго"),
+    ("The delegation toured terminals on the Motagua River with Juan Escobar.", "Juan Escobar", "Motagua"),
+    ("Посетиха пристанищния оператор Морска Вълна заедно с Хуан Ескобар.", "Хуан Ескобар", "Вълна"),
+    ("Его принял вице-губернатор провинции Лусия Мендоса.", "Лусия Мендоса", "провинции"),
+])
+def test_a_place_or_company_named_by_its_noun_is_no_person(text: str, person: str, not_person: str) -> None:
+    from rag.answering.grounding import person_names
+
+    found = [surface for _, _, surface in person_names(text)]
+    assert person in found
+    assert not any(not_person in surface for surface in found)
+
+
+def test_collect_names_leaves_out_streets_and_places_named_by_their_noun():
+    table = kn.collect_names([("Делегация прошла по улице Тараса Мельника. Асқар Темірбеков Кецальтенанго "
+                               "қаласында болды.", "ru"),
+                              ("Askar Temirbekov walked along Taras Melnyk Street.", "en")])
+    shown = {n.display("ru") for n in table.names} | {n.display("en") for n in table.names}
+    assert any("Темірбеков" in s or "Temirbekov" in s for s in shown)
+    assert not any("Кецальтенанго" in s or "Мельник" in s or "Melnyk" in s for s in shown)
 
 
 @pytest.mark.parametrize("before, year, after, role", [

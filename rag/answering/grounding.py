@@ -1154,7 +1154,8 @@ def described_persons(question: str) -> tuple[tuple[str, str], ...]:
 def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, int, str]]:
     """Likely person names in ``text``: capitalised names that are no known place, organisation or term
     (runs of two or more words, or one word the corpus's name table knows)."""
-    known = [(m.start, m.end) for m in knowledge.entities_in(text)]
+    # the word a place noun names ("на улице Ридвана Раиса") is known like a place, no part of a person's name
+    known = [(m.start, m.end) for m in knowledge.entities_in(text)] + knowledge.place_words(text)
     out = []
     for start, end, surface in knowledge.capitalised_runs(text, min_words=1):
         head = knowledge.name_head_end(text, start, end)

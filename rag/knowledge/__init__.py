@@ -38,7 +38,7 @@ _PRIORITY = {"building": 5, "organisation": 4, "country": 3, "region": 2, "city"
 
 __all__ = [
     "Mention", "Name", "NameTable", "KINDS", "ENTITY_KINDS", "PLACE_KINDS",
-    "entities_in", "owner_heads", "unknown_names", "name_particles", "find_terms", "term_name", "country_name", "city_name", "country_of", "is_union",
+    "entities_in", "owner_heads", "place_words", "unknown_names", "name_particles", "find_terms", "term_name", "country_name", "city_name", "country_of", "is_union",
     "building_city", "implied", "places_in", "collect_names", "same_name", "same_word", "transliterate", "stopwords", "month_number",
     "is_derived_common", "lexicon", "countries", "cities", "capitalised_runs", "warm_up",
 ]
@@ -175,6 +175,59 @@ def names_a_thing(text: str, start: int, end: int) -> bool:
     return bool(find_terms(text[start:end], "name_head")) or _after_building_head(text, start)
 
 
+@lru_cache(maxsize=1)
+def _place_nouns() -> tuple[re.Pattern | None, re.Pattern | None]:
+    """Two patterns from ``place_nouns.json``: a noun with a capitalised word after it ("улице Ридвана",
+    "the city of Valparaíso"; group ``word``), and a capitalised word with the noun after it ("Вальпараисо
+    қаласында", "East Java province")."""
+    data = load("place_nouns.json")
+    after: list[str] = []
+    before: list[str] = []
+    of_forms: list[str] = []
+    for e in data["entries"].values():
+        for language, sides in data["sides"].items():
+            forms = [f + end for f in e.get(language, []) for end in data["endings"][language]]
+            if "after" in sides:
+                after += forms
+                if language == "en" and e.get("of"):
+                    of_forms += forms
+            if "before" in sides:
+                before += forms
+
+    def alt(forms: list[str]) -> str:
+        return "|".join(map(re.escape, sorted(set(forms), key=len, reverse=True)))
+
+    word = r"(?P<word>[^\W\d_][\w\-’'.]*)"
+    quote = r"[«„“\"]?"
+    after_re = (re.compile(rf"(?<!\w)(?P<noun>(?:{alt(of_forms)})\s+of\s+(?:the\s+)?|(?:{alt(after)})\s+){quote}{word}")
+                if after else None)
+    before_re = re.compile(rf"{word}{quote}\s+(?:{alt(before)})(?!\w)") if before else None
+    return after_re, before_re
+
+
+def place_words(text: str) -> list[tuple[int, int]]:
+    """Spans of the capitalised words that a common noun of ``place_nouns.json`` beside them makes part of a
+    place's or a company's name ("на улице Ридвана Раиса": "Ридвана"; "Вальпараисо қаласында"): no person's
+    first or last name. A noun right after a title is the title's ("вице-губернатор провинции Сити
+    Рахмавати"): it marks nothing."""
+    after_re, before_re = _place_nouns()
+    out = []
+    for regex in (after_re, before_re):
+        if regex is None:
+            continue
+        for m in regex.finditer(text):
+            w = m.group("word")
+            if not w[0].isupper() or re.search(r"['’]s$", w):
+                continue  # "Petrov's company" is his
+            if regex is after_re:
+                before = text[max(0, m.start() - 60):m.start()]
+                titles = find_terms(before, "title")
+                if titles and re.fullmatch(r"[\s\-]*(?:of\s+(?:the\s+)?)?", before[titles[-1].end:], re.I):
+                    continue
+            out.append((m.start("word"), m.end("word")))
+    return sorted(set(out))
+
+
 def name_head_end(text: str, start: int, end: int) -> int | None:
     """Where the last word of ``name_heads.json`` in ``text[start:end]`` ends, or None: the words after it
     may still be a person's ("Eurasian Development Fund Chairman Ivan Petrov")."""
@@ -268,5 +321,12 @@ def _known_pieces(text: str, words: Words, run: list[int], names: NameTable | No
             i += 1
     known = [names.lookup(text[words.spans[p[0]][0]:words.spans[p[-1]][1]]) for k, p in pieces if k]
     if len({n.canonical for n in known}) < 2:
-        return [run]  # one known piece is no meeting of two names: "Петер" may be the first name of "Сийярто"
+        # one known piece is no meeting of two names: "Петер" may be the first name of "Сийярто", "Чан" the
+        # family name of "Куанг Мин". The words after a whole name the corpus knows are something else to
+        # find, though ("Чаттичай Сирисомбат Ақабада": the place, Aqaba, is no third name of his)
+        last = max((i for i, (k, _) in enumerate(pieces) if k), default=None)
+        if last is not None and len(pieces[last][1]) >= 2 and last + 1 < len(pieces):
+            head = [i for _, p in pieces[:last + 1] for i in p]
+            return [head, [i for _, p in pieces[last + 1:] for i in p]]
+        return [run]
     return [p for _, p in pieces]

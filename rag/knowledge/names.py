@@ -510,7 +510,7 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
     from a run's ends and split it inside."""
     from collections import Counter
 
-    from rag.knowledge import entities_in, name_head_end, names_a_thing
+    from rag.knowledge import entities_in, name_head_end, names_a_thing, place_words
 
     texts = list(texts)
     lower_words = {w for text, _ in texts for w in WORD_RE.findall(text) if w[0].islower()}
@@ -526,7 +526,8 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
 
     counts: Counter[tuple[str, str]] = Counter()
     for text, language in texts:
-        known = [(m.start, m.end) for m in entities_in(text, language)]
+        # the word a place noun names ("Вальпараисо қаласында") is part of a place's name, not a person's
+        known = [(m.start, m.end) for m in entities_in(text, language)] + place_words(text)
         for start, end, surface in capitalised_runs(text):
             piece: list[re.Match] = []
             for w in list(_CAPITAL_WORD.finditer(surface)) + [None]:
