@@ -574,6 +574,8 @@ def test_collect_names_leaves_out_buildings():
     # a noun after a title is the title's: the name after it is the holder's
     ("Его принял вице-губернатор провинции Лусия Мендоса.", []),
     ("He was received by the governor of the province Ana Mendoza.", []),
+    # a noun whose name stands before it names nothing after it: the deputy governor of that region
+    ("Подписа го заместник-губернаторът на Кецалската област Марко Рибар.", []),
     # a person's possessive, a company met in someone's company, a lower-case word: nothing
     ("They visited Ana Mendoza's company and met in the company of President Ruiz.", []),
     ("The sides discussed the port of entry rules.", []),
@@ -595,6 +597,28 @@ def test_a_place_or_company_named_by_its_noun_is_no_person(text: str, person: st
     found = [surface for _, _, surface in person_names(text)]
     assert person in found
     assert not any(not_person in surface for surface in found)
+
+
+def test_a_stopword_capitalised_inside_a_cyrillic_sentence_is_part_of_a_name():
+    from rag.answering.grounding import person_names
+
+    corpus = [("Стороны обсудили, будет ли визит. Председатель Си Мэйлин прибыла в Астану, и её встретил Ли Вэнь.",
+               "ru"),
+              ("Те си стиснаха ръцете. Премиерът Ана Ковачевич посети Астана.", "bg"),
+              ("Ол ана туралы айтты.", "kk"),
+              ("Министр также встретился с гостями. Также Иван Кострица прибыл.", "ru"),
+              ("ЕВРАЗИЯ ДНЕС пише за това. Министрите разговаряха днес.", "bg")]
+    shown = {n.display("ru") for n in kn.collect_names(corpus).names} | {
+        n.display("bg") for n in kn.collect_names(corpus).names}
+    assert {"Си Мэйлин", "Ли Вэнь", "Ана Ковачевич", "Иван Кострица"} <= shown, shown
+    assert not any("Также" in s or "ДНЕС" in s for s in shown), shown
+    found = [w for _, _, w in person_names("Токаев провёл переговоры с Председателем КНР Си Мэйлин в Пекине.")]
+    assert found == ["Си Мэйлин"], found
+    assert kn.unknown_names("Когда Ли Вэнь посетил Астану?", "ru") == ["Ли Вэнь"]
+    # at a sentence's start a stopword is a common word; so are a polite "you" and a lone letter
+    assert [w for _, _, w in person_names("Также Иван Кострица прибыл.")] == ["Иван Кострица"]
+    assert person_names("«Я рад быть здесь. Благодарю Вас за приглашение», – сказал он.") == []
+    assert person_names("Лима, 5 мая 2031 года – В столице Перу прошло заседание.") == []
 
 
 def test_collect_names_leaves_out_streets_and_places_named_by_their_noun():

@@ -29,8 +29,8 @@ from rag.articles import dateline_place
 from rag.answering.questions import (AND_WORDS, asked_measure, asked_type, counted_noun, counted_thing, quantities_named,
                                      which_nouns)
 from rag.knowledge import Mention, NameTable
-from rag.knowledge.lexicon import all_stopwords, state_form_words
-from rag.knowledge.matcher import alternation, is_cyrillic
+from rag.knowledge.lexicon import all_stopwords, state_form_words, stops_a_name
+from rag.knowledge.matcher import alternation, is_cyrillic, starts_sentence
 from rag.knowledge.places import load
 from rag.language import has_kazakh_letters
 
@@ -1177,26 +1177,26 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
                 # "Сенат Төрағасы Мәулен Әшімбаев Перу Конгресінің…": the name stands between known words
                 after = [(s, e, w) for s, e, w in subs if not any(ks <= s < ke for ks, ke in known)]
             rest = after
-            rest = _after_opening_stopwords(rest)
+            rest = _after_opening_stopwords(text, rest)
             if len(rest) >= 2 or (rest and names and names.lookup(rest[0][2])):
                 out.append((rest[0][0], rest[-1][1], text[rest[0][0]:rest[-1][1]]))
             continue
-        words = _after_opening_stopwords(_sub_words(text, start, end))
+        words = _after_opening_stopwords(text, _sub_words(text, start, end))
         if not words:
             continue
         start, end = words[0][0], words[-1][1]
         surface = text[start:end]
         if len(words) >= 2 or (names is not None and names.lookup(surface)):
-            if not any(w.lower() in all_stopwords() for _, _, w in words):
+            if not any(stops_a_name(w, starts_sentence(text, s)) for s, _, w in words):
                 out.append(_known_part(text, start, end, names))
     return out
 
 
-def _after_opening_stopwords(words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def _after_opening_stopwords(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """A run's words from its first one that is no stopword: a capitalised word that opens the sentence
-    ("Сондай-ақ", "Также") is no part of a name."""
-    stop = all_stopwords()
-    while words and words[0][2].lower() in stop:
+    ("Сондай-ақ", "Также") is no part of a name; one inside it may be ("с Председателем КНР Си Цзиньпином")."""
+    opening = bool(words) and starts_sentence(text, words[0][0])
+    while words and stops_a_name(words[0][2], opening):
         words = words[1:]
     return words
 

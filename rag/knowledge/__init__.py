@@ -22,7 +22,7 @@ from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 from rag.knowledge.lexicon import (CALENDAR, LEXICONS, OWN_LEXICONS, all_stopwords, is_derived_common, lexicon,
-                                   lexicon_index, month_number, stopwords, term_display)
+                                   lexicon_index, month_number, stopwords, stops_a_name, term_display)
 from rag.knowledge.matcher import Entry, Index, Mention, Words, find, words_of
 from rag.knowledge.names import (Name, NameTable, capitalised_runs, collect_names, same_name, same_word,
                                  transliterate)
@@ -205,6 +205,10 @@ def _place_nouns() -> tuple[re.Pattern | None, re.Pattern | None]:
     return after_re, before_re
 
 
+# a capitalised word right before a place noun: the noun's name is that one ("Мангистауской области")
+_NAMED_BEFORE = re.compile(r"(?<![\w\-’'])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w\-’']*\s+$")
+
+
 def place_words(text: str) -> list[tuple[int, int]]:
     """Spans of the capitalised words that a common noun of ``place_nouns.json`` beside them makes part of a
     place's or a company's name ("на улице Ридвана Раиса": "Ридвана"; "Вальпараисо қаласында"): no person's
@@ -221,6 +225,8 @@ def place_words(text: str) -> list[tuple[int, int]]:
                 continue  # "Petrov's company" is his
             if regex is after_re:
                 before = text[max(0, m.start() - 60):m.start()]
+                if _NAMED_BEFORE.search(before):
+                    continue  # its name stands before it: "заместник-акима на Мангистауската област Айдос Ержанов"
                 titles = find_terms(before, "title")
                 if titles and re.fullmatch(r"[\s\-]*(?:of\s+(?:the\s+)?)?", before[titles[-1].end:], re.I):
                     continue
@@ -270,7 +276,9 @@ def unknown_names(text: str, language: str | None = None, names: NameTable | Non
     particles = name_particles()
     runs: list[list[int]] = []
     for i, raw in enumerate(words.raw):
-        name_like = (raw[0].isupper() and i not in covered and words.lower[i] not in stop
+        # "Когда Ли Цян…": a Cyrillic stopword capitalised inside a sentence is a name's
+        name_like = (raw[0].isupper() and i not in covered
+                     and not (words.lower[i] in stop and stops_a_name(raw, words.initial(i)))
                      and len(raw) > 1 and not is_derived_common(raw, language))
         # "Урсулой фон дер Ляйен": a particle between two capitalised words is part of the name
         ahead = [words.raw[j] for j in range(i + 1, min(i + 3, len(words.raw)))]

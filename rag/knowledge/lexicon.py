@@ -105,6 +105,26 @@ def all_stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _polite_pronouns() -> frozenset[str]:
+    return frozenset(w for ws in load("pronouns.json")["polite"].values() for w in ws)
+
+
+def stops_a_name(word: str, initial: bool) -> bool:
+    """Whether a capitalised stopword is no part of a name. At a sentence's start any stopword is a common
+    word ("Также", "The"); elsewhere only a Latin one among the English stopwords ("Tokayev Will Visit", a
+    headline's casing), a polite "you" ("Благодарю Вас") or a lone letter (a dateline's "– В столице"): a
+    Cyrillic text capitalises a stopword inside a sentence otherwise only in a name ("Си Цзиньпин", "Ли Цян",
+    "Ана Брнабич")."""
+    w = word.lower()
+    if w not in all_stopwords():
+        return False
+    if initial or (len(word) > 1 and word.isupper()):  # a heading's capitals ("ЕВРАЗИЯ ДНЕС")
+        return True
+    cyrillic = bool(re.search(r"[а-яёәғқңөұүһі]", w))
+    return (not cyrillic and w in stopwords("en")) or (cyrillic and (len(w) < 2 or w in _polite_pronouns()))
+
+
+@lru_cache(maxsize=1)
 def state_form_words() -> frozenset[str]:
     """The words of a state's formal name in the four languages ("republic", "Республики", "Кралство";
     ``state_forms.json``), lower case: in a post's complement they only say which country it is of."""

@@ -235,6 +235,14 @@ class Index:
                 mine_multi.setdefault(key, []).extend((p, re_prioritised(e)) for p, e in pairs)
 
 
+def starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``text[start]`` starts a sentence (or the text, a line, a quote after one)."""
+    j = start - 1
+    while j >= 0 and text[j] in " \t\u00a0«\"'“„(—–-":
+        j -= 1
+    return j < 0 or text[j] in ".!?\n:;"
+
+
 @dataclass(frozen=True)
 class Words:
     """A text cut into words once, shared by every index that reads it."""
@@ -246,11 +254,7 @@ class Words:
 
     def initial(self, i: int) -> bool:
         """Whether word ``i`` starts a sentence (or the text, a line, a quote after one)."""
-        j = self.spans[i][0] - 1
-        text = self.text
-        while j >= 0 and text[j] in " \t\u00a0«\"'“„(—–-":
-            j -= 1
-        return j < 0 or text[j] in ".!?\n:;"
+        return starts_sentence(self.text, self.spans[i][0])
 
     def joined(self, i: int) -> bool:
         """Whether word ``i`` follows word ``i - 1`` with only spaces, a hyphen or a dash between

@@ -18,7 +18,7 @@ from typing import Iterable
 
 from anyascii import anyascii
 
-from rag.knowledge.matcher import WORD_RE, Mention, is_cyrillic
+from rag.knowledge.matcher import WORD_RE, Mention, is_cyrillic, starts_sentence
 
 # --- Cyrillic → Latin ---------------------------------------------------------------------------
 
@@ -511,14 +511,17 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
     from collections import Counter
 
     from rag.knowledge import entities_in, name_head_end, names_a_thing, place_words
+    from rag.knowledge.lexicon import stops_a_name
 
     texts = list(texts)
     lower_words = {w for text, _ in texts for w in WORD_RE.findall(text) if w[0].islower()}
 
-    def common_word(part: str) -> bool:
+    def common_word(part: str, initial: bool) -> bool:
         w = part.lower()
         if is_cyrillic(w):
-            return w in lower_words
+            # a Cyrillic text capitalises a common word inside a sentence only in a name ("Си Цзиньпин",
+            # "Ли Цян", "Ана Брнабич"); English headlines capitalise every word ("Hold First Round")
+            return w in lower_words and (initial or (len(part) > 1 and part.isupper()) or stops_a_name(part, False))
         # headline verbs and nouns: "Signs" beside "signed", "Holds" beside "hold"
         stems = {w, w[:-1] if w.endswith("s") else w, w[:-2] if w.endswith("es") else w}
         return any(s in lower_words or s + "s" in lower_words or s + "ed" in lower_words or s + "d" in lower_words
@@ -533,7 +536,8 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
             for w in list(_CAPITAL_WORD.finditer(surface)) + [None]:
                 usable = w is not None and not (
                     any(s <= start + w.start() < e for s, e in known)
-                    or all(common_word(part) for part in re.split(r"[-’']", w.group(0)) if part))
+                    or all(common_word(part, starts_sentence(text, start + w.start()))
+                           for part in re.split(r"[-’']", w.group(0)) if part))
                 if usable:
                     piece.append(w)
                     continue
