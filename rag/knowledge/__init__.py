@@ -199,9 +199,10 @@ def _place_nouns() -> tuple[re.Pattern | None, re.Pattern | None]:
 
     word = r"(?P<word>[^\W\d_][\w\-’'.]*)"
     quote = r"[«„“\"]?"
-    after_re = (re.compile(rf"(?<!\w)(?P<noun>(?:{alt(of_forms)})\s+of\s+(?:the\s+)?|(?:{alt(after)})\s+){quote}{word}")
-                if after else None)
-    before_re = re.compile(rf"{word}{quote}\s+(?:{alt(before)})(?!\w)") if before else None
+    # the noun may open a sentence ("Провинция Восточная Ява…"); the word's capital is checked by the caller
+    after_re = (re.compile(rf"(?<!\w)(?:(?:{alt(of_forms)})\s+of\s+(?:the\s+)?|(?:{alt(after)})\s+){quote}{word}",
+                           re.I) if after else None)
+    before_re = re.compile(rf"{word}{quote}\s+(?:{alt(before)})(?!\w)", re.I) if before else None
     return after_re, before_re
 
 

@@ -106,7 +106,7 @@ def all_stopwords() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _polite_pronouns() -> frozenset[str]:
-    return frozenset(w for ws in load("pronouns.json")["polite"].values() for w in ws)
+    return frozenset(w for key, ws in load("polite_pronouns.json").items() if not key.startswith("_") for w in ws)
 
 
 def stops_a_name(word: str, initial: bool) -> bool:
