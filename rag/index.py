@@ -175,7 +175,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
 
 # What the build collects from the whole corpus beside the vectors (names, lower-case words); a store
 # written with other tables gets them anew on the next build, without re-embedding anything.
-CORPUS_TABLES = "names+lowercase/8"  # /8: a stopword capitalised inside a Cyrillic sentence is a name's ("Си Цзиньпин"); /7: words a place noun names ("улице Ридвана") are no person names; /2: name keys of stop 28 (names grouped anew); /3: no building names; /4: bilateral compounds need a country; /5: posts and regions cut from names; /6: cities as Russian spells them where GeoNames does not
+CORPUS_TABLES = "names+lowercase/9"  # /9: company nouns name only Latin or quoted words, regions named by an adjective take no name after them; /8: a stopword capitalised inside a Cyrillic sentence is a name's ("Си Цзиньпин"); /7: words a place noun names ("улице Ридвана") are no person names; /2: name keys of stop 28 (names grouped anew); /3: no building names; /4: bilateral compounds need a country; /5: posts and regions cut from names; /6: cities as Russian spells them where GeoNames does not
 _LOWER_WORD = re.compile(r"(?<![\w-])[^\W\d_A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][^\W\d_]{3,}")
 
 

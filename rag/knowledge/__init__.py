@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from rag.knowledge.lexicon import (CALENDAR, LEXICONS, OWN_LEXICONS, all_stopwords, is_derived_common, lexicon,
                                    lexicon_index, month_number, stopwords, stops_a_name, term_display)
-from rag.knowledge.matcher import Entry, Index, Mention, Words, find, words_of
+from rag.knowledge.matcher import Entry, Index, Mention, Words, find, is_cyrillic, starts_sentence, words_of
 from rag.knowledge.names import (Name, NameTable, capitalised_runs, collect_names, same_name, same_word,
                                  transliterate)
 from rag.knowledge.places import (building_city, city_name, cities, countries, country_name, country_of, is_union,
@@ -176,15 +176,16 @@ def names_a_thing(text: str, start: int, end: int) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _place_nouns() -> tuple[re.Pattern | None, re.Pattern | None]:
-    """Two patterns from ``place_nouns.json``: a noun with a capitalised word after it ("улице Ридвана",
-    "the city of Valparaíso"; group ``word``), and a capitalised word with the noun after it ("Вальпараисо
-    қаласында", "East Java province")."""
+def _place_nouns() -> tuple[re.Pattern, re.Pattern, frozenset[str]]:
+    """From ``place_nouns.json``: a noun with a capitalised word after it ("улице Ридвана", "the city of
+    Valparaíso"; group ``word``), a capitalised word with the noun after it ("Вальпараисо қаласында", "East Java
+    province"), and the forms of the nouns that name only a Latin or quoted word in a Cyrillic text."""
     data = load("place_nouns.json")
     after: list[str] = []
     before: list[str] = []
     of_forms: list[str] = []
-    for e in data["entries"].values():
+    latin_only: set[str] = set()
+    for key, e in data["entries"].items():
         for language, sides in data["sides"].items():
             forms = [f + end for f in e.get(language, []) for end in data["endings"][language]]
             if "after" in sides:
@@ -193,43 +194,53 @@ def _place_nouns() -> tuple[re.Pattern | None, re.Pattern | None]:
                     of_forms += forms
             if "before" in sides:
                 before += forms
+            if key in data.get("latin_or_quoted", ()) and language != "en":
+                latin_only |= {f.lower() for f in forms}
 
     def alt(forms: list[str]) -> str:
         return "|".join(map(re.escape, sorted(set(forms), key=len, reverse=True)))
 
-    word = r"(?P<word>[^\W\d_][\w\-’'.]*)"
-    quote = r"[«„“\"]?"
-    # the noun may open a sentence ("Провинция Восточная Ява…"); the word's capital is checked by the caller
-    after_re = (re.compile(rf"(?<!\w)(?:(?:{alt(of_forms)})\s+of\s+(?:the\s+)?|(?:{alt(after)})\s+){quote}{word}",
-                           re.I) if after else None)
-    before_re = re.compile(rf"{word}{quote}\s+(?:{alt(before)})(?!\w)", re.I) if before else None
-    return after_re, before_re
+    word = r"(?P<word>[^\W\d_][\w\-’']*)"
+    quote = r"(?P<quote>[«„“\"]?)"
+    # the word is read in a lookahead, so that a noun right before another is tried too ("port operator Marsa
+    # Maroc"); the noun may open a sentence ("Провинция Восточная Ява…"): the word's capital is checked after
+    after_re = re.compile(rf"(?<!\w)(?P<noun>(?:{alt(of_forms)})\s+of\s+(?:the\s+)?|(?:{alt(after)})\s+)(?={quote}{word})",
+                          re.I)
+    before_re = re.compile(rf"{word}{quote}\s+(?:{alt(before)})(?!\w)", re.I)
+    return after_re, before_re, frozenset(latin_only)
 
 
-# a capitalised word right before a place noun: the noun's name is that one ("Мангистауской области")
+# a capitalised word right before a place noun, inside a sentence: the noun's name is that one ("Мангистауской
+# области"); "На улице …" opens a sentence and names nothing
 _NAMED_BEFORE = re.compile(r"(?<![\w\-’'])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w\-’']*\s+$")
+# a title, then the noun: the title's ("вице-губернатор провинции", "governor of the province", "губернаторът
+# на провинцията")
+_TITLE_GAP = re.compile(r"[\s\-]*(?:of\s+(?:the\s+)?|на\s+)?", re.I)
 
 
 def place_words(text: str) -> list[tuple[int, int]]:
     """Spans of the capitalised words that a common noun of ``place_nouns.json`` beside them makes part of a
     place's or a company's name ("на улице Ридвана Раиса": "Ридвана"; "Вальпараисо қаласында"): no person's
     first or last name. A noun right after a title is the title's ("вице-губернатор провинции Сити
-    Рахмавати"): it marks nothing."""
-    after_re, before_re = _place_nouns()
+    Рахмавати"), one whose name stands before it names nothing after it, and a company noun in a Cyrillic text
+    names only a Latin or quoted word ("оператор Marsa Maroc", not "представителем компании Айдаром")."""
+    after_re, before_re, latin_only = _place_nouns()
     out = []
     for regex in (after_re, before_re):
-        if regex is None:
-            continue
         for m in regex.finditer(text):
             w = m.group("word")
-            if not w[0].isupper() or re.search(r"['’]s$", w):
-                continue  # "Petrov's company" is his
+            if not w[0].isupper() or re.search(r"['’]s$", w) or (regex is before_re and w.lower() in all_stopwords()):
+                continue  # "Petrov's company" is his; "The city of …" (but "на улице На Франтишку" is a street)
             if regex is after_re:
+                noun = m.group("noun").split()[0].lower()
+                if noun in latin_only and is_cyrillic(w) and not m.group("quote"):
+                    continue
                 before = text[max(0, m.start() - 60):m.start()]
-                if _NAMED_BEFORE.search(before):
-                    continue  # its name stands before it: "заместник-акима на Мангистауската област Айдос Ержанов"
+                named = _NAMED_BEFORE.search(before)
+                if named and not starts_sentence(text, m.start() - len(before) + named.start()):
+                    continue  # "заместник-акима на Мангистауската област Айдос Ержанов"
                 titles = find_terms(before, "title")
-                if titles and re.fullmatch(r"[\s\-]*(?:of\s+(?:the\s+)?)?", before[titles[-1].end:], re.I):
+                if titles and _TITLE_GAP.fullmatch(before[titles[-1].end:]):
                     continue
             out.append((m.start("word"), m.end("word")))
     return sorted(set(out))

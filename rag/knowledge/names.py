@@ -511,7 +511,7 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
     from collections import Counter
 
     from rag.knowledge import entities_in, name_head_end, names_a_thing, place_words
-    from rag.knowledge.lexicon import stops_a_name
+    from rag.knowledge.lexicon import all_stopwords, stops_a_name
 
     texts = list(texts)
     lower_words = {w for text, _ in texts for w in WORD_RE.findall(text) if w[0].islower()}
@@ -519,9 +519,13 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
     def common_word(part: str, initial: bool) -> bool:
         w = part.lower()
         if is_cyrillic(w):
-            # a Cyrillic text capitalises a common word inside a sentence only in a name ("Си Цзиньпин",
-            # "Ли Цян", "Ана Брнабич"); English headlines capitalise every word ("Hold First Round")
-            return w in lower_words and (initial or (len(part) > 1 and part.isupper()) or stops_a_name(part, False))
+            # a Cyrillic text capitalises a stopword inside a sentence only in a name ("Си Цзиньпин", "Ли Цян",
+            # "Ана Брнабич"), unless stops_a_name says otherwise; any other word the corpus writes in lower
+            # case is a common one ("Дня Победы"). English headlines capitalise every word ("Hold First Round")
+            if w not in lower_words:
+                return False
+            return (initial or (len(part) > 1 and part.isupper()) or w not in all_stopwords()
+                    or stops_a_name(part, False))
         # headline verbs and nouns: "Signs" beside "signed", "Holds" beside "hold"
         stems = {w, w[:-1] if w.endswith("s") else w, w[:-2] if w.endswith("es") else w}
         return any(s in lower_words or s + "s" in lower_words or s + "ed" in lower_words or s + "d" in lower_words
