@@ -23,7 +23,8 @@ from functools import lru_cache
 
 from rag.knowledge.lexicon import (CALENDAR, LEXICONS, OWN_LEXICONS, all_stopwords, is_derived_common, lexicon,
                                    lexicon_index, month_number, stopwords, stops_a_name, term_display)
-from rag.knowledge.matcher import Entry, Index, Mention, Words, find, is_cyrillic, starts_sentence, words_of
+from rag.knowledge.matcher import (Entry, Index, Mention, Words, alternation, find, is_cyrillic, starts_sentence,
+                                   words_of)
 from rag.knowledge.names import (Name, NameTable, capitalised_runs, collect_names, same_name, same_word,
                                  transliterate)
 from rag.knowledge.places import (building_city, city_name, cities, countries, country_name, country_of, is_union,
@@ -197,16 +198,13 @@ def _place_nouns() -> tuple[re.Pattern, re.Pattern, frozenset[str]]:
             if key in data.get("latin_or_quoted", ()) and language != "en":
                 latin_only |= {f.lower() for f in forms}
 
-    def alt(forms: list[str]) -> str:
-        return "|".join(map(re.escape, sorted(set(forms), key=len, reverse=True)))
-
     word = r"(?P<word>[^\W\d_][\w\-’']*)"
     quote = r"(?P<quote>[«„“\"]?)"
     # the word is read in a lookahead, so that a noun right before another is tried too ("port operator Marsa
     # Maroc"); the noun may open a sentence ("Провинция Восточная Ява…"): the word's capital is checked after
-    after_re = re.compile(rf"(?<!\w)(?P<noun>(?:{alt(of_forms)})\s+of\s+(?:the\s+)?|(?:{alt(after)})\s+)(?={quote}{word})",
+    after_re = re.compile(rf"(?<!\w)(?P<noun>(?:{alternation(of_forms)})\s+of\s+(?:the\s+)?|(?:{alternation(after)})\s+)(?={quote}{word})",
                           re.I)
-    before_re = re.compile(rf"{word}{quote}\s+(?:{alt(before)})(?!\w)", re.I)
+    before_re = re.compile(rf"{word}{quote}\s+(?:{alternation(before)})(?!\w)", re.I)
     return after_re, before_re, frozenset(latin_only)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.knowledge.matcher import Entry, Index, entry_for_form, literal_regex
+from rag.knowledge.matcher import Entry, Index, entry_for_form, is_cyrillic, literal_regex
 from rag.knowledge.places import LANGUAGES, load
 
 # kind → data file
@@ -120,8 +120,9 @@ def stops_a_name(word: str, initial: bool) -> bool:
         return False
     if initial or (len(word) > 1 and word.isupper()):  # a heading's capitals ("ЕВРАЗИЯ ДНЕС")
         return True
-    cyrillic = bool(re.search(r"[а-яёәғқңөұүһі]", w))
-    return (not cyrillic and w in stopwords("en")) or (cyrillic and (len(w) < 2 or w in _polite_pronouns()))
+    if is_cyrillic(w):
+        return len(w) < 2 or w in _polite_pronouns()
+    return w in stopwords("en")
 
 
 @lru_cache(maxsize=1)

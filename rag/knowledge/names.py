@@ -522,10 +522,7 @@ def collect_names(texts: Iterable[tuple[str, str]]) -> NameTable:
             # a Cyrillic text capitalises a stopword inside a sentence only in a name ("Си Цзиньпин", "Ли Цян",
             # "Ана Брнабич"), unless stops_a_name says otherwise; any other word the corpus writes in lower
             # case is a common one ("Дня Победы"). English headlines capitalise every word ("Hold First Round")
-            if w not in lower_words:
-                return False
-            return (initial or (len(part) > 1 and part.isupper()) or w not in all_stopwords()
-                    or stops_a_name(part, False))
+            return w in lower_words and (w not in all_stopwords() or stops_a_name(part, initial))
         # headline verbs and nouns: "Signs" beside "signed", "Holds" beside "hold"
         stems = {w, w[:-1] if w.endswith("s") else w, w[:-2] if w.endswith("es") else w}
         return any(s in lower_words or s + "s" in lower_words or s + "ed" in lower_words or s + "d" in lower_words
