@@ -22,7 +22,7 @@ from rag import knowledge
 from rag.articles import Article, SkippedFile, load_articles
 from rag.chunking import chunk_articles, chunking_settings
 from rag.dedupe import find_duplicates
-from rag.sentences import split_sentences
+from rag.sentences import SPLITTING, split_sentences
 from rag.settings import SENTENCE_LAYOUTS, Settings
 from rag.store import ArticleData, IndexUnavailable, Store, StoreUpdate, open_store
 from rag.types import ArticleRecord, Chunk, Sentence
@@ -75,6 +75,9 @@ def _rebuild_reason(meta: dict | None, wanted: dict) -> str | None:
                 f"{wanted['model']['name']})")
     if meta.get("chunking") != wanted["chunking"]:
         return f"the chunking settings changed ({meta.get('chunking')} → {wanted['chunking']})"
+    if meta.get("sentence_splitting") != wanted["sentence_splitting"]:
+        return (f"sentences are now split as {wanted['sentence_splitting']} "
+                f"(was: {meta.get('sentence_splitting', 'pysbd')})")
     if meta.get("sentence_embedding") != wanted["sentence_embedding"]:
         return (f"sentences are now embedded as {wanted['sentence_embedding']} "
                 f"(was: {meta.get('sentence_embedding', 'sentence with title')})")
@@ -109,7 +112,8 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
     store = store or open_store(settings)
     wanted = {"model": embedding.model_identity(settings),
               "chunking": chunking_settings(settings.chunk_tokens, settings.chunk_overlap_tokens),
-              "sentence_embedding": sentence_layout(settings)}
+              "sentence_embedding": sentence_layout(settings),
+              "sentence_splitting": SPLITTING}
 
     with store.build_lock():
         meta: dict | None = None
@@ -175,7 +179,7 @@ def build_index(settings: Settings, *, full: bool = False, progress: bool = True
 
 # What the build collects from the whole corpus beside the vectors (names, lower-case words); a store
 # written with other tables gets them anew on the next build, without re-embedding anything.
-CORPUS_TABLES = "names+lowercase/9"  # /9: company nouns name only Latin or quoted words, regions named by an adjective take no name after them; /8: a stopword capitalised inside a Cyrillic sentence is a name's ("Си Цзиньпин"); /7: words a place noun names ("улице Ридвана") are no person names; /2: name keys of stop 28 (names grouped anew); /3: no building names; /4: bilateral compounds need a country; /5: posts and regions cut from names; /6: cities as Russian spells them where GeoNames does not
+CORPUS_TABLES = "names+lowercase/10"  # /10: "Professor" is a title; /9: company nouns name only Latin or quoted words, regions named by an adjective take no name after them; /8: a stopword capitalised inside a Cyrillic sentence is a name's ("Си Цзиньпин"); /7: words a place noun names ("улице Ридвана") are no person names; /2: name keys of stop 28 (names grouped anew); /3: no building names; /4: bilateral compounds need a country; /5: posts and regions cut from names; /6: cities as Russian spells them where GeoNames does not
 _LOWER_WORD = re.compile(r"(?<![\w-])[^\W\d_A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][^\W\d_]{3,}")
 
 

@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pysbd
 
+from rag import knowledge
+from rag.knowledge.places import load
+
 # Fragments this short are abbreviations pySBD split on ("2023 ж. 7 қыркүйекте", "Г-н"): glue them on.
 MIN_WORDS = 3
+# pySBD reads a year's "г." as an abbreviation inside the sentence even where it ends one ("… през 2023 г.
+# Стокообменът между двете страни…"). Before a capitalised common word it ends the sentence when the words
+# before it make one: a sentence that opens with its year ("В 2023 г. Стороны…") has too few. Before a name
+# it may not end one ("… съобщи, че през 2024 г. Казахстан е изнесъл…"), so a known place or a run of
+# capitalised words (a person) after it leaves the sentence whole, as pySBD did.
+YEAR_END_MIN_WORDS = 6
+# Recorded in the index's manifest: a change re-splits (and so re-embeds) every article.
+SPLITTING = "pysbd + year abbreviations end sentences/3"
+
+
+@lru_cache(maxsize=8)
+def _year_end(language: str) -> re.Pattern | None:
+    forms = load("periods.json")["year_abbreviations"].get(language)
+    if not forms:
+        return None
+    alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<=\d)\s(?:{alternation})(?=\s+[^\W\d_])")
+
+
+def _year_ends(segment: str, language: str) -> list[int]:
+    """Where ``segment`` ends a sentence after a year's abbreviation pySBD did not split on (offsets after
+    the abbreviation's dot)."""
+    pattern = _year_end(language)
+    if pattern is None:
+        return []
+    cuts, last = [], 0
+    for m in pattern.finditer(segment):
+        after = segment[m.end():].lstrip()
+        words = after.split()
+        if (after[:1].isupper() and len(segment[last:m.end()].split()) >= YEAR_END_MIN_WORDS
+                and len(words) >= MIN_WORDS and not words[1][:1].isupper()
+                and not any(e.start == 0 and e.kind in knowledge.PLACE_KINDS for e in knowledge.entities_in(after[:60]))):
+            cuts.append(m.end())
+            last = m.end()
+    return cuts
 
 
 @lru_cache(maxsize=8)
@@ -23,8 +62,13 @@ def split_sentences(text: str, language: str) -> list[tuple[int, int]]:
     for paragraph in text.split("\n"):
         if paragraph.strip():
             pending: tuple[int, int] | None = None
+            pieces = []
             for seg in _segmenter(language).segment(paragraph):
-                start, end = _trim(paragraph, seg.start, seg.end)
+                bounds = [seg.start, *(seg.start + c for c in _year_ends(paragraph[seg.start:seg.end], language)),
+                          seg.end]
+                pieces += list(zip(bounds, bounds[1:]))
+            for seg_start, seg_end in pieces:
+                start, end = _trim(paragraph, seg_start, seg_end)
                 if start >= end:
                     continue
                 if pending is not None:

@@ -171,3 +171,26 @@ def test_a_short_article_is_one_chunk(tokenizer):
                       content_hash="")
     chunks = chunk_article(article, make_splitter(tokenizer, 200, 40).split_text)
     assert [dataclasses.astuple(c)[3:6] for c in chunks] == [(0, len(body), body)]
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # a year's abbreviation ends the sentence before a capital (pySBD reads it as inside one)
+    ("Износът е нараснал с 35% спрямо 2029 г. Страните обсъдиха транспорта и логистиката.", "bg",
+     ["Износът е нараснал с 35% спрямо 2029 г.", "Страните обсъдиха транспорта и логистиката."]),
+    ("Товарооборот вырос на 12% по сравнению с 2029 г. Стороны обсудили поставки зерна.", "ru",
+     ["Товарооборот вырос на 12% по сравнению с 2029 г.", "Стороны обсудили поставки зерна."]),
+    # a sentence that opens with its year goes on after it ("В 2029 г. Казахстан…")
+    ("В 2029 г. Казахстан экспортировал в Перу 50 тысяч тонн зерна.", "ru",
+     ["В 2029 г. Казахстан экспортировал в Перу 50 тысяч тонн зерна."]),
+    # nor before a place or a person, which a sentence may go on with after its year
+    ("Ерлан Бекмуратов съобщи, че през 2029 г. Казахстан е изнесъл в Перу 180 000 тона пшеница.", "bg",
+     ["Ерлан Бекмуратов съобщи, че през 2029 г. Казахстан е изнесъл в Перу 180 000 тона пшеница."]),
+    ("Товарооборот вырос на 12% по сравнению с 2029 г. Иван Петров отметил рост поставок.", "ru",
+     ["Товарооборот вырос на 12% по сравнению с 2029 г. Иван Петров отметил рост поставок."]),
+    # and a short remainder is no sentence of its own
+    ("Товарооборот вырос на 12% по сравнению с 2029 г. Стороны.", "ru",
+     ["Товарооборот вырос на 12% по сравнению с 2029 г. Стороны."]),
+])
+def test_a_years_abbreviation_before_a_capital_ends_a_long_sentence(text: str, language: str,
+                                                                     expected: list[str]) -> None:
+    assert [text[s:e] for s, e in split_sentences(text, language)] == expected

@@ -158,6 +158,14 @@ def test_answer_match_on_amounts():
     assert not ev.answer_match("375,2 млн долларов", "e", own, [], {})[0]
 
 
+def test_a_currency_code_is_the_figures_unit_not_a_name_own_words_must_state():
+    from rag.evaluation.metrics import own_words_match
+
+    assert own_words_match("By 40%, to USD 1.38 billion.", "40%, to $1.38 billion [1].") == (1.0, [])
+    assert own_words_match("EUR 12 million, Ivan Petrov said.", "12 млн евро [1].") == (0.0, ["Ivan Petrov"])
+    assert own_words_match("By 40%, to USD 1.38 billion.", "40% [1].") == (0.0, ["1.38"])
+
+
 def test_only_short_references_are_facts():
     assert ev.reference_facts("Единадесет пъти – до 303,6 млн. долара.").numbers == {"303.6"}
     assert ev.reference_facts("160 миллион еуродан сәл асады (172,9 миллион АҚШ доллары).").numbers == {"160"}

@@ -34,7 +34,7 @@ from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_R
                                      acts_named, english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
                                      names_next,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
-                                     names_a_side, person_names, post_body, post_country, question_constraints,
+                                     names_a_side, corpus_persons, person_names, post_body, post_country, question_constraints,
                                      named_venues, placed_cities, split_across_clauses, venue_display,
                                      venue_elsewhere, venue_gaps, years_mentioned)
 from rag.answering.prompts import message, quoted
@@ -407,7 +407,7 @@ def _level_words() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
 
 def _new_persons(sentence: str, constraints: Constraints, names: NameTable | None) -> list[tuple[int, int, str]]:
     asked = [n.surface for n in constraints.named if n.kind == "name"]
-    return [p for p in person_names(sentence, names) if not any(knowledge.same_name(p[2], a) for a in asked)]
+    return [p for p in corpus_persons(sentence, names) if not any(knowledge.same_name(p[2], a) for a in asked)]
 
 
 def _holders(sentence: str, constraints: Constraints, names: NameTable | None) -> list[tuple[int, int, str]]:
@@ -694,7 +694,7 @@ def _side(sentence: str, start: int, end: int) -> str | None:
 
 def _holder_of(sentence: str, title: Mention, names: NameTable | None) -> tuple[int, int] | None:
     """The span of the person whose title ``title`` is (:func:`_post_mention`), or None."""
-    return next(((start, end) for start, end, _ in person_names(sentence, names)
+    return next(((start, end) for start, end, _ in corpus_persons(sentence, names)
                  if _post_mention(sentence, start, end) == title), None)
 
 
@@ -1056,7 +1056,7 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     if constraints.described:
         # the person a sentence gives the described post ("Вице-министр … Казахстан Айдар Абилдаев", the
         # dateline) is the one described wherever else the passages name him ("… где его принял вице-губернатор")
-        found = {p[2] for c in pool for p in person_names(c.text, context.names)
+        found = {p[2] for c in pool for p in corpus_persons(c.text, context.names)
                  if _is_described(c.text, p, constraints.described)}
         constraints = dataclasses.replace(constraints, described_names=tuple(sorted(found)))
 
@@ -1295,9 +1295,8 @@ def digest_values(kind: str, sentence: str, language: str, constraints: Constrai
     span in the sentence: (text, start, end), in the sentence's order, each value once."""
     out: list[tuple[str, int, int]] = []
     if kind == "persons":
-        for start, end, surface in person_names(sentence, names):
-            if names is not None and names.lookup(surface) is None:
-                continue  # a capitalised run the corpus never uses as a name ("State Institute") is no person
+        # a capitalised run the corpus never uses as a name ("State Institute") is no person
+        for start, end, surface in corpus_persons(sentence, names):
             name = person_in_language(surface, language, names)
             post = _post_of(sentence, start, end, language, names)
             out.append((f"{name}, {post}" if post else name, start, end))

@@ -213,7 +213,7 @@ CURRENCIES = {
 _SCALE_RE = "|".join(f"(?P<s_{k}>{v})" for k, v in SCALES.items())
 _CUR_RE = "|".join(f"(?P<c_{k}>{v})" for k, v in CURRENCIES.items())
 AMOUNT = re.compile(
-    rf"(?P<pre>\$|USD\s?|€)?{NUMBER}(?!\w)(?!-(?:лет|год|th|st|nd|rd|жыл))(?:\s?(?P<percent>%|per\s?cent|процент\w*|пайыз\w*))?"
+    rf"(?P<pre>\$|€|(?:USD|EUR|KZT)\s?)?{NUMBER}(?!\w)(?!-(?:лет|год|th|st|nd|rd|жыл))(?:\s?(?P<percent>%|per\s?cent|процент\w*|пайыз\w*))?"
     rf"(?:\s?(?:{_SCALE_RE}))?(?:\s?(?:{_CUR_RE}))?",
     re.I,
 )
@@ -282,8 +282,8 @@ def find_amounts(text: str) -> list[Amount]:
         g = m.groupdict()
         scale = next((k for k in SCALES if g.get(f"s_{k}")), None)
         currency = next((k for k in CURRENCIES if g.get(f"c_{k}")), None)
-        if g.get("pre"):
-            currency = "EUR" if "€" in g["pre"] else "USD"
+        if g.get("pre"):  # "$5 million", "EUR 5 million"
+            currency = {"$": "USD", "€": "EUR"}.get(g["pre"].strip(), g["pre"].strip().upper())
         end, times = m.end(), False
         if not (scale or currency or g.get("percent")):
             multiple = _multipliers()[0].match(text, m.end())

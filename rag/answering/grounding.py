@@ -459,7 +459,7 @@ def split_across_clauses(constraints: Constraints, sentence: str, names: NameTab
         # a person the corpus knows by that name ("Carmelite Monastery" is a capitalised run, no person)
         asked_people = [n for n in hs if n.kind == "name"]
         return any(not any(is_mentioned(n, evidence_of(w)) for n in asked_people)
-                   for _, _, w in person_names(part, names) if names is None or names.lookup(w) is not None)
+                   for _, _, w in corpus_persons(part, names))
 
     if not any(hs and has_own_person(part, hs) for part, hs in zip(parts, held)):
         return []
@@ -1194,6 +1194,16 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
                     and not (opens_with_stopword and names is not None and names.lookup(surface) is None)):
                 out.append(_known_part(text, start, end, names))
     return out
+
+
+def corpus_persons(sentence: str, names: NameTable | None) -> list[tuple[int, int, str]]:
+    """The persons an article's sentence names: :func:`person_names` that the corpus's name table knows,
+    where there is one. The table was collected from these same articles, with more evidence than one
+    sentence holds (a word the corpus writes in lower case, a body's or a place's name), so a capitalised run
+    it left out ("Iveagh House", "Department of Foreign Affairs") is no person here either. A question's
+    names are not filtered so: a person the corpus never mentions must still be looked for."""
+    found = person_names(sentence, names)
+    return found if names is None else [p for p in found if names.lookup(p[2]) is not None]
 
 
 def _after_opening_stopwords(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from rag.answering.citations import MARKER, QUOTATION, cited_numbers
-from rag.answering.facts import DateMention, find_dates, numbers_in
+from rag.answering.facts import DateMention, find_amounts, find_dates, numbers_in
 from rag.types import Chunk
 from rag.evaluation.gold import ALL, EVIDENCE_LANGUAGES, LANGUAGES, GoldQuestion, normalise_space
 
@@ -250,7 +250,9 @@ def key_facts(reference: str) -> tuple[Facts, list[str], list[tuple[str, str]]]:
     text = re.sub(r"\([^)]*\)", " ", reference)
     facts = stated_facts(text)
     known = knowledge.entities_in(text)
-    names = [w for w in knowledge.unknown_names(text) if w.lower() not in all_stopwords()]
+    # a currency's code is the figure's unit, stated with it ("USD 1.38 billion" as "$1.38 billion"), no name
+    units = {w.lower() for a in find_amounts(text) if a.currency for w in WORD.findall(a.text)}
+    names = [w for w in knowledge.unknown_names(text) if w.lower() not in all_stopwords() and w.lower() not in units]
     # proper names only: countries, cities, buildings and organisations the reference names (its posts,
     # areas and documents are common nouns that a restatement may word otherwise)
     terms = list(dict.fromkeys((m.kind, m.id) for m in known if m.kind in ("country", "city", "building",
