@@ -15,8 +15,9 @@ MIN_WORDS = 3
 # pySBD reads a year's "г." as an abbreviation inside the sentence even where it ends one ("… през 2023 г.
 # Стокообменът между двете страни…"). Before a capitalised common word it ends the sentence when the words
 # before it make one: a sentence that opens with its year ("В 2023 г. Стороны…") has too few. Before a name
-# it may not end one ("… съобщи, че през 2024 г. Казахстан е изнесъл…"), so a known place or a run of
-# capitalised words (a person) after it leaves the sentence whole, as pySBD did.
+# it may not end one ("… съобщи, че през 2024 г. Казахстан е изнесъл…", "… в 2024 г. Министерство
+# иностранных дел провело…"), so a known place, body, document or post, or a run of capitalised words (a
+# person) after it leaves the sentence whole, as pySBD did.
 YEAR_END_MIN_WORDS = 6
 # Recorded in the index's manifest: a change re-splits (and so re-embeds) every article.
 SPLITTING = "pysbd + year abbreviations end sentences/3"
@@ -31,6 +32,13 @@ def _year_end(language: str) -> re.Pattern | None:
     return re.compile(rf"(?<=\d)\s(?:{alternation})(?=\s+[^\W\d_])")
 
 
+def _names_a_thing(text: str) -> bool:
+    """Whether ``text`` opens with the name of a place, a body, a document or a post: capitalised in the
+    middle of a sentence too ("… че през 2024 г. Министерството на външните работи…"). An area's word
+    ("Стокообменът…") is capitalised only where a sentence starts."""
+    return any(e.start == 0 and e.kind != "area" for e in knowledge.entities_in(text[:60]))
+
+
 def _year_ends(segment: str, language: str) -> list[int]:
     """Where ``segment`` ends a sentence after a year's abbreviation pySBD did not split on (offsets after
     the abbreviation's dot)."""
@@ -42,8 +50,7 @@ def _year_ends(segment: str, language: str) -> list[int]:
         after = segment[m.end():].lstrip()
         words = after.split()
         if (after[:1].isupper() and len(segment[last:m.end()].split()) >= YEAR_END_MIN_WORDS
-                and len(words) >= MIN_WORDS and not words[1][:1].isupper()
-                and not any(e.start == 0 and e.kind in knowledge.PLACE_KINDS for e in knowledge.entities_in(after[:60]))):
+                and len(words) >= MIN_WORDS and not words[1][:1].isupper() and not _names_a_thing(after)):
             cuts.append(m.end())
             last = m.end()
     return cuts
@@ -62,7 +69,7 @@ def split_sentences(text: str, language: str) -> list[tuple[int, int]]:
     for paragraph in text.split("\n"):
         if paragraph.strip():
             pending: tuple[int, int] | None = None
-            pieces = []
+            pieces: list[tuple[int, int]] = []
             for seg in _segmenter(language).segment(paragraph):
                 bounds = [seg.start, *(seg.start + c for c in _year_ends(paragraph[seg.start:seg.end], language)),
                           seg.end]

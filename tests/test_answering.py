@@ -74,6 +74,8 @@ def test_amounts_are_found_and_restated_in_each_language() -> None:
     assert [(a.currency, a.text) for a in find_amounts("worth EUR 12 million and KZT 4 billion, or USD 3 million")] == [
         ("EUR", "EUR 12 million"), ("KZT", "KZT 4 billion"), ("USD", "USD 3 million")]
     assert format_amount(find_amounts("worth EUR 12 million")[0], "ru") == "12 млн евро"
+    # (a code is a whole word in capitals: "Fleur 3" and "eur 5" are no euros)
+    assert [a.currency for a in find_amounts("Fleur 3 million and eur 5 million")] == [None, None]
 
 
 def test_amounts_keep_the_sources_qualifier() -> None:

@@ -164,6 +164,8 @@ def test_a_currency_code_is_the_figures_unit_not_a_name_own_words_must_state():
     assert own_words_match("By 40%, to USD 1.38 billion.", "40%, to $1.38 billion [1].") == (1.0, [])
     assert own_words_match("EUR 12 million, Ivan Petrov said.", "12 млн евро [1].") == (0.0, ["Ivan Petrov"])
     assert own_words_match("By 40%, to USD 1.38 billion.", "40% [1].") == (0.0, ["1.38"])
+    # the code leaves the name it stands in a run with, not the name
+    assert own_words_match("Ivan Petrov USD 5 million.", "5 млн долларов [1].") == (0.0, ["Ivan Petrov"])
 
 
 def test_only_short_references_are_facts():

@@ -34,7 +34,7 @@ from rag.answering.grounding import (COMPLEMENT, LEAD_SENTENCES, PREVIOUS_YEAR_R
                                      acts_named, english_verb_between, events_named, evidence_of, is_mentioned, joins_another,
                                      names_next,
                                      missing_destinations, missing_entities, missing_facts, missing_in_event,
-                                     names_a_side, corpus_persons, person_names, post_body, post_country, question_constraints,
+                                     corpus_persons, names_a_side, person_names, post_body, post_country, question_constraints,
                                      named_venues, placed_cities, split_across_clauses, venue_display,
                                      venue_elsewhere, venue_gaps, years_mentioned)
 from rag.answering.prompts import message, quoted

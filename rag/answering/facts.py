@@ -213,7 +213,7 @@ CURRENCIES = {
 _SCALE_RE = "|".join(f"(?P<s_{k}>{v})" for k, v in SCALES.items())
 _CUR_RE = "|".join(f"(?P<c_{k}>{v})" for k, v in CURRENCIES.items())
 AMOUNT = re.compile(
-    rf"(?P<pre>\$|€|(?:USD|EUR|KZT)\s?)?{NUMBER}(?!\w)(?!-(?:лет|год|th|st|nd|rd|жыл))(?:\s?(?P<percent>%|per\s?cent|процент\w*|пайыз\w*))?"
+    rf"(?P<pre>\$|€|(?<![^\W\d_])(?-i:USD|EUR|KZT)\s?)?{NUMBER}(?!\w)(?!-(?:лет|год|th|st|nd|rd|жыл))(?:\s?(?P<percent>%|per\s?cent|процент\w*|пайыз\w*))?"
     rf"(?:\s?(?:{_SCALE_RE}))?(?:\s?(?:{_CUR_RE}))?",
     re.I,
 )

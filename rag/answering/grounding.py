@@ -1197,11 +1197,11 @@ def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, i
 
 
 def corpus_persons(sentence: str, names: NameTable | None) -> list[tuple[int, int, str]]:
-    """The persons an article's sentence names: :func:`person_names` that the corpus's name table knows,
-    where there is one. The table was collected from these same articles, with more evidence than one
-    sentence holds (a word the corpus writes in lower case, a body's or a place's name), so a capitalised run
-    it left out ("Iveagh House", "Department of Foreign Affairs") is no person here either. A question's
-    names are not filtered so: a person the corpus never mentions must still be looked for."""
+    """The persons an article's sentence names: :func:`person_names` that the corpus's name table knows.
+
+    The table read the same articles with more evidence than one sentence ("Iveagh House" is no person: the
+    corpus writes "house" in lower case); so a person whose name is a common word ("Theresa May") is lost
+    too. A question's names are not filtered: a person the corpus never mentions must still be looked for."""
     found = person_names(sentence, names)
     return found if names is None else [p for p in found if names.lookup(p[2]) is not None]
 

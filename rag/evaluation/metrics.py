@@ -252,7 +252,8 @@ def key_facts(reference: str) -> tuple[Facts, list[str], list[tuple[str, str]]]:
     known = knowledge.entities_in(text)
     # a currency's code is the figure's unit, stated with it ("USD 1.38 billion" as "$1.38 billion"), no name
     units = {w.lower() for a in find_amounts(text) if a.currency for w in WORD.findall(a.text)}
-    names = [w for w in knowledge.unknown_names(text) if w.lower() not in all_stopwords() and w.lower() not in units]
+    names = [n for n in (" ".join(w for w in run.split() if w.lower() not in units)
+                         for run in knowledge.unknown_names(text)) if n and n.lower() not in all_stopwords()]
     # proper names only: countries, cities, buildings and organisations the reference names (its posts,
     # areas and documents are common nouns that a restatement may word otherwise)
     terms = list(dict.fromkeys((m.kind, m.id) for m in known if m.kind in ("country", "city", "building",
