@@ -21,7 +21,7 @@ from typing import Sequence
 
 from rag import knowledge
 from rag.answering.facts import names_relative_year
-from rag.answering.grounding import Named, question_constraints
+from rag.answering.grounding import Named, posts_named, question_constraints
 from rag.answering.questions import content_words
 from rag.knowledge import NameTable
 
@@ -50,6 +50,9 @@ class Turn:
     # the cities this turn places its event in: its own, else (a follow-up) the earlier turns' ("what was
     # signed at that meeting?" after "whom did he meet in Osaka?" is about the meeting in Osaka)
     venues: frozenset[str] = frozenset()
+    # the post of the person a follow-up's "he" or "she" stands for: the earlier turn's subject ("А с кем он
+    # там встретился?" after "Где посол Казахстана встречался с ирландским министром?": the Kazakh ambassador)
+    subject: tuple[tuple[str, str], ...] = ()
 
 
 def leans_on_context(question: str) -> bool:
@@ -111,7 +114,18 @@ def _turn(question: str, previous: Turn | None, language: str, names: NameTable 
     # a follow-up that names a city of its own ("And in Astana?") is there; one that names none is where the
     # conversation was, unless it replaced those cities
     carried_venues = frozenset(v for v in previous.venues if v not in {n.id for n in replaced})
-    return Turn(question, query, carried, True, own + carried, years or carried_years, places or carried_venues)
+    return Turn(question, query, carried, True, own + carried, years or carried_years, places or carried_venues,
+                _subject(question, previous))
+
+
+def _subject(question: str, previous: Turn) -> tuple[tuple[str, str], ...]:
+    """The post a follow-up's singular personal pronoun stands for: the earlier turn's subject, the first
+    post it names (or the one its own pronoun stood for); nothing when the follow-up names a post itself."""
+    words = {w.lower() for w in _WORD.findall(question)}
+    pronouns = words & _lexicon()["person"]
+    if not pronouns or posts_named(question) or not set(map(str.lower, content_words(question))) - pronouns:
+        return ()  # (and "Кто он?", "Who is she?" ask who that person is)
+    return posts_named(previous.question)[:1] or previous.subject
 
 
 def _only_places(question: str, own: Sequence[Named]) -> bool:

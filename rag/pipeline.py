@@ -108,7 +108,8 @@ def answer_question(settings: Settings, question: str, *, k: int | None = None, 
 
     answer = _answer(settings, text, guess.code, passages, on_token, Context(names, turn.carried, common,
                                                                      turn.years if turn.follow_up else frozenset(),
-                                                                     turn.venues if turn.follow_up else frozenset()))
+                                                                     turn.venues if turn.follow_up else frozenset(),
+                                                                     turn.subject))
     answer.guess, answer.note, answer.query = guess, note, turn.query
     answer.timings_ms = {"retrieve": round((retrieved - started) * 1000, 1),
                          "answer": round((time.perf_counter() - retrieved) * 1000, 1)}

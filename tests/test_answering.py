@@ -2541,3 +2541,27 @@ def test_who_is_answered_by_a_person_the_corpus_name_table_knows_not_by_any_capi
                                   Context(names=names)).answer.split("\n")[0]
         assert "Maeve Corrigan" in first or "Корриган" in first, first
         assert "Rural" not in first and "Kilcarrow" not in first and "Рурал" not in first, first
+
+
+def test_a_follow_ups_he_is_the_earlier_turns_subject_and_no_answer_to_who() -> None:
+    """"А с кем он там встретился?" after "Где посол Казахстана встречался с ирландским министром?": "он" is
+    the Kazakh ambassador (the earlier question's first post), so the answer is whom he met."""
+    from rag.answering.extractive import Context, answer_extractive
+    from rag.knowledge.names import collect_names
+    from rag.settings import load_settings
+
+    sentences = ["Dublin, 3 May 2031 – Ambassador of Kazakhstan Aidar Nurlanov met Ireland's Minister of State "
+                 "for Trade Fionnuala Corrigan in the Irish capital.",
+                 "Fionnuala Corrigan said that Ireland viewed Kazakhstan as a partner in Central Asia."]
+    names = collect_names([(" ".join(sentences), "en")])
+    history = ["Где посол Казахстана встречался с ирландским министром в Дублине?"]
+    for question in ("А с кем он там встретился?", "Ол кіммен кездесті?"):
+        turn = resolve(question, history, "ru", names)
+        assert turn.subject == (("ambassador", "KZ"),)
+        language = "kk" if question.startswith("Ол") else "ru"
+        first = answer_extractive(load_settings(), question, language, _one_article(sentences),
+                                  Context(names, turn.carried, subject=turn.subject)).answer.split("\n")[0]
+        assert "Корриган" in first and "Нурланов" not in first, first
+    # a follow-up that asks who he is, or names a post of its own, stands for nobody
+    assert resolve("Кто он?", history, "ru", names).subject == ()
+    assert resolve("А с кем встретился болгарский министр?", history, "ru", names).subject == ()

@@ -88,6 +88,7 @@ class Context:
     common: frozenset[str] = frozenset()  # words the corpus writes in lower case (never names)
     years: frozenset[str] = frozenset()  # the years earlier turns pinned down, for a follow-up that names none
     venues: frozenset[str] = frozenset()  # the cities earlier turns placed the event in, for one that names none
+    subject: tuple[tuple[str, str], ...] = ()  # the post of whom a follow-up's "he" stands for (Turn.subject)
 
 
 def question_kind(question: str) -> str:
@@ -1053,6 +1054,9 @@ def answer_extractive(settings: Settings, question: str, language: str, passages
     pool = _prefer_named(pool, constraints, settings.name_bonus)
     if not pool:
         return _refusal(question, language, passages, message("refusal_reason_weak", language), None)
+    if kind == "who" and context.subject and not constraints.described and not constraints.post:
+        # "А с кем он там встретился?": "он" is the earlier turn's subject, so he is no answer
+        constraints = dataclasses.replace(constraints, described=context.subject)
     if constraints.described:
         # the person a sentence gives the described post ("Вице-министр … Казахстан Айдар Абилдаев", the
         # dateline) is the one described wherever else the passages name him ("… где его принял вице-губернатор")

@@ -1116,6 +1116,15 @@ def _kk_accusative(word: str) -> bool:
     return word.lower().endswith(_kk_accusative_endings())
 
 
+def posts_named(question: str) -> tuple[tuple[str, str], ...]:
+    """The (title, country) posts ``question`` names, in its order: "Где посол Казахстана встречался с
+    ирландским министром?" → ((ambassador, KZ), (minister, IE)). The first is its subject in all four
+    languages' usual order, whom a follow-up's "he" stands for (:mod:`rag.conversation`)."""
+    out = [(t.id, country) for t in evidence_of(question).mentions
+           if t.kind == "title" and (country := post_country(question, t)) is not None]
+    return tuple(dict.fromkeys(out))
+
+
 def described_persons(question: str) -> tuple[tuple[str, str], ...]:
     """The persons a who-question names by their post and country rather than by name, as another party of
     what it asks about: "Who received the Kazakh vice minister of trade?", "Кого встретил посол Болгарии?" →
