@@ -8,6 +8,7 @@ from functools import lru_cache
 import pysbd
 
 from rag import knowledge
+from rag.knowledge.matcher import alternation
 from rag.knowledge.places import load
 
 # Fragments this short are abbreviations pySBD split on ("2023 ж. 7 қыркүйекте", "Г-н"): glue them on.
@@ -28,8 +29,7 @@ def _year_end(language: str) -> re.Pattern | None:
     forms = load("periods.json")["year_abbreviations"].get(language)
     if not forms:
         return None
-    alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<=\d)\s(?:{alternation})(?=\s+[^\W\d_])")
+    return re.compile(rf"(?<=\d)\s(?:{alternation(forms)})(?=\s+[^\W\d_])")
 
 
 def _names_a_thing(text: str) -> bool:

@@ -1120,9 +1120,13 @@ def posts_named(question: str) -> tuple[tuple[str, str], ...]:
     """The (title, country) posts ``question`` names, in its order: "Где посол Казахстана встречался с
     ирландским министром?" → ((ambassador, KZ), (minister, IE)). The first is its subject in all four
     languages' usual order, whom a follow-up's "he" stands for (:mod:`rag.conversation`)."""
-    out = [(t.id, country) for t in evidence_of(question).mentions
-           if t.kind == "title" and (country := post_country(question, t)) is not None]
-    return tuple(dict.fromkeys(out))
+    return tuple(dict.fromkeys((t.id, country) for t, country in _posts(question)))
+
+
+def _posts(question: str) -> list[tuple[Mention, str]]:
+    """Each title ``question`` names with the country it is of, when it says which."""
+    return [(t, country) for t in evidence_of(question).mentions
+            if t.kind == "title" and (country := post_country(question, t)) is not None]
 
 
 def described_persons(question: str) -> tuple[tuple[str, str], ...]:
@@ -1150,14 +1154,7 @@ def described_persons(question: str) -> tuple[tuple[str, str], ...]:
                    else only_stopwords(title.end, who.start) and not _kk_accusative(question[title.start:title.end])
                    for who in whos)
 
-    out = []
-    for t in mentions:
-        if t.kind != "title" or asked_among(t):
-            continue
-        country = post_country(question, t)
-        if country is not None:
-            out.append((t.id, country))
-    return tuple(dict.fromkeys(out))
+    return tuple(dict.fromkeys((t.id, country) for t, country in _posts(question) if not asked_among(t)))
 
 
 def person_names(text: str, names: NameTable | None = None) -> list[tuple[int, int, str]]:
