@@ -2472,6 +2472,15 @@ def test_a_visit_yet_to_come_makes_no_trip_of_a_one_city_article() -> None:
     ("Who is the Kazakh deputy minister of trade?", set()),
     ("Кто из казахстанских дипломатов присутствовал на встрече в Лиме?", set()),
     ("Who of the Peruvian ministers attended the forum?", set()),
+    ("Кой от българските министри присъства на форума в Лима?", set()),
+    ("Қазақстан дипломаттарының ішінен кім Лимадағы кездесуге қатысты?", set()),
+    # no partitive word: the post is the other party, not the set the answer is one of
+    ("Who did the Kazakh ambassador meet in Lima?", {("ambassador", "KZ")}),
+    ("Whom did the Bulgarian ambassador receive in Lima?", {("ambassador", "BG")}),
+    ("Қазақстан елшісі Лимада кіммен кездесті?", {("ambassador", "KZ")}),
+    ("Посол Казахстана с кем встретился в Лиме?", {("ambassador", "KZ")}),
+    # the who-word as a determiner ("with which Bulgarian ambassador"): the other post is the described one
+    ("С кой български посланик се срещна перуанският министър на външните работи?", {("foreign_minister", "PE")}),
 ])
 def test_a_who_question_can_name_the_other_party_by_post(question: str, described: set) -> None:
     from rag.answering.grounding import described_persons
@@ -2495,6 +2504,20 @@ def test_who_received_the_described_guest_is_his_host_not_himself_nor_his_side()
     assert "Ana Torres" in first and "Serikov" not in first and "Abenov" not in first, first
     off = answer_extractive(load_settings(described_other=False), question, "en", passages).answer.split("\n")[0]
     assert "Ana Torres" not in off, off
+
+
+def test_who_the_described_ambassador_met_is_the_other_party_not_the_ambassador() -> None:
+    """"Who did the Kazakh ambassador meet?" has no "of"/"among" between its who-word and its post: the
+    ambassador is one side of the meeting, the answer the other."""
+    from rag.answering.extractive import answer_extractive
+    from rag.settings import load_settings
+
+    sentences = ["Lima, 5 May 2031 – Kazakh Ambassador to Peru Nurlan Abenov met the Minister of Foreign Trade of "
+                 "Peru Ana Torres.",
+                 "The sides discussed copper mining and a grain terminal."]
+    first = answer_extractive(load_settings(), "Who did the Kazakh ambassador meet in Lima?", "en",
+                              _one_article(sentences)).answer.split("\n")[0]
+    assert "Ana Torres" in first and "Abenov" not in first, first
 
 
 def test_a_post_before_the_name_may_hold_the_formal_name_of_its_country() -> None:

@@ -1097,13 +1097,35 @@ def asked_post(question: str) -> tuple[str, str | None] | None:
         return None
     # an event, a document or an area named ("met", "signed the agreement") makes it a question about
     # what somebody did, not about who holds the post
-    covered = ([(m.start, m.end) for m in mentions if m.kind in HOLDER_CONTEXT]
+    # the post's own portfolio ("deputy minister of trade") names the post, not a topic
+    in_posts = areas_in_posts(question, mentions)
+    covered = ([(m.start, m.end) for m in mentions if m.kind in HOLDER_CONTEXT or m.start in in_posts]
                + [(t.start, t.end) for t in knowledge.find_terms(question, "question")])
     ignorable = all_stopwords() | _copulas()
     for w in re.finditer(r"[^\W\d_]+", question):
         if not any(a <= w.start() and w.end() <= b for a, b in covered) and w.group(0).lower() not in ignorable:
             return None
     return titles[0].id, post_country(question, titles[0])
+
+
+@lru_cache(maxsize=1)
+def _partitives() -> frozenset[str]:
+    data = load("partitives.json")
+    return frozenset(w for key, words in data.items() if not key.startswith("_") for w in words)
+
+
+@lru_cache(maxsize=1)
+def _kk_who_forms() -> tuple[frozenset[str], frozenset[str]]:
+    words = frozenset(w.lower() for w in load("questions.json")["entries"]["who"]["kk"])
+    return words, frozenset(load("case_endings.json")["endings"]["kk"])
+
+
+def _kk_nominative_who(surface: str) -> bool:
+    """Whether a who-word is Kazakh and in the nominative: "кім", not "кіммен" (кім + мен) or "кімді"
+    (``questions.json``, ``case_endings.json``)."""
+    forms, endings = _kk_who_forms()
+    word = surface.lower()
+    return word in forms and not any(word.startswith(base) and word[len(base):] in endings for base in forms)
 
 
 @lru_cache(maxsize=1)
@@ -1135,7 +1157,7 @@ def described_persons(question: str) -> tuple[tuple[str, str], ...]:
     ((vice_minister, KZ),) or ((ambassador, BG),). The answer is somebody else: the Kazakh vice minister is
     not who received him. Empty for "who is the <post>?" (:func:`asked_post`, the holder is the answer) and
     for a title the who-word itself asks among ("Кто из казахстанских дипломатов…", "Who of the Kazakh
-    ministers…": only stopwords and countries between them)."""
+    ministers…": a partitive word, ``partitives.json``, and only stopwords and countries between them)."""
     if asked_type(question) != "who" or asked_post(question) is not None:
         return ()
     mentions = evidence_of(question).mentions
@@ -1143,15 +1165,24 @@ def described_persons(question: str) -> tuple[tuple[str, str], ...]:
     countries = [(m.start, m.end) for m in mentions if m.kind == "country"]
     ignorable = all_stopwords()
 
-    def only_stopwords(start: int, end: int) -> bool:
-        return all(w.group(0).lower() in ignorable or any(a <= start + w.start() < b for a, b in countries)
-                   for w in re.finditer(r"[^\W\d_]+", question[start:end]))
+    partitives = _partitives()
+
+    def among_gap(start: int, end: int) -> bool:
+        # nothing but countries ("С кой български посланик…": the who-word is a determiner), or a partitive
+        # word and otherwise only stopwords and countries ("who of the Peruvian", "кто из казахстанских");
+        # "Who did the Kazakh ambassador meet?" has neither, the ambassador is the other party
+        words = [w.group(0).lower() for w in re.finditer(r"[^\W\d_]+", question[start:end])
+                 if not any(a <= start + w.start() < b for a, b in countries)]
+        return not words or (any(w in partitives for w in words)
+                             and all(w in ignorable or w in partitives for w in words))
 
     def asked_among(title: Mention) -> bool:
-        # "Кто из казахстанских дипломатов…", "Who of the Peruvian ministers…"; and head-final Kazakh, a title
-        # right before "кім" that is no object: "Тайланд министрі кім?", not "вице-министрін кім қабылдады?"
-        return any(only_stopwords(who.end, title.start) if who.end <= title.start
-                   else only_stopwords(title.end, who.start) and not _kk_accusative(question[title.start:title.end])
+        # "Кто из казахстанских дипломатов…", "Who of the Peruvian ministers…"; and head-final Kazakh, a
+        # nominative title before the nominative "кім": "Тайланд министрі кім?", not the object
+        # "вице-министрін кім қабылдады?" nor the subject of "елшісі кіммен кездесті?"
+        return any(among_gap(who.end, title.start) if who.end <= title.start
+                   else (_kk_nominative_who(question[who.start:who.end]) and among_gap(title.end, who.start)
+                         and not _kk_accusative(question[title.start:title.end]))
                    for who in whos)
 
     return tuple(dict.fromkeys((t.id, country) for t, country in _posts(question) if not asked_among(t)))
