@@ -29,7 +29,7 @@ from rag.articles import dateline_place
 from rag.answering.questions import (AND_WORDS, asked_measure, asked_type, counted_noun, counted_thing, quantities_named,
                                      which_nouns)
 from rag.knowledge import Mention, NameTable
-from rag.knowledge.lexicon import all_stopwords, state_form_words, stops_a_name
+from rag.knowledge.lexicon import all_stopwords, state_form_words, stops_a_name, word_set
 from rag.knowledge.matcher import alternation, is_cyrillic, starts_sentence
 from rag.knowledge.places import load
 from rag.language import has_kazakh_letters
@@ -947,10 +947,8 @@ def asked_event(question: str, asked: str = "when") -> str | None:
 HOLDER_CONTEXT = ("title", "country", "city", "building", "organisation", "region")
 
 
-@lru_cache(maxsize=1)
 def _copulas() -> frozenset[str]:
-    data = load("copulas.json")
-    return frozenset(w for key, words in data.items() if not key.startswith("_") for w in words)
+    return word_set("copulas.json")
 
 
 # What a title's own complement opens with ("Minister of Economy and Industry", "министър на икономиката и
@@ -1109,12 +1107,6 @@ def asked_post(question: str) -> tuple[str, str | None] | None:
 
 
 @lru_cache(maxsize=1)
-def _partitives() -> frozenset[str]:
-    data = load("partitives.json")
-    return frozenset(w for key, words in data.items() if not key.startswith("_") for w in words)
-
-
-@lru_cache(maxsize=1)
 def _kk_who_forms() -> tuple[frozenset[str], frozenset[str]]:
     words = frozenset(w.lower() for w in load("questions.json")["entries"]["who"]["kk"])
     return words, frozenset(load("case_endings.json")["endings"]["kk"])
@@ -1165,7 +1157,7 @@ def described_persons(question: str) -> tuple[tuple[str, str], ...]:
     countries = [(m.start, m.end) for m in mentions if m.kind == "country"]
     ignorable = all_stopwords()
 
-    partitives = _partitives()
+    partitives = word_set("partitives.json")
 
     def among_gap(start: int, end: int) -> bool:
         # nothing but countries ("С кой български посланик…": the who-word is a determiner), or a partitive

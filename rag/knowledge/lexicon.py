@@ -104,9 +104,15 @@ def all_stopwords() -> frozenset[str]:
     return frozenset().union(*(stopwords(lang) for lang in LANGUAGES))
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
+def word_set(name: str) -> frozenset[str]:
+    """Every word of a data file that lists words by language (``{"_about": …, "en": [...], "ru": [...]}``),
+    the four languages together: ``copulas.json``, ``partitives.json``, ``state_forms.json``…"""
+    return frozenset(w for key, ws in load(name).items() if not key.startswith("_") for w in ws)
+
+
 def _polite_pronouns() -> frozenset[str]:
-    return frozenset(w for key, ws in load("polite_pronouns.json").items() if not key.startswith("_") for w in ws)
+    return word_set("polite_pronouns.json")
 
 
 def stops_a_name(word: str, initial: bool) -> bool:
@@ -129,7 +135,7 @@ def stops_a_name(word: str, initial: bool) -> bool:
 def state_form_words() -> frozenset[str]:
     """The words of a state's formal name in the four languages ("republic", "Республики", "Кралство";
     ``state_forms.json``), lower case: in a post's complement they only say which country it is of."""
-    return frozenset(w for key, ws in load("state_forms.json").items() if not key.startswith("_") for w in ws)
+    return word_set("state_forms.json")
 
 
 @lru_cache(maxsize=4096)
